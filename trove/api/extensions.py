@@ -1,0 +1,45 @@
+"""Extension routes (databases/users/root, management) ahead of the core.
+
+Requests matching an extension route are served here; the rest fall
+through to the core application (``troveapp``).
+"""
+
+import webob.dec
+
+from trove.common import wsgi
+
+
+class ExtensionRouter(wsgi.Router):
+    """Routes of the extensions; unmatched requests go to ``fallback``."""
+
+    def __init__(self, fallback):
+        super().__init__()
+        self.fallback = fallback
+        for add_routes in _extension_route_adders():
+            add_routes(self)
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, request):
+        match = self.map.routematch(environ=request.environ)
+        if not match:
+            return self.fallback
+        return self._router
+
+
+def _extension_route_adders():
+    """Each extension module's ``add_routes(router)``."""
+    adders = []
+    for module_name in EXTENSIONS:
+        module = __import__(module_name, fromlist=['add_routes'])
+        adders.append(module.add_routes)
+    return adders
+
+
+# Modules whose add_routes(router) map extension URLs.
+EXTENSIONS = []
+
+
+def factory(global_config, **local_config):
+    def _factory(application):
+        return ExtensionRouter(application)
+    return _factory

@@ -1,0 +1,68 @@
+"""The URL map of the v1.0 API: every core route and its controller.
+
+Extension routes (databases/users/root, management) are mapped by
+``trove.api.extensions`` in front of this application.
+"""
+
+from trove.api import version_controller
+from trove.common import wsgi
+from trove.datastore import service as datastore_service
+from trove.flavor import service as flavor_service
+from trove.limits import service as limits_service
+
+TENANT = '/{tenant_id}'
+
+
+class API(wsgi.Router):
+
+    def __init__(self):
+        super().__init__()
+        self._versions()
+        self._datastores()
+        self._flavors()
+        self._limits()
+
+    def _routes(self, controller, routes):
+        resource = wsgi.Resource(controller)
+        for method, path, action in routes:
+            self.connect(TENANT + path if path != '/' else path, resource,
+                         action, [method])
+
+    def _versions(self):
+        self._routes(version_controller.VersionController(), [
+            ('GET', '/', 'show'),
+        ])
+
+    def _datastores(self):
+        self._routes(datastore_service.DatastoreController(), [
+            ('GET', '/datastores', 'index'),
+            ('GET', '/datastores/versions/{uuid}', 'version_show_by_uuid'),
+            ('GET', '/datastores/{id}', 'show'),
+            ('GET', '/datastores/{datastore}/versions', 'version_index'),
+            ('GET', '/datastores/{datastore}/versions/{id}', 'version_show'),
+        ])
+        self._routes(datastore_service.ParametersController(), [
+            ('GET', '/datastores/versions/{version}/parameters',
+             'index_by_version'),
+            ('GET', '/datastores/versions/{version}/parameters/{name}',
+             'show_by_version'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}/parameters',
+             'index'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}/parameters'
+                    '/{name}', 'show'),
+        ])
+
+    def _flavors(self):
+        self._routes(flavor_service.FlavorController(), [
+            ('GET', '/flavors', 'index'),
+            ('GET', '/flavors/{id}', 'show'),
+        ])
+
+    def _limits(self):
+        self._routes(limits_service.LimitsController(), [
+            ('GET', '/limits', 'index'),
+        ])
+
+
+def app_factory(global_config, **local_config):
+    return API()

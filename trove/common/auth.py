@@ -1,0 +1,161 @@
+"""Who the caller is: the context, tenant scoping and the noauth filter.
+
+Pipeline order (etc/trove/api-paste.ini): ``authtoken`` (Keystone) or
+``noauth`` establishes the identity headers, ``authorization`` checks that
+the project in the URL is the caller's, and ``contextwrapper`` turns the
+headers into a ``TroveContext`` for the controllers.
+"""
+
+import json
+import re
+
+from oslo_log import log as logging
+import webob.dec
+import webob.exc
+
+from trove.common import context
+from trove.common import exception
+from trove.common import faults
+from trove.common import wsgi
+
+LOG = logging.getLogger(__name__)
+
+_TENANT_IN_PATH = re.compile(r'^/(?P<tenant_id>[^/]+)(/|$)')
+
+
+def tenant_in_path(path_info):
+    match = _TENANT_IN_PATH.match(path_info)
+    return match.group('tenant_id') if match else None
+
+
+def _project_header(request):
+    return (request.headers.get('X-Project-Id')
+            or request.headers.get('X-Tenant-Id')
+            or request.headers.get('X-Tenant'))
+
+
+class _Filter:
+    def __init__(self, application, **local_config):
+        self.application = application
+        self.local_config = local_config
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        def _factory(application):
+            return cls(application, **local_config)
+        return _factory
+
+
+class AuthorizationMiddleware(_Filter):
+    """403 unless the project in the URL is the authenticated project.
+
+    Only paths that name a project are checked, so the version document
+    ``GET /v1.0/`` stays readable (upstream answers 403 there).
+    """
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, request):
+        tenant_id = tenant_in_path(request.path_info)
+        if tenant_id is not None and tenant_id != _project_header(request):
+            error = exception.TenantMismatch(tenant_id=tenant_id)
+            return faults.fault_response(request, 403, str(error))
+        return self.application
+
+
+class ContextMiddleware(_Filter):
+    """Builds the request's TroveContext from the identity headers."""
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, request):
+        try:
+            limit, marker = _paging(request)
+        except exception.BadRequest as error:
+            return faults.fault_response(request, 400, str(error))
+        roles = [r.strip() for r in request.headers.get('X-Roles', '').split(',')
+                 if r.strip()]
+        request.environ[wsgi.CONTEXT_KEY] = context.TroveContext(
+            auth_token=request.headers.get('X-Auth-Token'),
+            user_id=request.headers.get('X-User-Id'),
+            project_id=_project_header(request),
+            roles=roles,
+            is_admin='admin' in roles,
+            request_id=request.environ.get('openstack.request_id'),
+            service_catalog=_service_catalog(request),
+            limit=limit,
+            marker=marker,
+            overwrite=False,
+        )
+        return self.application
+
+
+def _paging(request):
+    limit = request.GET.get('limit')
+    if limit is not None:
+        try:
+            limit = int(limit)
+        except ValueError:
+            raise exception.BadRequest('limit must be an integer, got %r.'
+                                       % limit)
+        if limit < 1:
+            raise exception.BadRequest('limit must be at least 1.')
+    return limit, request.GET.get('marker')
+
+
+def _service_catalog(request):
+    raw = request.headers.get('X-Service-Catalog')
+    if not raw:
+        return []
+    try:
+        return json.loads(raw)
+    except ValueError:
+        LOG.warning('Ignoring a malformed X-Service-Catalog header')
+        return []
+
+
+class NoAuthMiddleware(_Filter):
+    """Development only: trust the caller, no token needed.
+
+    The project is the one named in the URL. The user is the X-User-Id
+    header (default "noauth"). Roles are the X-Roles header if given; a
+    token starting with "admin" also grants the admin role, everything
+    else is a plain member. Never put this filter in a deployed pipeline.
+    """
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, request):
+        tenant_id = tenant_in_path(request.path_info)
+        token = request.headers.get('X-Auth-Token', '')
+        roles = request.headers.get('X-Roles')
+        if roles is None:
+            roles = 'admin,member' if token.startswith('admin') else 'member'
+        for header in ('X-Project-Id', 'X-Tenant-Id'):
+            if tenant_id is not None:
+                request.headers[header] = tenant_id
+        request.headers['X-User-Id'] = request.headers.get('X-User-Id',
+                                                           'noauth')
+        request.headers['X-Roles'] = roles
+        request.headers['X-Identity-Status'] = 'Confirmed'
+        return self.application
+
+
+class LegacyAuthApp:
+    """Development only: the swift-style v1 auth the legacy CLI can use.
+
+    ``trove --bypass-url`` authenticates with ``GET <auth url>`` and needs a
+    204 carrying ``X-Auth-Token`` and ``X-Server-Management-Url``; with
+    noauth any credentials are accepted.
+    """
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls()
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, request):
+        project = (request.headers.get('X-Auth-Project-Id')
+                   or request.headers.get('X-Auth-User') or 'noauth')
+        response = webob.Response(status=204)
+        response.headers['X-Auth-Token'] = 'noauth-' + project
+        response.headers['X-Server-Management-Url'] = (
+            request.host_url + '/v1.0/' + project)
+        return response

@@ -1,0 +1,29 @@
+"""Which guest manager and replication strategy serve each datastore.
+
+Shared by the control plane (stored per datastore version, injected into
+``guest_info.conf``) and the guest agent (which class to load). Holds only
+names, so the guest can import it without touching control-plane code.
+"""
+
+MANAGERS = {
+    'mysql': 'trove.guestagent.datastore.mysql.manager.Manager',
+    'mariadb': 'trove.guestagent.datastore.mariadb.manager.Manager',
+    'postgresql': 'trove.guestagent.datastore.postgresql.manager.Manager',
+}
+
+REPLICATION_STRATEGIES = {
+    'mysql': 'trove.guestagent.strategies.replication.mysql_gtid.'
+             'MysqlGTIDReplication',
+    'mariadb': 'trove.guestagent.strategies.replication.mariadb_gtid.'
+               'MariaDBGTIDReplication',
+    'postgresql': 'trove.guestagent.strategies.replication.postgresql.'
+                  'PostgresqlReplicationStreaming',
+}
+
+
+def manager_class(manager):
+    return MANAGERS.get(manager, '')
+
+
+def replication_strategy(manager):
+    return REPLICATION_STRATEGIES.get(manager, '')

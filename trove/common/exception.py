@@ -1,0 +1,278 @@
+"""Trove's exceptions, each carrying the HTTP status the API answers with.
+
+Every exception a user can cause declares its ``code``; the API turns it
+into a fault body named after that code (see ``trove.common.faults``).
+Anything else that escapes a controller is an internal error (500) and is
+logged with the request id.
+
+Where upstream answers with a wrong code because an exception is missing
+from its map (an unknown instance answering 400, for instance), the class
+here says the right one; doc/compatibility.md lists those deviations.
+"""
+
+
+class TroveError(Exception):
+    """Base of all Trove errors. ``message`` is formatted with kwargs."""
+
+    message = 'An unknown exception occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.message % kwargs
+            except (KeyError, TypeError, ValueError):
+                message = self.message
+        self.msg = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.msg
+
+
+# 400 ---------------------------------------------------------------------
+class BadRequest(TroveError):
+    message = 'The server could not comply with the request since it is ' \
+              'either malformed or otherwise incorrect.'
+    code = 400
+
+
+class ValidationError(BadRequest):
+    message = 'Validation error: %(errors)s'
+
+
+class MalformedRequestBody(BadRequest):
+    message = 'Malformed message body: %(reason)s'
+
+
+class BadValue(BadRequest):
+    message = 'Value could not be converted: %(msg)s'
+
+
+class InvalidModelError(BadRequest):
+    message = 'The following values are invalid: %(errors)s'
+
+
+class DatabaseAlreadyExists(BadRequest):
+    message = 'A database with the name "%(name)s" already exists.'
+
+
+class UserAlreadyExists(BadRequest):
+    message = 'A user with the name "%(name)s" already exists.'
+
+
+class ReservedName(BadRequest):
+    message = '"%(name)s" is reserved by the system and cannot be used.'
+
+
+class CannotResizeToSameSize(BadRequest):
+    message = 'No change was requested in the size of the instance.'
+
+
+class InvalidInstanceState(BadRequest):
+    message = 'The instance is not in a state that allows this operation ' \
+              '(status %(status)s).'
+
+
+class DatastoreVersionsExist(BadRequest):
+    message = 'Datastore versions exist for datastore %(datastore)s.'
+
+
+class DatastoreVersionsNoUniqueMatch(BadRequest):
+    message = 'Multiple datastore versions named %(name)s exist; give the ' \
+              'version number to choose one.'
+
+
+class DatastoreDefaultDatastoreNotFound(BadRequest):
+    message = 'Please specify datastore. Default datastore cannot be found.'
+
+
+class DatastoreDefaultVersionNotFound(BadRequest):
+    message = 'Default version for datastore %(datastore)s not found.'
+
+
+class DatastoreVersionInactive(BadRequest):
+    message = 'Datastore version %(version)s is not active.'
+
+
+class ConfigurationAlreadyAttached(BadRequest):
+    message = 'Instance %(instance_id)s already has configuration ' \
+              '%(configuration_id)s attached.'
+
+
+class InstanceAssignedToConfiguration(BadRequest):
+    message = 'A configuration group cannot be deleted while it is ' \
+              'attached to instances.'
+
+
+# 401 / 403 ---------------------------------------------------------------
+class Unauthorized(TroveError):
+    message = 'The request you have made requires authentication.'
+    code = 401
+
+
+class Forbidden(TroveError):
+    message = 'User does not have admin privileges.'
+    code = 403
+
+
+class PolicyNotAuthorized(Forbidden):
+    message = 'Policy does not allow %(action)s to be performed.'
+
+
+class TenantMismatch(Forbidden):
+    message = 'User with tenant id %(tenant_id)s cannot access this resource.'
+
+
+class BackupTooLarge(Forbidden):
+    message = 'Backup is too large for the given volume size: backup ' \
+              '%(backup_size)s GB, volume %(disk_size)s GB.'
+
+
+# 404 ---------------------------------------------------------------------
+class NotFound(TroveError):
+    message = 'Resource %(uuid)s cannot be found.'
+    code = 404
+
+
+class ModelNotFoundError(NotFound):
+    pass
+
+
+class InstanceNotFound(NotFound):
+    message = 'Instance %(instance)s cannot be found.'
+
+
+class FlavorNotFound(NotFound):
+    message = 'Flavor %(uuid)s cannot be found.'
+
+
+class DatastoreNotFound(NotFound):
+    message = 'Datastore \'%(datastore)s\' cannot be found.'
+
+
+class DatastoreVersionNotFound(NotFound):
+    message = 'Datastore version \'%(version)s\' cannot be found.'
+
+
+class ConfigurationNotFound(NotFound):
+    message = 'Configuration group %(uuid)s cannot be found.'
+
+
+class ConfigurationParameterNotFound(NotFound):
+    message = 'Configuration parameter %(name)s cannot be found.'
+
+
+class BackupNotFound(NotFound):
+    message = 'Backup %(uuid)s cannot be found.'
+
+
+class UserNotFound(NotFound):
+    message = 'User %(uuid)s cannot be found on the instance.'
+
+
+class DatabaseNotFound(NotFound):
+    message = 'Database %(uuid)s cannot be found on the instance.'
+
+
+class RootHistoryNotFound(NotFound):
+    message = 'Root user has never been enabled on this instance.'
+
+
+class QuotaResourceUnknown(NotFound):
+    message = 'Unknown quota resources %(unknown)s.'
+
+
+class ClusterNotFound(NotFound):
+    message = 'Cluster \'%(cluster)s\' cannot be found.'
+
+
+class BackupFileNotFound(NotFound):
+    message = 'Backup file in %(location)s was not found in the object ' \
+              'storage.'
+
+
+# 409 / 413 / 422 ---------------------------------------------------------
+class Conflict(TroveError):
+    message = 'The request conflicts with the state of the resource.'
+    code = 409
+
+
+class BackupNotCompleteError(Conflict):
+    message = 'Unable to create instance because backup %(backup_id)s is ' \
+              'not completed. Actual state: %(state)s.'
+
+
+class RestoreBackupIntegrityError(Conflict):
+    message = 'Current Swift object checksum does not match original ' \
+              'checksum for backup %(backup_id)s.'
+
+
+class OverLimit(TroveError):
+    message = 'The server rejected the request due to its size or rate.'
+    code = 413
+
+
+class QuotaExceeded(OverLimit):
+    message = 'Quota exceeded for resources: %(overs)s.'
+
+
+class VolumeQuotaExceeded(QuotaExceeded):
+    message = 'Instance volume quota exceeded: %(size)s GB requested, at ' \
+              'most %(max_size)s GB allowed.'
+
+
+class UnprocessableEntity(TroveError):
+    message = 'Unable to process the contained request.'
+    code = 422
+
+
+class InstanceNotActionable(UnprocessableEntity):
+    message = 'Instance %(instance_id)s is not currently available for an ' \
+              'action to be performed (%(kind)s status was %(status)s).'
+
+
+class DatastoreNotRunning(UnprocessableEntity):
+    message = 'Instance %(instance_id)s is not ready: its datastore is not ' \
+              'running (status %(status)s).'
+
+
+class ConfigurationValueInvalid(UnprocessableEntity):
+    message = 'The value provided for the configuration parameter ' \
+              '%(name)s is not valid: %(reason)s'
+
+
+# 5xx ---------------------------------------------------------------------
+class NotImplementedForDatastore(TroveError):
+    message = 'This operation is not supported for this datastore.'
+    code = 501
+
+
+class VolumeNotSupported(NotImplementedForDatastore):
+    message = 'Volume support is not enabled for this datastore.'
+
+
+class GuestError(TroveError):
+    message = 'An error occurred communicating with the guest: ' \
+              '%(original_message)s.'
+    code = 500
+
+
+class GuestTimeout(TroveError):
+    message = 'The guest agent of instance %(instance_id)s did not answer ' \
+              'within %(timeout)s seconds.'
+    code = 504
+
+
+class ServiceUnavailable(TroveError):
+    message = 'The service is currently unavailable: %(reason)s'
+    code = 503
+
+
+class ComputeError(TroveError):
+    message = 'Compute provider error: %(reason)s'
+
+
+class PollTimeOut(TroveError):
+    message = 'Polling request timed out after %(seconds)s seconds.'

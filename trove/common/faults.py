@@ -1,0 +1,125 @@
+"""Trove fault bodies and the middleware that guarantees them.
+
+A fault is ``{"<name>": {"code": <int>, "message": <text>}}`` where the name
+depends only on the status code. ``FaultWrapper`` sits near the top of the
+pipeline: any exception from below becomes a 500 fault with the request id,
+and a plain-text error response from inner middleware (keystonemiddleware's
+401, a routing 404...) is rewritten as a fault so clients always get one
+format.
+"""
+
+import http.client
+
+from oslo_log import log as logging
+import webob
+import webob.dec
+import webob.exc
+
+from trove.common import exception
+from trove.common import serializers
+
+LOG = logging.getLogger(__name__)
+
+FAULT_NAMES = {
+    400: 'badRequest',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'itemNotFound',
+    405: 'badMethod',
+    413: 'overLimit',
+    415: 'badMediaType',
+    500: 'instanceFault',
+    501: 'notImplemented',
+    503: 'serviceUnavailable',
+}
+
+
+def fault_name(code):
+    """Upstream's naming: known names, else the camel-cased HTTP reason."""
+    if code in FAULT_NAMES:
+        return FAULT_NAMES[code]
+    reason = http.client.responses.get(code, 'Error')
+    words = reason.replace('-', ' ').split()
+    return words[0].lower() + ''.join(w.capitalize() for w in words[1:])
+
+
+def fault_body(code, message, **extra):
+    details = {'code': code, 'message': message}
+    details.update(extra)
+    return {fault_name(code): details}
+
+
+def fault_response(request, code, message, headers=None, **extra):
+    content_type = serializers.content_type_for(
+        request.headers.get('Accept') if request is not None else None)
+    response = webob.Response(status=code, content_type=content_type,
+                              charset=None)
+    response.body = serializers.serialize(
+        fault_body(code, message, **extra), content_type)
+    for key, value in (headers or {}).items():
+        response.headers[key] = str(value)
+    return response
+
+
+def internal_error_message(request):
+    request_id = request.environ.get('openstack.request_id', '')
+    return ('Internal Server Error. Please keep this ID to help us figure '
+            'out what went wrong: (%s).' % request_id)
+
+
+def exception_response(request, error):
+    """The fault response for an exception raised while serving request."""
+    if isinstance(error, exception.TroveError) and error.code < 500:
+        return fault_response(request, error.code, str(error))
+    if isinstance(error, exception.TroveError):
+        LOG.error('Request %s failed: %s', request.path, error)
+        return fault_response(request, error.code, str(error))
+    if isinstance(error, webob.exc.HTTPException):
+        message = error.detail or error.explanation or error.title
+        return fault_response(request, error.code, message,
+                              headers=_passed_headers(error))
+    LOG.exception('Unexpected error serving %s %s', request.method,
+                  request.path)
+    return fault_response(request, 500, internal_error_message(request))
+
+
+def _passed_headers(error):
+    keep = ('Retry-After', 'WWW-Authenticate', 'Allow')
+    return {k: v for k, v in error.headers.items() if k in keep}
+
+
+def _is_fault(response):
+    return (response.content_type in serializers.SUPPORTED_TYPES
+            and response.body[:1] in (b'{', b'<'))
+
+
+class FaultWrapper:
+    """Middleware: every error leaving the API is a Trove fault."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, request):
+        try:
+            response = request.get_response(self.application)
+        except Exception as error:  # the last line of defence
+            return exception_response(request, error)
+        if response.status_int >= 400 and not _is_fault(response):
+            message = _plain_message(response)
+            return fault_response(request, response.status_int, message,
+                                  headers=_passed_headers(response))
+        return response
+
+
+def _plain_message(response):
+    text = response.text if response.charset else response.body.decode(
+        'utf-8', 'replace')
+    text = ' '.join(text.split())
+    if not text or text.startswith('<'):
+        return response.status.split(' ', 1)[-1]
+    return text[:500]

@@ -1,0 +1,13 @@
+"""Configuration: every option the services read, registered on one CONF.
+
+Each option group lives in its own module with ``register_opts(conf)`` and
+``list_opts()``; this package registers them all on import so any service
+can do ``from trove.conf import CONF``.
+"""
+
+from oslo_config import cfg
+
+from trove.conf import opts
+
+CONF = cfg.CONF
+opts.register_all(CONF)

@@ -1,0 +1,23 @@
+"""[DEFAULT] choice of the compute provider (where instances run)."""
+
+from oslo_config import cfg
+
+compute_opts = [
+    cfg.StrOpt('compute_provider', default='local',
+               choices=[('local', 'Instances are guest-agent processes on '
+                                  'this machine, each with its own loopback '
+                                  'address; flavors live in the control '
+                                  'database.'),
+                        ('openstack', 'Instances are Nova servers with '
+                                      'Cinder volumes.')],
+               help='Compute, volume and flavor provider of the '
+                    'taskmanager and the API.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(compute_opts)
+
+
+def list_opts():
+    return {'DEFAULT': compute_opts}

@@ -1,0 +1,49 @@
+"""Options every datastore group has, built with per-datastore defaults.
+
+The ``[mysql]``, ``[mariadb]`` and ``[postgresql]`` modules call
+``datastore_opts`` so the three groups stay identical in shape.
+"""
+
+from oslo_config import cfg
+
+
+def datastore_opts(*, tcp_ports, mount_point, ignore_users, ignore_dbs,
+                   backup_strategy, replication_strategy,
+                   replication_namespace, service_uname, usage_timeout=None):
+    opts = [
+        cfg.ListOpt('tcp_ports', default=tcp_ports,
+                    help='TCP ports the engine listens on.'),
+        cfg.StrOpt('mount_point', default=mount_point,
+                   help='Where the data volume is mounted in the guest.'),
+        cfg.StrOpt('device_path', default='/dev/vdb',
+                   help='Device of the data volume in the guest.'),
+        cfg.BoolOpt('volume_support', default=True,
+                    help='Whether instances of this datastore get a data '
+                         'volume.'),
+        cfg.BoolOpt('root_on_create', default=False,
+                    help='Enable the root user when an instance is created '
+                         'and return its password in the create response.'),
+        cfg.ListOpt('ignore_users', default=ignore_users,
+                    help='Users reserved for the system: hidden from '
+                         'listings and refused in requests.'),
+        cfg.ListOpt('ignore_dbs', default=ignore_dbs,
+                    help='Databases reserved for the system: hidden from '
+                         'listings and refused in requests.'),
+        cfg.IntOpt('default_password_length', default=36, min=8,
+                   help='Length of generated passwords.'),
+        cfg.StrOpt('backup_strategy', default=backup_strategy,
+                   help='Backup driver the guest uses.'),
+        cfg.StrOpt('replication_strategy', default=replication_strategy,
+                   help='Replication strategy class name.'),
+        cfg.StrOpt('replication_namespace', default=replication_namespace,
+                   help='Module of the replication strategy.'),
+        cfg.StrOpt('database_service_uname', default=service_uname,
+                   help='Unprivileged OS user the engine runs as when the '
+                        'guest agent runs as root.'),
+    ]
+    if usage_timeout is not None:
+        opts.append(cfg.IntOpt(
+            'usage_timeout', default=usage_timeout, min=1,
+            help='Seconds a new instance of this datastore may take to '
+                 'become active; overrides [DEFAULT] usage_timeout.'))
+    return opts

@@ -1,0 +1,69 @@
+"""Registration of every option group, and the oslo-config-generator hooks.
+
+``register_all`` is what ``trove.conf`` calls on import. ``list_opts`` and
+``set_lib_defaults`` are the ``oslo.config.opts`` and
+``oslo.config.opts.defaults`` entry points that produce
+``etc/trove/trove.conf.sample``.
+"""
+
+import collections
+import importlib
+
+from oslo_db import options as db_options
+from oslo_log import log as logging
+import oslo_messaging
+
+# Modules holding option groups, in the order they appear in the sample.
+GROUP_MODULES = (
+    'api',
+    'service',
+    'timeouts',
+    'quota',
+    'compute',
+    'upgrade_levels',
+    'service_credentials',
+    'mysql',
+    'mariadb',
+    'postgresql',
+)
+
+DEFAULT_CONNECTION = 'sqlite:///$state_path/trove.sqlite'
+CONTROL_EXCHANGE = 'trove'
+
+_registered = set()
+
+
+def _modules():
+    return [importlib.import_module('trove.conf.' + name)
+            for name in GROUP_MODULES]
+
+
+def register_all(conf):
+    """Register every option on ``conf`` (idempotent per conf object)."""
+    if id(conf) in _registered:
+        return
+    _registered.add(id(conf))
+    for module in _modules():
+        module.register_opts(conf)
+    logging.register_options(conf)
+    db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
+    oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
+
+
+def list_opts():
+    """(group, options) pairs of this project, for oslo-config-generator."""
+    merged = collections.OrderedDict()
+    for module in _modules():
+        for group, opts in module.list_opts().items():
+            key = getattr(group, 'name', group)
+            if key not in merged:
+                merged[key] = (group, [])
+            merged[key][1].extend(opts)
+    return [(group, opts) for group, opts in merged.values()]
+
+
+def set_lib_defaults():
+    """Library defaults this project changes, shown in the sample."""
+    from oslo_config import cfg
+    db_options.set_defaults(cfg.CONF, connection=DEFAULT_CONNECTION)
+    oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)

@@ -20,6 +20,8 @@ GROUP_MODULES = (
     'timeouts',
     'quota',
     'compute',
+    'guest',
+    'local',
     'upgrade_levels',
     'service_credentials',
     'mysql',

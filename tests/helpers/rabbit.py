@@ -1,0 +1,41 @@
+"""A private RabbitMQ virtual host per test session.
+
+Topics (taskmanager, trove-conductor...) are queue names, shared by every
+user of a vhost; a vhost of its own keeps concurrent test runs apart.
+"""
+
+import os
+import shutil
+import subprocess
+import uuid
+
+RABBIT_HOST = os.environ.get('TROVE_TEST_RABBIT_HOST', '127.0.0.1:5672')
+RABBIT_CREDENTIALS = os.environ.get('TROVE_TEST_RABBIT_CREDENTIALS',
+                                    'guest:guest')
+
+
+def _rabbitmqctl(*args):
+    return subprocess.run(['rabbitmqctl', '-q'] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+class RabbitVhost:
+
+    def __init__(self):
+        self.name = 'trove-test-' + uuid.uuid4().hex[:10]
+        self.own_vhost = bool(shutil.which('rabbitmqctl')) and os.getuid() == 0
+        if self.own_vhost:
+            result = _rabbitmqctl('add_vhost', self.name)
+            user = RABBIT_CREDENTIALS.split(':')[0]
+            if result.returncode == 0:
+                _rabbitmqctl('set_permissions', '-p', self.name, user,
+                             '.*', '.*', '.*')
+            else:
+                self.own_vhost = False
+        vhost = self.name if self.own_vhost else ''
+        self.transport_url = 'rabbit://%s@%s/%s' % (RABBIT_CREDENTIALS,
+                                                    RABBIT_HOST, vhost)
+
+    def delete(self):
+        if self.own_vhost:
+            _rabbitmqctl('delete_vhost', self.name)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Creates .venv with the project and its test tools, installs the Debian
+# packages the system and the tests need, and starts the shared services
+# (RabbitMQ, MariaDB, PostgreSQL) when they are not running. Idempotent:
+# a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+need_packages=()
+for pair in "rabbitmqctl:rabbitmq-server" "mariadbd:mariadb-server" \
+            "mariadb-backup:mariadb-backup" "mbstream:mariadb-backup" \
+            "pg_basebackup:postgresql" "wrk:wrk" "memcached:memcached"; do
+  cmd=${pair%%:*}; pkg=${pair##*:}
+  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
+    need_packages+=("$pkg")
+  fi
+done
+if [ ${#need_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing ${need_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "${need_packages[@]}" >/dev/null 2>&1 || {
+      apt-get update -q >/dev/null 2>&1
+      apt-get install -y -q "${need_packages[@]}" >/dev/null
+    }
+  else
+    log "missing packages (install them): ${need_packages[*]}"
+  fi
+fi
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 60); do listening "$1" && return 0; sleep 1; done
+  log "nothing listens on 127.0.0.1:$1"; return 1
+}
+
+if ! listening 5672; then
+  log "starting RabbitMQ"
+  rabbitmq-server -detached >/dev/null 2>&1 || true
+  wait_port 5672
+fi
+if ! listening 3306; then
+  log "starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  wait_port 3306
+fi
+if ! listening 5432; then
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+  wait_port 5432
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || \
+   [ test-requirements.txt -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] || \
+   [ setup.cfg -nt "$stamp" ]; then
+  log "installing Python packages"
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt \
+    -r requirements.txt -r test-requirements.txt
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  touch "$stamp"
+fi

@@ -1,0 +1,135 @@
+"""trove-local: run the whole control plane on this machine.
+
+    trove-local up --state-dir DIR [--api-port PORT] [--control-db URL]
+    trove-local status --state-dir DIR
+    trove-local down --state-dir DIR
+
+``up`` is idempotent: it rewrites the config, migrates the control DB,
+registers the engines installed here, creates default flavors when there
+are none, starts whatever service is not running, waits for the API and
+writes ``DIR/openrc``.
+"""
+
+import argparse
+import os
+import sys
+
+from trove.localenv import config as local_config
+from trove.localenv import services
+
+DEFAULT_PROJECT = 'demo'
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog='trove-local',
+                                     description=__doc__.split('\n')[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+
+    up = commands.add_parser('up', help='Start the control plane.')
+    up.add_argument('--state-dir', required=True)
+    up.add_argument('--api-port', type=int, default=8779)
+    up.add_argument('--control-db',
+                    help='Control database URL (default: SQLite in the '
+                         'state directory).')
+    up.add_argument('--transport-url',
+                    help='RabbitMQ URL (default: the local broker).')
+    up.add_argument('--project', default=DEFAULT_PROJECT,
+                    help='Project id written into openrc.')
+    up.add_argument('--report-interval', type=int, default=10,
+                    help='Seconds between guest heartbeats.')
+    up.add_argument('--heartbeat-expiry', type=int, default=60,
+                    help='Seconds without heartbeat before an instance '
+                         'shows operating_status ERROR.')
+
+    for name, text in (('status', 'Show what runs.'),
+                       ('down', 'Stop everything, instances included.')):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument('--state-dir', required=True)
+    return parser
+
+
+def _configure_in_process(config):
+    """Point this process's CONF at the state directory's config."""
+    from trove.cmd import common
+    common.setup(['--config-file', config.trove_conf], prog='trove-local')
+
+
+def up(args):
+    config = local_config.LocalConfig(
+        args.state_dir, api_port=args.api_port, control_db=args.control_db,
+        transport_url=args.transport_url,
+        report_interval=args.report_interval,
+        heartbeat_expiry=args.heartbeat_expiry)
+    config.write()
+    _configure_in_process(config)
+
+    from trove.conf import CONF
+    from trove.db import migration
+    from trove.localenv import datastores
+    migration.db_sync(CONF.database.connection)
+    found = datastores.register_engines()
+    datastores.create_default_flavors()
+    for name in services.SERVICES:
+        services.start(config, name)
+    services.wait_for_api(config)
+    config.write_openrc(args.project)
+
+    print('trove-local is up: API %s (noauth, development only)'
+          % config.api_url)
+    for engine in found:
+        print('  datastore %-11s version %-6s (%s)'
+              % (engine.datastore, engine.version_name, engine.version))
+    print('Use the clients with:  source %s' % config.openrc)
+    print('  openstack database instance list')
+    print('  openstack datastore list')
+    return 0
+
+
+def _config_for(args):
+    config = local_config.LocalConfig(args.state_dir)
+    if not os.path.exists(config.trove_conf):
+        print('%s has no trove-local state' % args.state_dir,
+              file=sys.stderr)
+        return None
+    return config
+
+
+def status(args):
+    config = _config_for(args)
+    if config is None:
+        return 1
+    running = services.status(config)
+    for name, pid in running.items():
+        print('%-18s %s' % (name, 'running (pid %d)' % pid if pid
+                            else 'stopped'))
+    return 0 if all(running.values()) else 3
+
+
+def down(args):
+    config = _config_for(args)
+    if config is None:
+        return 1
+    for name in reversed(services.SERVICES):
+        pid = services.stop(config, name)
+        if pid:
+            print('stopped %s (pid %d)' % (name, pid))
+    from trove.compute.local import processes
+    for instance_dir in processes.instance_dirs(config.instances_dir):
+        for pid in processes.stop_instance_processes(instance_dir):
+            print('stopped pid %d of %s' % (pid,
+                                            os.path.basename(instance_dir)))
+    return 0
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    handlers = {'up': up, 'status': status, 'down': down}
+    try:
+        return handlers[args.command](args)
+    except RuntimeError as error:
+        print('error: %s' % error, file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

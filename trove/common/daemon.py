@@ -1,0 +1,151 @@
+"""Starting detached processes that outlive whoever started them.
+
+``spawn`` runs this module as a short-lived launcher that double-forks:
+the program ends up in its own session, re-parented to init (so it is
+never left a zombie of a long-running starter such as the taskmanager),
+optionally as another OS user, with its output in a log file and its pid
+in a pid file. ``is_running`` and ``terminate`` work from the pid file
+alone, so a restarted starter finds its processes again.
+"""
+
+import argparse
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+
+
+def spawn(args, pid_path, log_path, env=None, cwd=None, user=None,
+          timeout=30):
+    """Start ``args`` detached; returns its pid once the pid file exists."""
+    command = [sys.executable, '-m', 'trove.common.daemon',
+               '--pid-file', pid_path, '--log-file', log_path]
+    if cwd:
+        command += ['--cwd', cwd]
+    if user:
+        command += ['--user', user]
+    command += ['--'] + list(args)
+    if os.path.exists(pid_path):
+        os.unlink(pid_path)
+    launcher = subprocess.run(command, env=env, timeout=timeout,
+                              capture_output=True, text=True)
+    if launcher.returncode != 0:
+        raise RuntimeError('Could not start %s: %s'
+                           % (args[0], launcher.stderr.strip()))
+    return read_pid(pid_path)
+
+
+def read_pid(pid_path):
+    try:
+        with open(pid_path) as pid_file:
+            return int(pid_file.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pid_alive(pid):
+    """Whether ``pid`` is a live (not zombie) process."""
+    if not pid:
+        return False
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            state = stat.read().rsplit(')', 1)[1].split()[0]
+        return state not in ('Z', 'X')
+    except (OSError, IndexError):
+        return False
+
+
+def is_running(pid_path):
+    return pid_alive(read_pid(pid_path))
+
+
+def terminate(pid, timeout=15.0):
+    """SIGTERM ``pid``, then SIGKILL if it outlives ``timeout``."""
+    if not pid_alive(pid):
+        return True
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _drop_privileges(user):
+    entry = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    os.environ['HOME'] = entry.pw_dir
+    os.environ['USER'] = os.environ['LOGNAME'] = user
+
+
+def _launch(options):
+    if os.fork() > 0:
+        # The starter reaps this first child at once.
+        return
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    if options.cwd:
+        os.chdir(options.cwd)
+    log_fd = os.open(options.log_file,
+                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null_fd, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    tmp_pid = options.pid_file + '.tmp'
+    with open(tmp_pid, 'w') as pid_file:
+        pid_file.write('%d\n' % os.getpid())
+    os.rename(tmp_pid, options.pid_file)
+    if options.user:
+        _drop_privileges(options.user)
+    try:
+        os.execvp(options.command[0], options.command)
+    except OSError as error:
+        os.write(2, ('cannot run %s: %s\n' % (options.command[0],
+                                              error)).encode())
+        os._exit(127)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--pid-file', required=True)
+    parser.add_argument('--log-file', required=True)
+    parser.add_argument('--cwd')
+    parser.add_argument('--user')
+    parser.add_argument('command', nargs=argparse.REMAINDER)
+    options = parser.parse_args()
+    if options.command and options.command[0] == '--':
+        options.command = options.command[1:]
+    if not options.command:
+        parser.error('no command given')
+    _launch(options)
+    # Wait until the detached program wrote its pid file.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if os.path.exists(options.pid_file):
+            return 0
+        time.sleep(0.01)
+    print('the program did not start', file=sys.stderr)
+    return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Bodies of backup and backup strategy requests."""
+
+from trove.common.schemas import types
+
+create = types.wrapped('backup', {
+    'type': 'object',
+    'required': ['name'],
+    'additionalProperties': True,
+    'properties': {
+        'description': {'type': 'string', 'maxLength': 512},
+        'instance': types.uuid,
+        'name': types.non_empty_string,
+        'parent_id': types.uuid,
+        'incremental': types.boolean_string,
+        'swift_container': types.non_empty_string,
+        'storage_driver': {'type': 'string',
+                           'enum': ['swift', 'local', 'cinder']},
+        'restore_from': {
+            'type': 'object',
+            'required': ['remote_location', 'local_datastore_version_id',
+                         'size'],
+            'properties': {
+                'remote_location': {'type': 'string'},
+                'local_datastore_version_id': types.uuid,
+                'size': {'type': 'number'},
+            },
+        },
+    },
+})
+
+strategy_create = types.wrapped('backup_strategy', {
+    'type': 'object',
+    'required': ['swift_container'],
+    'additionalProperties': False,
+    'properties': {
+        'instance_id': types.uuid,
+        'swift_container': types.non_empty_string,
+    },
+}, additionalProperties=False)

@@ -1,0 +1,92 @@
+"""Bodies of instance requests."""
+
+from trove.common.schemas import types
+
+create = types.wrapped('instance', {
+    'type': 'object',
+    'required': ['name'],
+    'additionalProperties': True,
+    'properties': {
+        'name': types.non_empty_string,
+        'configuration_id': types.configuration_id,
+        'configuration': types.configuration_id,
+        'flavorRef': types.flavorref,
+        'volume': types.volume,
+        'databases': types.databases_def,
+        'users': types.users_list,
+        'restorePoint': {
+            'type': 'object',
+            'required': ['backupRef'],
+            'additionalProperties': True,
+            'properties': {'backupRef': types.uuid},
+        },
+        'replica_of': types.uuid,
+        'replica_count': {'type': 'integer', 'minimum': 1, 'maximum': 3},
+        'availability_zone': types.non_empty_string,
+        'datastore': types.datastore,
+        'nics': types.nics,
+        'modules': types.module_list,
+        'region_name': types.non_empty_string,
+        'locality': types.non_empty_string,
+        'access': types.access,
+    },
+})
+
+update = types.wrapped('instance', {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'name': types.non_empty_string,
+        'replica_of': {},
+        'configuration': types.configuration_id,
+        'datastore_version': types.non_empty_string,
+        'access': types.access,
+    },
+}, additionalProperties=False)
+
+edit = types.wrapped('instance', {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'slave_of': {},
+        'replica_of': {},
+        'name': types.non_empty_string,
+        'configuration': types.configuration_id,
+        'datastore_version': types.non_empty_string,
+    },
+}, additionalProperties=False)
+
+action_restart = types.wrapped('restart', {'type': 'object'})
+
+action_resize_volume = types.wrapped('resize', {
+    'type': 'object',
+    'required': ['volume'],
+    'additionalProperties': True,
+    'properties': {'volume': types.volume},
+})
+
+action_resize_flavor = types.wrapped('resize', {
+    'type': 'object',
+    'required': ['flavorRef'],
+    'additionalProperties': True,
+    'properties': {'flavorRef': types.flavorref},
+})
+
+action_reset_status = types.wrapped('reset_status', {'type': 'object'})
+action_promote = types.wrapped('promote_to_replica_source',
+                               {'type': 'object'})
+action_eject = types.wrapped('eject_replica_source', {'type': 'object'})
+
+mgmt_action = {
+    'migrate': types.wrapped('migrate', {'type': 'object'}),
+    'reboot': types.wrapped('reboot', {'type': 'object'}),
+    'stop': types.wrapped('stop', {'type': 'object'}),
+    'reset-task-status': types.wrapped('reset-task-status',
+                                       {'type': 'object'}),
+    'rebuild': types.wrapped('rebuild', {
+        'type': 'object',
+        'required': ['image_id'],
+        'additionalProperties': False,
+        'properties': {'image_id': types.uuid},
+    }),
+}

@@ -1,0 +1,60 @@
+"""RPC client of the conductor, used by guest agents.
+
+Version ledger:
+
+* 1.0 - Initial version: heartbeat, update_backup, report_root,
+        notify_end, notify_exc_info.
+
+Every method is a cast carrying ``sent`` (epoch seconds, float): the
+conductor ignores a message that is not newer than the last one it
+accepted for the same instance and method.
+"""
+
+import time
+
+from trove.common import rpc
+from trove.conf import CONF
+
+API_BASE_VERSION = '1.0'
+API_LATEST_VERSION = '1.0'
+VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
+                   'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
+
+
+class API:
+
+    def __init__(self, context):
+        self.context = context
+        cap = rpc.version_cap('conductor', VERSION_ALIASES,
+                              API_LATEST_VERSION)
+        self.client = rpc.get_client(CONF.conductor_queue, cap)
+
+    def _cast(self, method, **kwargs):
+        cctxt = self.client.prepare(version=API_BASE_VERSION)
+        cctxt.cast(self.context, method, **kwargs)
+
+    def heartbeat(self, instance_id, payload, sent=None):
+        self._cast('heartbeat', instance_id=instance_id, payload=payload,
+                   sent=sent if sent is not None else time.time())
+
+    def update_backup(self, instance_id, backup_id, sent=None,
+                      **backup_fields):
+        self._cast('update_backup', instance_id=instance_id,
+                   backup_id=backup_id,
+                   sent=sent if sent is not None else time.time(),
+                   **backup_fields)
+
+    def report_root(self, instance_id, user=None):
+        self._cast('report_root', instance_id=instance_id, user=user)
+
+    def notify_end(self, instance_id, event_type, payload=None):
+        self._cast('notify_end', instance_id=instance_id,
+                   event_type=event_type, payload=payload or {},
+                   sent=time.time())
+
+    def notify_exc_info(self, instance_id, event_type, message,
+                        details=None):
+        """Report a failure the user must see as the instance's fault."""
+        self._cast('notify_exc_info', instance_id=instance_id,
+                   event_type=event_type, message=message,
+                   details=details or '', sent=time.time())

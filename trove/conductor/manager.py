@@ -1,0 +1,116 @@
+"""RPC endpoints of the conductor: the only writer of guest-reported state.
+
+Guest agents never reach the control database; they cast their
+heartbeats, backup progress, root enablement and failures here. A message
+not newer than the last one accepted for the same instance and method is
+dropped, so late deliveries never regress a status.
+"""
+
+from oslo_db import exception as db_exception
+from oslo_log import log as logging
+import oslo_messaging as messaging
+import sqlalchemy as sa
+
+from trove.common import states
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.instance import faults
+from trove.instance import service_status
+
+LOG = logging.getLogger(__name__)
+
+LastSeen = db_models.ConductorLastSeen
+
+
+class Manager:
+    target = messaging.Target(version='1.0')
+
+    def _message_too_old(self, context, instance_id, method_name, sent):
+        """Whether a message is not newer than the last accepted one;
+        records ``sent`` as the newest when it is accepted."""
+        if sent is None:
+            LOG.error('Message %s of %s has no "sent"; accepting it',
+                      method_name, instance_id)
+            return False
+        sent = float(sent)
+        with db_api.writer(context) as session:
+            updated = session.execute(
+                sa.update(LastSeen)
+                .where(LastSeen.instance_id == instance_id,
+                       LastSeen.method_name == method_name,
+                       LastSeen.sent < sent)
+                .values(sent=sent)).rowcount
+        if updated:
+            return False
+        try:
+            with db_api.writer(context) as session:
+                session.add(LastSeen(instance_id=instance_id,
+                                     method_name=method_name, sent=sent))
+        except db_exception.DBDuplicateEntry:
+            LOG.info('Dropping %s of %s sent at %f: a newer one was seen',
+                     method_name, instance_id, sent)
+            return True
+        return False
+
+    def heartbeat(self, context, instance_id, payload, sent=None):
+        if self._message_too_old(context, instance_id, 'heartbeat', sent):
+            return
+        status = None
+        description = (payload or {}).get('service_status')
+        if description:
+            try:
+                status = states.ServiceStatuses.from_description(description)
+            except ValueError:
+                LOG.warning('Instance %s reported unknown status %r',
+                            instance_id, description)
+        # Freshness is judged by this host's clock, not the guest's.
+        if not service_status.record_heartbeat(context, instance_id, status,
+                                               db_models.utcnow()):
+            LOG.warning('Heartbeat of unknown instance %s', instance_id)
+
+    def update_backup(self, context, instance_id, backup_id, sent=None,
+                      **backup_fields):
+        if self._message_too_old(context, instance_id, 'update_backup',
+                                 sent):
+            return
+        allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
+                   'backup_timestamp'}
+        values = {k: v for k, v in backup_fields.items() if k in allowed}
+        if not values:
+            return
+        values['updated'] = db_models.utcnow()
+        with db_api.writer(context) as session:
+            backup = session.get(db_models.Backup, backup_id)
+            if backup is None or backup.instance_id != instance_id:
+                LOG.warning('Backup %s of instance %s is unknown; ignoring '
+                            'its update', backup_id, instance_id)
+                return
+            if (backup.state in states.BackupState.END_STATES
+                    and values.get('state') in
+                    states.BackupState.RUNNING_STATES):
+                LOG.warning('Backup %s already ended as %s', backup_id,
+                            backup.state)
+                return
+            for key, value in values.items():
+                setattr(backup, key, value)
+
+    def report_root(self, context, instance_id, user=None):
+        with db_api.writer(context) as session:
+            history = session.get(db_models.RootEnabledHistory, instance_id)
+            if history is None:
+                session.add(db_models.RootEnabledHistory(
+                    id=instance_id, user=user or context.user_id))
+            elif history.deleted_at is not None:
+                history.created = db_models.utcnow()
+                history.deleted_at = None
+                history.user = user or context.user_id
+
+    def notify_end(self, context, instance_id, event_type, payload=None,
+                   sent=None):
+        LOG.info('%s of instance %s ended', event_type, instance_id)
+
+    def notify_exc_info(self, context, instance_id, event_type, message,
+                        details='', sent=None):
+        LOG.warning('%s of instance %s failed: %s', event_type, instance_id,
+                    message)
+        faults.save_fault(context, instance_id, message, details)

@@ -1,0 +1,30 @@
+"""[local]: the local compute provider (instances as processes)."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('local', title='Local compute provider')
+
+local_opts = [
+    cfg.StrOpt('instances_dir', default='$state_path/instances',
+               help='Where each instance gets its directory (config, '
+                    'volume, logs, runtime files). Engine users must be '
+                    'able to traverse it.'),
+    cfg.StrOpt('address_pool', default='127.10.0.0/16',
+               help='Loopback network the instances\' addresses come '
+                    'from; every instance gets its own address and its '
+                    'engine listens there on its standard port.'),
+    cfg.StrOpt('guest_agent_command',
+               help='Command starting a guest agent (default: '
+                    'trove-guestagent next to this Python).'),
+    cfg.IntOpt('guest_start_timeout', default=60, min=1,
+               help='Seconds a guest agent may take to start serving.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(local_opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: local_opts}

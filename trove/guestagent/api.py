@@ -1,0 +1,208 @@
+"""RPC client of a guest agent, used by the API and the taskmanager.
+
+Version ledger (server and client must agree; clients cap what they send
+with ``[upgrade_levels] guestagent``):
+
+* 1.0 - Initial version: prepare, restart, stop_db, get_filesystem_stats,
+        resize_fs, databases/users/root, overrides, backups, logs, modules.
+* 1.1 - ``ds_version`` in prepare and start_db_with_conf_changes;
+        ``online`` in resize_fs.
+* 1.2 - pre_create_backup / post_create_backup.
+* 1.3 - ssl_show / ssl_action / ssl_rollback.
+
+Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
+a guest that does not answer becomes ``GuestTimeout`` and a remote failure
+``GuestError``, so the API never hangs or leaks a traceback.
+"""
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from trove.common import exception
+from trove.common import rpc
+from trove.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+API_BASE_VERSION = '1.0'
+API_LATEST_VERSION = '1.3'
+VERSION_ALIASES = {
+    'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
+    'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
+    'epoxy': '1.2', 'hibiscus': '1.3',
+}
+
+
+def topic(instance_id):
+    return 'guestagent.%s' % instance_id
+
+
+class API:
+    """Talks to the guest agent of one instance."""
+
+    def __init__(self, context, instance_id):
+        self.context = context
+        self.instance_id = instance_id
+        cap = rpc.version_cap('guestagent', VERSION_ALIASES,
+                              API_LATEST_VERSION)
+        self.client = rpc.get_client(topic(instance_id), cap,
+                                     server=instance_id)
+
+    # Plumbing -----------------------------------------------------------
+    def _call(self, method, timeout, version=API_BASE_VERSION, **kwargs):
+        cctxt = self.client.prepare(version=version, timeout=timeout)
+        try:
+            return cctxt.call(self.context, method, **kwargs)
+        except messaging.MessagingTimeout:
+            raise exception.GuestTimeout(instance_id=self.instance_id,
+                                         timeout=timeout)
+        except messaging.RemoteError as error:
+            raise exception.GuestError(original_message=error.value)
+        except exception.TroveError:
+            raise
+        except Exception as error:
+            LOG.exception('Call %s to guest %s failed', method,
+                          self.instance_id)
+            raise exception.GuestError(original_message=str(error))
+
+    def _cast(self, method, version=API_BASE_VERSION, **kwargs):
+        cctxt = self.client.prepare(version=version)
+        try:
+            cctxt.cast(self.context, method, **kwargs)
+        except Exception as error:
+            LOG.exception('Cast %s to guest %s failed', method,
+                          self.instance_id)
+            raise exception.GuestError(original_message=str(error))
+
+    @staticmethod
+    def _low():
+        return CONF.agent_call_low_timeout
+
+    @staticmethod
+    def _high():
+        return CONF.agent_call_high_timeout
+
+    # Lifecycle ----------------------------------------------------------
+    def declare_queue(self):
+        """Create the guest's queue before its first message."""
+        rpc.declare_queue(topic(self.instance_id), self.instance_id)
+
+    def prepare(self, memory_mb, packages, databases, users, device_path,
+                mount_point, backup_info, config_contents, root_password,
+                overrides, cluster_config, snapshot, modules, ds_version):
+        kwargs = dict(
+            packages=packages, databases=databases, memory_mb=memory_mb,
+            users=users, device_path=device_path, mount_point=mount_point,
+            backup_info=backup_info, config_contents=config_contents,
+            root_password=root_password, overrides=overrides,
+            cluster_config=cluster_config, snapshot=snapshot,
+            modules=modules)
+        version = '1.1'
+        if self.client.can_send_version(version):
+            kwargs['ds_version'] = ds_version
+        else:
+            version = API_BASE_VERSION
+        self._cast('prepare', version=version, **kwargs)
+
+    def restart(self):
+        return self._call('restart', self._high())
+
+    def stop_db(self):
+        return self._call('stop_db', self._low(), version='1.1')
+
+    def start_db_with_conf_changes(self, config_contents, ds_version):
+        return self._call('start_db_with_conf_changes', self._high(),
+                          version='1.1', config_contents=config_contents,
+                          ds_version=ds_version)
+
+    def reset_configuration(self, configuration):
+        return self._call('reset_configuration', self._high(),
+                          configuration=configuration)
+
+    def get_volume_info(self, fs_path=None):
+        return self._call('get_filesystem_stats', self._low(),
+                          fs_path=fs_path)
+
+    def resize_fs(self, device_path=None, mount_point=None, online=True):
+        return self._call('resize_fs', self._high(), version='1.1',
+                          device_path=device_path, mount_point=mount_point,
+                          online=online)
+
+    def rpc_ping(self):
+        return self._call('rpc_ping', self._low())
+
+    def get_hwinfo(self):
+        return self._call('get_hwinfo', self._low())
+
+    def get_diagnostics(self):
+        return self._call('get_diagnostics', self._low())
+
+    # Databases, users and root ---------------------------------------------
+    def create_database(self, databases):
+        self._cast('create_database', databases=databases)
+
+    def list_databases(self, limit=None, marker=None, include_marker=False):
+        return self._call('list_databases', self._low(), limit=limit,
+                          marker=marker, include_marker=include_marker)
+
+    def delete_database(self, database):
+        self._cast('delete_database', database=database)
+
+    def create_user(self, users):
+        self._cast('create_user', users=users)
+
+    def list_users(self, limit=None, marker=None, include_marker=False):
+        return self._call('list_users', self._high(), limit=limit,
+                          marker=marker, include_marker=include_marker)
+
+    def get_user(self, username, hostname):
+        return self._call('get_user', self._low(), username=username,
+                          hostname=hostname)
+
+    def delete_user(self, user):
+        self._cast('delete_user', user=user)
+
+    def change_passwords(self, users):
+        self._cast('change_passwords', users=users)
+
+    def update_attributes(self, username, hostname, user_attrs):
+        self._cast('update_attributes', username=username,
+                   hostname=hostname, user_attrs=user_attrs)
+
+    def list_access(self, username, hostname):
+        return self._call('list_access', self._low(), username=username,
+                          hostname=hostname)
+
+    def grant_access(self, username, hostname, databases):
+        return self._call('grant_access', self._low(), username=username,
+                          hostname=hostname, databases=databases)
+
+    def revoke_access(self, username, hostname, database):
+        return self._call('revoke_access', self._low(), username=username,
+                          hostname=hostname, database=database)
+
+    def enable_root(self):
+        return self._call('enable_root', self._high())
+
+    def enable_root_with_password(self, root_password=None):
+        return self._call('enable_root_with_password', self._high(),
+                          root_password=root_password)
+
+    def disable_root(self):
+        return self._call('disable_root', self._low())
+
+    def is_root_enabled(self):
+        return self._call('is_root_enabled', self._low())
+
+    # Configuration -----------------------------------------------------------
+    def update_overrides(self, overrides, remove=False):
+        return self._call('update_overrides', self._high(),
+                          overrides=overrides, remove=remove)
+
+    def apply_overrides(self, overrides):
+        return self._call('apply_overrides', self._high(),
+                          overrides=overrides)
+
+    # Backups -----------------------------------------------------------------
+    def create_backup(self, backup_info):
+        self._cast('create_backup', backup_info=backup_info)

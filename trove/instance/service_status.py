@@ -1,0 +1,53 @@
+"""Reads and writes of an instance's service status row."""
+
+import sqlalchemy as sa
+
+from trove.common import states
+from trove.db import api as db_api
+from trove.db import models as db_models
+
+Row = db_models.ServiceStatusRecord
+
+
+def create(session, instance_id, status=states.ServiceStatuses.NEW):
+    session.add(Row(instance_id=instance_id, status_id=status.code,
+                    status_description=status.description,
+                    updated_at=db_models.utcnow()))
+
+
+def get(context, instance_id):
+    with db_api.reader(context) as session:
+        row = session.query(Row).filter_by(instance_id=instance_id).first()
+    if row is None:
+        return None, None
+    return states.ServiceStatuses.from_code(row.status_id), row.updated_at
+
+
+def set_status(context, instance_id, status):
+    """Store a status (the control plane's own changes)."""
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.instance_id == instance_id)
+                        .values(status_id=status.code,
+                                status_description=status.description,
+                                updated_at=db_models.utcnow()))
+
+
+def record_heartbeat(context, instance_id, status, when):
+    """Store a status the guest reported; True if the instance is known.
+
+    A pending RESTART_REQUIRED is kept (it must stay visible until the
+    instance is restarted) but the heartbeat still proves the guest alive.
+    """
+    restart_required = states.ServiceStatuses.RESTART_REQUIRED.code
+    keep = Row.status_id == restart_required
+    values = {'updated_at': when}
+    if status is not None:
+        values['status_id'] = sa.case((keep, Row.status_id),
+                                      else_=status.code)
+        values['status_description'] = sa.case(
+            (keep, Row.status_description), else_=status.description)
+    with db_api.writer(context) as session:
+        result = session.execute(
+            sa.update(Row).where(Row.instance_id == instance_id)
+            .values(**values))
+        return result.rowcount > 0

@@ -1,0 +1,1 @@
+"""API extensions: databases/users/root of an instance, and management."""

@@ -1,0 +1,157 @@
+"""Databases and users as requested by users, checked before any guest call.
+
+Names, hosts, character sets and passwords are validated with each
+engine's rules here, so the guest only ever receives well-formed values
+(it still quotes identifiers and binds values). The guest's wire form is
+upstream's serialized model: ``{"_name", "_character_set", "_collate"}``
+for databases and ``{"_name", "_host", "_password", "_databases"}`` for
+users.
+"""
+
+import ipaddress
+import re
+
+from trove.common import exception
+from trove.conf import CONF
+
+MYSQL_FAMILY = ('mysql', 'mariadb')
+
+_MYSQL_DB_NAME = re.compile(r'^[A-Za-z0-9_-]+(?:[\s?#@]*[A-Za-z0-9_-]+)?$')
+_MYSQL_USER_FORBIDDEN = set('\'";`,/\\')
+_CHARSET = re.compile(r'^[A-Za-z0-9_]{1,32}$')
+MYSQL_MAX_DB_NAME = 64
+MYSQL_MAX_USER_NAME = 16
+POSTGRESQL_MAX_NAME = 63
+DEFAULT_HOST = '%'
+
+
+def _reserved(manager, kind):
+    if manager not in CONF:
+        return set()
+    return set(getattr(CONF.get(manager), 'ignore_' + kind))
+
+
+def _bad(message):
+    raise exception.BadRequest(message)
+
+
+def validate_database_name(manager, name):
+    if not isinstance(name, str) or not name:
+        _bad('Database name must be a non-empty string.')
+    if manager in MYSQL_FAMILY:
+        if len(name) > MYSQL_MAX_DB_NAME:
+            _bad('Database name "%s" is longer than %d characters.'
+                 % (name, MYSQL_MAX_DB_NAME))
+        if not _MYSQL_DB_NAME.match(name):
+            _bad('Database name "%s" may only contain letters, digits, '
+                 '"_" and "-".' % name)
+    else:
+        _check_postgresql_name('Database', name)
+    if name in _reserved(manager, 'dbs'):
+        raise exception.ReservedName(name=name)
+
+
+def _check_postgresql_name(kind, name):
+    if len(name.encode('utf-8')) > POSTGRESQL_MAX_NAME:
+        _bad('%s name "%s" is longer than %d bytes.'
+             % (kind, name, POSTGRESQL_MAX_NAME))
+    if '\x00' in name:
+        _bad('%s name must not contain NUL characters.' % kind)
+    if name.startswith('pg_'):
+        _bad('%s name "%s" must not start with "pg_".' % (kind, name))
+
+
+def validate_user_name(manager, name):
+    if not isinstance(name, str) or not name:
+        _bad('User name must be a non-empty string.')
+    if manager in MYSQL_FAMILY:
+        if len(name) > MYSQL_MAX_USER_NAME:
+            _bad('User name "%s" is longer than %d characters.'
+                 % (name, MYSQL_MAX_USER_NAME))
+        if name != name.strip():
+            _bad('User name "%s" must not start or end with spaces.' % name)
+        if set(name) & _MYSQL_USER_FORBIDDEN:
+            _bad('User name "%s" contains a forbidden character '
+                 '(one of \' " ; ` , / \\).' % name)
+    else:
+        _check_postgresql_name('User', name)
+    if name in _reserved(manager, 'users'):
+        raise exception.ReservedName(name=name)
+
+
+def validate_host(manager, host):
+    if host is None or host == DEFAULT_HOST or manager not in MYSQL_FAMILY:
+        return
+    if not isinstance(host, str):
+        _bad('User host must be a string.')
+    if not CONF.hostname_require_valid_ip:
+        return
+    candidate = host.replace('%', '0')
+    try:
+        ipaddress.ip_network(candidate, strict=False)
+    except ValueError:
+        _bad('User host "%s" is not "%%" or an IP address or network '
+             '(%% wildcards allowed).' % host)
+
+
+def validate_password(password):
+    if not isinstance(password, str) or not password:
+        _bad('Password must be a non-empty string.')
+    if '\x00' in password:
+        _bad('Password must not contain NUL characters.')
+
+
+def _charset(value, what):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _CHARSET.match(value):
+        _bad('%s "%s" is not valid.' % (what, value))
+    return value
+
+
+def serialize_database(manager, database):
+    name = database.get('name')
+    validate_database_name(manager, name)
+    return {'_name': name,
+            '_character_set': _charset(database.get('character_set'),
+                                       'Character set'),
+            '_collate': _charset(database.get('collate'), 'Collation')}
+
+
+def databases_for_create(manager, databases):
+    names = set()
+    result = []
+    for database in databases:
+        serialized = serialize_database(manager, database)
+        if serialized['_name'] in names:
+            raise exception.DatabaseAlreadyExists(name=serialized['_name'])
+        names.add(serialized['_name'])
+        result.append(serialized)
+    return result
+
+
+def serialize_user(manager, user):
+    name = user.get('name')
+    host = user.get('host') or None
+    validate_user_name(manager, name)
+    validate_host(manager, host)
+    validate_password(user.get('password'))
+    databases = []
+    for database in user.get('databases') or []:
+        validate_database_name(manager, database.get('name'))
+        databases.append({'_name': database['name']})
+    return {'_name': name, '_host': host or DEFAULT_HOST,
+            '_password': user['password'], '_databases': databases}
+
+
+def users_for_create(manager, users, databases=None):
+    seen = set()
+    result = []
+    for user in users:
+        serialized = serialize_user(manager, user)
+        key = (serialized['_name'], serialized['_host'])
+        if key in seen:
+            raise exception.UserAlreadyExists(name='%s@%s' % key)
+        seen.add(key)
+        result.append(serialized)
+    return result

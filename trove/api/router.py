@@ -8,6 +8,7 @@ from trove.api import version_controller
 from trove.common import wsgi
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
+from trove.instance import service as instance_service
 from trove.limits import service as limits_service
 
 TENANT = '/{tenant_id}'
@@ -18,6 +19,7 @@ class API(wsgi.Router):
     def __init__(self):
         super().__init__()
         self._versions()
+        self._instances()
         self._datastores()
         self._flavors()
         self._limits()
@@ -31,6 +33,18 @@ class API(wsgi.Router):
     def _versions(self):
         self._routes(version_controller.VersionController(), [
             ('GET', '/', 'show'),
+        ])
+
+    def _instances(self):
+        self._routes(instance_service.InstanceController(), [
+            ('GET', '/instances', 'index'),
+            ('GET', '/instances/detail', 'detail'),
+            ('POST', '/instances', 'create'),
+            ('GET', '/instances/{id}', 'show'),
+            ('PUT', '/instances/{id}', 'update'),
+            ('PATCH', '/instances/{id}', 'edit'),
+            ('DELETE', '/instances/{id}', 'delete'),
+            ('POST', '/instances/{id}/action', 'action'),
         ])
 
     def _datastores(self):

@@ -21,6 +21,8 @@ rules = [
     _rule('instance:force_delete', 'DELETE', '/instances/{instance_id}',
           'Forcibly delete an instance.'),
     _rule('instance:index', 'GET', '/instances', 'List instances.'),
+    _rule('instance:index:all_projects', 'GET', '/instances?all_projects',
+          'List the instances of every project.', check=RULE_ADMIN),
     _rule('instance:detail', 'GET', '/instances/detail',
           'List instances with details.'),
     _rule('instance:show', 'GET', '/instances/{instance_id}',

@@ -1,0 +1,180 @@
+"""What users do to an existing instance: restart, resize, update, delete.
+
+Each action checks that the instance can take it (422 otherwise), records
+the intent (task, status, quota) and casts the work to the taskmanager.
+"""
+
+import json
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+from trove.common import exception
+from trove.common import states
+from trove.conf import CONF
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.flavor import models as flavor_models
+from trove.instance import create as instance_create
+from trove.instance import service_status
+from trove.quota import quota
+from trove.taskmanager import api as taskmanager_api
+
+LOG = logging.getLogger(__name__)
+
+Row = db_models.Instance
+
+
+def validate_can_perform_action(instance):
+    """422 unless the instance is settled and its datastore answers."""
+    def refuse(kind, status):
+        raise exception.InstanceNotActionable(instance_id=instance.id,
+                                              kind=kind, status=status)
+
+    if instance.server_status != states.ServerStatus.ACTIVE:
+        refuse('instance', instance.status)
+    if instance.task not in (states.InstanceTasks.NONE,
+                             states.InstanceTasks.RESTART_REQUIRED):
+        refuse('task', instance.task.db_text)
+    if instance.service_status not in \
+            states.ACTION_ALLOWED_SERVICE_STATUSES:
+        refuse('instance', instance.service_status.api_status)
+    if instance.has_running_backup:
+        refuse('instance', states.InstanceStatus.BACKUP)
+
+
+def set_task(context, instance_id, task, **values):
+    values.update(task_id=task.code, task_description=task.db_text,
+                  task_start_time=db_models.utcnow(),
+                  updated=db_models.utcnow())
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == instance_id)
+                        .values(**values))
+
+
+def restart(context, instance):
+    validate_can_perform_action(instance)
+    set_task(context, instance.id, states.InstanceTasks.REBOOTING)
+    service_status.set_status(context, instance.id,
+                              states.ServiceStatuses.RESTARTING)
+    taskmanager_api.API(context).restart(instance.id)
+
+
+def resize_flavor(context, instance, flavor_ref):
+    new_flavor = flavor_models.get_flavor(
+        context, instance_create.flavor_id_from_ref(flavor_ref))
+    old_flavor = flavor_models.get_flavor(context, instance.row.flavor_id)
+    if new_flavor.id == old_flavor.id:
+        raise exception.CannotResizeToSameSize()
+    validate_can_perform_action(instance)
+    reservation = quota.reserve(context, instance.tenant_id,
+                                {'ram': new_flavor.ram - old_flavor.ram})
+    try:
+        set_task(context, instance.id, states.InstanceTasks.RESIZING)
+        taskmanager_api.API(context).resize_flavor(
+            instance.id, old_flavor.to_dict(), new_flavor.to_dict())
+    except Exception:
+        reservation.rollback()
+        raise
+    reservation.commit()
+
+
+def resize_volume(context, instance, new_size):
+    current = instance.row.volume_size
+    if current is None:
+        raise exception.BadRequest('Instance %s has no volume to resize.'
+                                   % instance.id)
+    try:
+        new_size = int(new_size)
+    except (TypeError, ValueError):
+        raise exception.BadRequest('Volume size must be an integer.')
+    if new_size <= current:
+        raise exception.BadRequest(
+            'The new volume size (%d GB) must be larger than the current '
+            'one (%d GB).' % (new_size, current))
+    if new_size > CONF.max_accepted_volume_size:
+        raise exception.VolumeQuotaExceeded(
+            size=new_size, max_size=CONF.max_accepted_volume_size)
+    validate_can_perform_action(instance)
+    reservation = quota.reserve(context, instance.tenant_id,
+                                {'volumes': new_size - current})
+    try:
+        set_task(context, instance.id, states.InstanceTasks.RESIZING)
+        taskmanager_api.API(context).resize_volume(new_size, instance.id)
+    except Exception:
+        reservation.rollback()
+        raise
+    reservation.commit()
+
+
+def reset_status(context, instance):
+    """Back to a state from which the user can act: no task, status
+    unknown until the next heartbeat, running backups failed."""
+    set_task(context, instance.id, states.InstanceTasks.NONE)
+    service_status.set_status(context, instance.id,
+                              states.ServiceStatuses.UNKNOWN)
+    with db_api.writer(context) as session:
+        session.query(db_models.Backup).filter(
+            db_models.Backup.instance_id == instance.id,
+            db_models.Backup.state.in_(states.BackupState.RUNNING_STATES),
+        ).update({'state': states.BackupState.FAILED},
+                 synchronize_session=False)
+
+
+def update(context, instance, data):
+    """PUT/PATCH /instances/{id}: rename, access (one change at a time)."""
+    others = [key for key in data if key != 'name']
+    if len(others) > 1:
+        raise exception.BadRequest(
+            'Only one attribute besides the name may be updated at a time.')
+    if 'replica_of' in data or 'slave_of' in data:
+        raise exception.NotImplementedForDatastore(
+            'Replication is not supported by this deployment.')
+    if 'datastore_version' in data:
+        raise exception.NotImplementedForDatastore(
+            'Datastore version upgrades are not supported yet.')
+    if data.get('configuration'):
+        raise exception.NotImplementedForDatastore(
+            'Attaching a configuration group is not supported yet.')
+    values = {}
+    if 'name' in data:
+        values['name'] = data['name']
+    if 'access' in data:
+        access = dict(instance.access or {})
+        access.update(data['access'])
+        values['access'] = json.dumps(access)
+    if values:
+        values['updated'] = db_models.utcnow()
+        with db_api.writer(context) as session:
+            session.execute(sa.update(Row).where(Row.id == instance.id)
+                            .values(**values))
+
+
+def delete(context, instance):
+    if instance.task.action == 'BUILDING' and not instance.task.is_error:
+        raise exception.InstanceNotActionable(
+            instance_id=instance.id, kind='instance',
+            status=states.InstanceStatus.BUILD)
+    if instance.task is states.InstanceTasks.DELETING:
+        return
+    flavor_ram = _flavor_ram(context, instance.row.flavor_id)
+    reservation = quota.reserve(context, instance.tenant_id, {
+        'instances': -1, 'ram': -flavor_ram,
+        'volumes': -(instance.row.volume_size or 0)})
+    try:
+        set_task(context, instance.id, states.InstanceTasks.DELETING,
+                 configuration_id=None)
+        taskmanager_api.API(context).delete_instance(instance.id)
+    except Exception:
+        reservation.rollback()
+        raise
+    reservation.commit()
+
+
+def _flavor_ram(context, flavor_id):
+    try:
+        return flavor_models.get_flavor(context, flavor_id).ram
+    except exception.FlavorNotFound:
+        LOG.warning('Flavor %s of a deleted instance is gone; its RAM '
+                    'quota is not released', flavor_id)
+        return 0

@@ -1,0 +1,146 @@
+"""Creating an instance: checks, quota, rows, and the taskmanager cast.
+
+Everything a user can get wrong is refused here with a 4xx before any row
+exists; the rows and the quota reservation are undone if the taskmanager
+cannot be reached, so a failed create leaves nothing behind.
+"""
+
+import json
+
+from oslo_log import log as logging
+
+from trove.common import exception
+from trove.common import states
+from trove.common import utils
+from trove.conf import CONF
+from trove.datastore import models as datastore_models
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.extensions.common import guest_models
+from trove.flavor import models as flavor_models
+from trove.instance import models
+from trove.instance import service_status
+from trove.quota import quota
+from trove.taskmanager import api as taskmanager_api
+
+LOG = logging.getLogger(__name__)
+
+
+def flavor_id_from_ref(flavor_ref):
+    """A flavorRef is an id or a link ending with one."""
+    return str(flavor_ref).rstrip('/').rsplit('/', 1)[-1]
+
+
+def _volume_size(manager, volume):
+    manager_conf = CONF.get(manager) if manager in CONF else None
+    volume_support = manager_conf.volume_support if manager_conf else True
+    if not volume_support:
+        if volume:
+            raise exception.VolumeNotSupported()
+        return None
+    if not volume or volume.get('size') is None:
+        raise exception.BadRequest('Volume size was not specified.')
+    size = int(volume['size'])
+    if size > CONF.max_accepted_volume_size:
+        raise exception.VolumeQuotaExceeded(
+            size=size, max_size=CONF.max_accepted_volume_size)
+    return size
+
+
+def _unsupported(body, key, what):
+    if body.get(key) is not None:
+        raise exception.NotImplementedForDatastore(
+            '%s is not supported by this deployment.' % what)
+
+
+def create(context, body):
+    """Create an instance from a validated ``{"instance": {...}}`` body;
+    returns (Instance, root_password or None)."""
+    data = body['instance']
+    _unsupported(data, 'replica_of', 'Replication')
+    _unsupported(data, 'restorePoint', 'Restoring from a backup')
+    _unsupported(data, 'modules', 'Applying modules')
+    if data.get('configuration') or data.get('configuration_id'):
+        raise exception.NotImplementedForDatastore(
+            'Attaching a configuration group is not supported yet.')
+
+    datastore = data.get('datastore') or {}
+    version = datastore_models.resolve(context, datastore.get('type'),
+                                       datastore.get('version'),
+                                       datastore.get('version_number'))
+    manager = version.manager
+    if 'flavorRef' not in data:
+        raise exception.BadRequest('flavorRef is required.')
+    flavor = flavor_models.get_flavor(context,
+                                      flavor_id_from_ref(data['flavorRef']))
+    volume_size = _volume_size(manager, data.get('volume'))
+    databases = guest_models.databases_for_create(
+        manager, data.get('databases') or [])
+    users = guest_models.users_for_create(manager, data.get('users') or [],
+                                          databases)
+    root_password = None
+    if manager in CONF and CONF.get(manager).root_on_create:
+        root_password = utils.generate_password(
+            CONF.get(manager).default_password_length)
+
+    deltas = {'instances': 1, 'ram': flavor.ram, 'volumes': volume_size or 0}
+    with quota.reserved(context, context.project_id, deltas):
+        instance_id = _create_rows(context, data, version, flavor,
+                                   volume_size)
+        try:
+            taskmanager_api.API(context).create_instance(
+                instance_id, data['name'], flavor.to_dict(),
+                version.image_id, databases, users, manager,
+                version.packages, volume_size,
+                availability_zone=data.get('availability_zone'),
+                root_password=root_password, nics=data.get('nics'),
+                volume_type=(data.get('volume') or {}).get('type'),
+                locality=data.get('locality'), access=data.get('access'),
+                ds_version=version.version)
+        except Exception as error:
+            LOG.exception('Could not ask the taskmanager to build %s',
+                          instance_id)
+            _delete_rows(context, instance_id)
+            raise exception.ServiceUnavailable(
+                reason='the taskmanager cannot be reached (%s)' % error)
+    if root_password:
+        _record_root_enabled(context, instance_id)
+    return models.load(context, instance_id), root_password
+
+
+def _create_rows(context, data, version, flavor, volume_size):
+    now = db_models.utcnow()
+    access = data.get('access')
+    with db_api.writer(context) as session:
+        row = db_models.Instance(
+            name=data['name'],
+            tenant_id=context.project_id,
+            flavor_id=flavor.id,
+            volume_size=volume_size,
+            datastore_version_id=version.id,
+            task_id=states.InstanceTasks.BUILDING.code,
+            task_description=states.InstanceTasks.BUILDING.db_text,
+            task_start_time=now,
+            server_status=states.ServerStatus.BUILD,
+            region_id=CONF.service_credentials.region_name,
+            access=json.dumps(access) if access is not None else None,
+            created=now, updated=now,
+        )
+        session.add(row)
+        session.flush()
+        service_status.create(session, row.id)
+        return row.id
+
+
+def _delete_rows(context, instance_id):
+    with db_api.writer(context) as session:
+        session.query(db_models.ServiceStatusRecord).filter_by(
+            instance_id=instance_id).delete()
+        session.query(db_models.Instance).filter_by(
+            id=instance_id).delete()
+
+
+def _record_root_enabled(context, instance_id):
+    with db_api.writer(context) as session:
+        session.add(db_models.RootEnabledHistory(id=instance_id,
+                                                 user=context.user_id))

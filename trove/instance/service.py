@@ -1,0 +1,174 @@
+"""API controller of instances: list, show, create, update, delete, act."""
+
+from oslo_log import log as logging
+from oslo_utils import strutils
+
+from trove.common import exception
+from trove.common import pagination
+from trove.common import policy
+from trove.common import states
+from trove.common import wsgi
+from trove.common.schemas import instance as schemas
+from trove.conf import CONF
+from trove.guestagent import api as guest_api
+from trove.instance import actions
+from trove.instance import create as instance_create
+from trove.instance import models
+from trove.instance import views
+
+LOG = logging.getLogger(__name__)
+
+# Action key -> (policy rule, schema); resize depends on what is resized.
+ACTIONS = {
+    'restart': ('instance:restart', schemas.action_restart),
+    'reset_status': ('instance:reset_status', schemas.action_reset_status),
+    'promote_to_replica_source': ('instance:promote_to_replica_source',
+                                  schemas.action_promote),
+    'eject_replica_source': ('instance:eject_replica_source',
+                             schemas.action_eject),
+}
+
+
+def _resize_kind(body):
+    resize = body.get('resize') if isinstance(body, dict) else None
+    if isinstance(resize, dict) and 'volume' in resize:
+        return 'volume'
+    return 'flavor'
+
+
+class InstanceController(wsgi.Controller):
+
+    schemas = {'create': schemas.create, 'update': schemas.update,
+               'edit': schemas.edit}
+
+    def get_schema(self, action, body):
+        if action != 'action':
+            return self.schemas.get(action)
+        key = _action_key(body)
+        if key == 'resize':
+            return (schemas.action_resize_volume
+                    if _resize_kind(body) == 'volume'
+                    else schemas.action_resize_flavor)
+        return ACTIONS[key][1]
+
+    # Reads ------------------------------------------------------------------
+    def index(self, req, tenant_id):
+        return self._list(req, tenant_id, detail=False)
+
+    def detail(self, req, tenant_id):
+        return self._list(req, tenant_id, detail=True)
+
+    def _list(self, req, tenant_id, detail):
+        context = req.context
+        policy.authorize_on_tenant(
+            context, 'instance:detail' if detail else 'instance:index')
+        limit = pagination.page_limit(context, CONF.instances_page_size)
+        include_clustered = strutils.bool_from_string(
+            req.GET.get('include_clustered', 'false'))
+        all_projects = strutils.bool_from_string(
+            req.GET.get('all_projects', 'false'))
+        if all_projects:
+            policy.authorize_on_tenant(context, 'instance:index:all_projects')
+        instances = models.list_page(
+            context, limit, marker=context.marker, detail=detail,
+            include_clustered=include_clustered, project_id=tenant_id,
+            all_projects=all_projects)
+        view = (views.instance_detail_view if detail
+                else views.instance_view)
+        items = [view(req, instance) for instance in instances]
+        return pagination.paginated(req, 'instances', items, limit,
+                                    lambda i: instances[i].id)
+
+    def show(self, req, tenant_id, id):
+        context = req.context
+        instance = models.load(context, id)
+        policy.authorize_on_target(context, 'instance:show',
+                                   {'tenant': instance.tenant_id})
+        return {'instance': views.instance_detail_view(
+            req, instance, volume_info=_volume_info(context, instance))}
+
+    # Writes -----------------------------------------------------------------
+    def create(self, req, tenant_id, body):
+        context = req.context
+        policy.authorize_on_tenant(context, 'instance:create')
+        instance, root_password = instance_create.create(context, body)
+        return {'instance': views.instance_detail_view(
+            req, instance, root_password=root_password)}
+
+    def update(self, req, tenant_id, id, body):
+        return self._update(req, id, body, 'instance:update')
+
+    def edit(self, req, tenant_id, id, body):
+        return self._update(req, id, body, 'instance:edit')
+
+    def _update(self, req, id, body, rule):
+        context = req.context
+        instance = models.load(context, id)
+        policy.authorize_on_target(context, rule,
+                                   {'tenant': instance.tenant_id})
+        actions.update(context, instance, body['instance'])
+        return wsgi.Result(None, 202)
+
+    def delete(self, req, tenant_id, id):
+        context = req.context
+        instance = models.load(context, id)
+        policy.authorize_on_target(context, 'instance:delete',
+                                   {'tenant': instance.tenant_id})
+        actions.delete(context, instance)
+        return wsgi.Result(None, 202)
+
+    def action(self, req, tenant_id, id, body):
+        context = req.context
+        key = _action_key(body)
+        instance = models.load(context, id)
+        if key == 'resize':
+            kind = _resize_kind(body)
+            policy.authorize_on_target(context, 'instance:resize_' + kind,
+                                       {'tenant': instance.tenant_id})
+            if kind == 'volume':
+                actions.resize_volume(context, instance,
+                                      body['resize']['volume']['size'])
+            else:
+                actions.resize_flavor(context, instance,
+                                      body['resize']['flavorRef'])
+            return wsgi.Result(None, 202)
+        policy.authorize_on_target(context, ACTIONS[key][0],
+                                   {'tenant': instance.tenant_id})
+        if key == 'restart':
+            actions.restart(context, instance)
+        elif key == 'reset_status':
+            actions.reset_status(context, instance)
+        else:
+            raise exception.NotImplementedForDatastore(
+                'Replication is not supported by this deployment.')
+        return wsgi.Result(None, 202)
+
+
+def _action_key(body):
+    """The one action a body asks for (400 if none or several)."""
+    if not isinstance(body, dict) or not body:
+        raise exception.BadRequest('Invalid request body.')
+    known = [key for key in body if key in ACTIONS or key == 'resize']
+    if not known:
+        raise exception.BadRequest(
+            'Unknown instance action %s; expected one of %s.'
+            % (', '.join(sorted(body)), ', '.join(sorted(
+                list(ACTIONS) + ['resize']))))
+    if len(known) > 1:
+        raise exception.BadRequest('Only one action may be requested at a '
+                                   'time, got %s.' % ', '.join(known))
+    return known[0]
+
+
+def _volume_info(context, instance):
+    """The guest's view of its volume, when it can answer quickly."""
+    if (instance.row.volume_size is None
+            or instance.status in states.AGENT_INVALID_STATUSES
+            or instance.service_status not in
+            states.ACTION_ALLOWED_SERVICE_STATUSES):
+        return None
+    try:
+        return guest_api.API(context, instance.id).get_volume_info()
+    except exception.TroveError as error:
+        LOG.info('No volume usage for %s: %s', instance.id, error)
+        return None

@@ -1,0 +1,80 @@
+"""JSON shapes of instances (summary, detail) as upstream's views."""
+
+from trove.common import views
+
+
+def _flavor(request, instance):
+    flavor_id = instance.row.flavor_id
+    return {'id': flavor_id,
+            'links': views.create_links(request, 'flavors', flavor_id,
+                                        tenant_id=instance.tenant_id)}
+
+
+def instance_view(request, instance):
+    """The summary shown in lists."""
+    row = instance.row
+    version = instance.datastore_version
+    view = {
+        'id': row.id,
+        'name': row.name,
+        'status': instance.status,
+        'operating_status': instance.operating_status,
+        'links': views.create_links(request, 'instances', row.id,
+                                    tenant_id=row.tenant_id),
+        'flavor': _flavor(request, instance),
+        'datastore': {'type': version.datastore.name,
+                      'version': version.name},
+        'region': row.region_id,
+    }
+    access = instance.access
+    view['access'] = access if access is not None else {
+        'is_public': instance.is_public}
+    if row.volume_size is not None:
+        view['volume'] = {'size': row.volume_size}
+    addresses = instance.addresses
+    if addresses:
+        view['addresses'] = addresses
+        view['ip'] = [a['address'] for a in addresses]
+    if request.context.is_admin:
+        view['tenant_id'] = row.tenant_id
+    return view
+
+
+def _fault(request, fault):
+    view = {'message': fault.message,
+            'created': views.isotime(fault.updated or fault.created)}
+    if request.context.is_admin:
+        view['details'] = fault.details
+    return view
+
+
+def instance_detail_view(request, instance, volume_info=None,
+                         root_password=None):
+    row = instance.row
+    view = instance_view(request, instance)
+    view['created'] = views.isotime(row.created)
+    view['updated'] = views.isotime(row.updated)
+    view['service_status_updated'] = views.isotime(
+        instance.service_status_updated)
+    view['datastore']['version_number'] = instance.datastore_version.version
+    if instance.fault is not None:
+        view['fault'] = _fault(request, instance.fault)
+    if row.configuration_id and row.configuration is not None:
+        view['configuration'] = {
+            'id': row.configuration_id,
+            'name': row.configuration.name,
+            'links': views.create_links(request, 'configurations',
+                                        row.configuration_id,
+                                        tenant_id=row.tenant_id)}
+    if volume_info and 'volume' in view:
+        used = round(float(volume_info.get('used', 0.0)), 2)
+        view['volume']['used'] = used
+        size = view['volume']['size']
+        if size:
+            view['volume']['used_percent'] = round(100.0 * used / size, 2)
+    if root_password:
+        view['password'] = root_password
+    if request.context.is_admin:
+        view['server_id'] = row.compute_instance_id
+        view['volume_id'] = row.volume_id
+    return view

@@ -40,12 +40,36 @@ def _parser():
     up.add_argument('--heartbeat-expiry', type=int, default=60,
                     help='Seconds without heartbeat before an instance '
                          'shows operating_status ERROR.')
+    up.add_argument('--address-pool', default='127.10.0.0/16',
+                    help='Loopback network of instance addresses.')
+    up.add_argument('--set', action='append', default=[], metavar='OPT=VAL',
+                    help='Extra option for trove.conf, as "name=value" '
+                         '([DEFAULT]) or "group.name=value"; repeatable.')
+
+    demo = commands.add_parser(
+        'demo', help='Provision the demo MariaDB instance and show how to '
+                     'connect to it.')
+    demo.add_argument('--state-dir', required=True)
+    demo.add_argument('--project', default=DEFAULT_PROJECT)
+    demo.add_argument('--password', default='demo-password',
+                      help='Password of the demo database user.')
 
     for name, text in (('status', 'Show what runs.'),
                        ('down', 'Stop everything, instances included.')):
         sub = commands.add_parser(name, help=text)
         sub.add_argument('--state-dir', required=True)
     return parser
+
+
+def _parse_options(pairs):
+    options = []
+    for pair in pairs:
+        name, sep, value = pair.partition('=')
+        if not sep or not name.strip():
+            raise SystemExit('--set expects name=value, got %r' % pair)
+        group, dot, key = name.strip().rpartition('.')
+        options.append((group or 'DEFAULT', key, value.strip()))
+    return options
 
 
 def _configure_in_process(config):
@@ -59,7 +83,9 @@ def up(args):
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
         transport_url=args.transport_url,
         report_interval=args.report_interval,
-        heartbeat_expiry=args.heartbeat_expiry)
+        heartbeat_expiry=args.heartbeat_expiry,
+        address_pool=args.address_pool,
+        extra_options=_parse_options(args.set))
     config.write()
     _configure_in_process(config)
 
@@ -91,7 +117,7 @@ def _config_for(args):
         print('%s has no trove-local state' % args.state_dir,
               file=sys.stderr)
         return None
-    return config
+    return local_config.LocalConfig.from_state_dir(args.state_dir)
 
 
 def status(args):
@@ -121,12 +147,33 @@ def down(args):
     return 0
 
 
+def demo(args):
+    from trove.localenv import demo as local_demo
+    config = _config_for(args)
+    if config is None:
+        return 1
+    endpoint = '%s/v1.0/%s' % (config.api_url, args.project)
+    instance_id, created = local_demo.find_or_create(endpoint, args.password)
+    print('%s demo instance %s; waiting until it is ACTIVE...'
+          % ('Created' if created else 'Found', instance_id))
+    instance = local_demo.wait_active(endpoint, instance_id)
+    address = instance['ip'][0]
+    print('Demo MariaDB instance %s is ACTIVE at %s:3306.'
+          % (instance_id, address))
+    print('Connect with:')
+    print('  mysql -h %s -P 3306 -u %s -p%s %s'
+          % (address, local_demo.DEMO_USER, args.password,
+             local_demo.DEMO_DATABASE))
+    return 0
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
-    handlers = {'up': up, 'status': status, 'down': down}
+    handlers = {'up': up, 'status': status, 'down': down, 'demo': demo}
+    from trove.localenv import demo as local_demo
     try:
         return handlers[args.command](args)
-    except RuntimeError as error:
+    except (RuntimeError, local_demo.DemoError) as error:
         print('error: %s' % error, file=sys.stderr)
         return 1
 

@@ -18,7 +18,7 @@ report_interval = {report_interval}
 agent_heartbeat_expiry = {heartbeat_expiry}
 log_dir = {state_dir}/logs
 use_stderr = false
-{extra_default}
+
 [database]
 connection = {control_db}
 
@@ -43,7 +43,7 @@ class LocalConfig:
     def __init__(self, state_dir, api_port=8779, api_host='127.0.0.1',
                  control_db=None, transport_url=None, api_workers=2,
                  report_interval=10, heartbeat_expiry=60,
-                 address_pool='127.10.0.0/16', extra_default=''):
+                 address_pool='127.10.0.0/16', extra_options=()):
         self.state_dir = os.path.abspath(state_dir)
         self.api_port = api_port
         self.api_host = api_host
@@ -55,7 +55,19 @@ class LocalConfig:
         self.report_interval = report_interval
         self.heartbeat_expiry = heartbeat_expiry
         self.address_pool = address_pool
-        self.extra_default = extra_default
+        self.extra_options = list(extra_options)
+
+    @classmethod
+    def from_state_dir(cls, state_dir):
+        """The settings of an existing state directory (from trove.conf)."""
+        import configparser
+        config = cls(state_dir)
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.read(config.trove_conf)
+        defaults = parser.defaults()
+        config.api_host = defaults.get('bind_host', config.api_host)
+        config.api_port = int(defaults.get('bind_port', config.api_port))
+        return config
 
     @property
     def trove_conf(self):
@@ -93,11 +105,19 @@ class LocalConfig:
         os.chmod(self.state_dir, 0o755)
         os.chmod(self.instances_dir, 0o755)
         values = dict(vars(self))
-        values['state_dir'] = self.state_dir
         with open(self.trove_conf, 'w') as conf:
             conf.write(TROVE_CONF.format(**values))
+            conf.write(self._extra_sections())
         with open(self.guest_conf, 'w') as conf:
             conf.write(GUEST_CONF.format(**values))
+
+    def _extra_sections(self):
+        """Extra options as sections appended after the main ones; oslo.config
+        merges repeated sections, later values winning."""
+        text = ''
+        for group, key, value in self.extra_options:
+            text += '\n[%s]\n%s = %s\n' % (group, key, value)
+        return text
 
     def write_openrc(self, project_id):
         endpoint = '%s/v1.0/%s' % (self.api_url, project_id)

@@ -1,0 +1,139 @@
+"""Driving trove-local and the clients from end-to-end tests."""
+
+import os
+import subprocess
+import sys
+import time
+
+from keystoneauth1 import noauth
+from keystoneauth1 import session
+from troveclient.v1 import client as trove_client
+
+VENV_BIN = os.path.dirname(sys.executable)
+
+# Short intervals so failures show within seconds.
+TEST_OPTIONS = [
+    'usage_timeout=120',
+    'agent_call_low_timeout=10',
+    'agent_call_high_timeout=120',
+    'state_change_wait_time=90',
+    'state_change_poll_time=1',
+    'state_healthy_counts=2',
+    'usage_sleep_time=1',
+    'trove_api_workers=2',
+    'mariadb.usage_timeout=120',
+    'mysql.usage_timeout=120',
+]
+
+
+class TroveSystem:
+
+    def __init__(self, state_dir, api_port, transport_url, address_pool,
+                 report_interval=2, heartbeat_expiry=8, extra_options=()):
+        self.state_dir = state_dir
+        self.api_port = api_port
+        self.transport_url = transport_url
+        self.address_pool = address_pool
+        self.report_interval = report_interval
+        self.heartbeat_expiry = heartbeat_expiry
+        self.extra_options = list(TEST_OPTIONS) + list(extra_options)
+
+    @property
+    def api_url(self):
+        return 'http://127.0.0.1:%d' % self.api_port
+
+    def endpoint(self, project_id):
+        return '%s/v1.0/%s' % (self.api_url, project_id)
+
+    def _trove_local(self, *args, timeout=180):
+        result = subprocess.run(
+            [os.path.join(VENV_BIN, 'trove-local')] + list(args),
+            capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise RuntimeError('trove-local %s failed:\n%s\n%s\n%s' % (
+                args[0], result.stdout, result.stderr, self.logs_tail()))
+        return result.stdout
+
+    def up(self):
+        args = ['up', '--state-dir', self.state_dir,
+                '--api-port', str(self.api_port),
+                '--transport-url', self.transport_url,
+                '--address-pool', self.address_pool,
+                '--report-interval', str(self.report_interval),
+                '--heartbeat-expiry', str(self.heartbeat_expiry)]
+        for option in self.extra_options:
+            args += ['--set', option]
+        return self._trove_local(*args)
+
+    def down(self):
+        return self._trove_local('down', '--state-dir', self.state_dir)
+
+    def logs_tail(self, lines=30):
+        logs_dir = os.path.join(self.state_dir, 'logs')
+        text = []
+        if os.path.isdir(logs_dir):
+            for name in sorted(os.listdir(logs_dir)):
+                with open(os.path.join(logs_dir, name), 'rb') as log:
+                    tail = log.read().splitlines()[-lines:]
+                text.append('== %s\n%s' % (name, b'\n'.join(tail).decode(
+                    'utf-8', 'replace')))
+        return '\n'.join(text)
+
+    def instance_dir(self, instance_id):
+        return os.path.join(self.state_dir, 'instances', instance_id)
+
+    def client(self, project_id):
+        auth = noauth.NoAuth(endpoint=self.endpoint(project_id))
+        return trove_client.Client(session=session.Session(auth=auth))
+
+    def admin_client(self, project_id):
+        """A client whose requests carry the admin role (noauth honours
+        X-Roles)."""
+        auth = noauth.NoAuth(endpoint=self.endpoint(project_id))
+        sess = session.Session(auth=auth,
+                               additional_headers={'X-Roles': 'admin'})
+        return trove_client.Client(session=sess)
+
+    def openrc_env(self, project_id):
+        """What a user gets from DIR/openrc (written for this project)."""
+        openrc = os.path.join(self.state_dir, 'openrc-%s' % project_id)
+        from trove.localenv import config as local_config
+        config = local_config.LocalConfig(self.state_dir,
+                                          api_port=self.api_port)
+        path = config.write_openrc(project_id)
+        os.replace(path, openrc)
+        env = {'HOME': os.environ.get('HOME', '/root'),
+               'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+               'OPENRC': openrc, 'PYTHONWARNINGS': 'ignore'}
+        return env
+
+
+def wait_for_instance(client, instance_id, statuses=('ACTIVE',),
+                      timeout=180, system=None):
+    """Poll until the instance's status is one of ``statuses``."""
+    deadline = time.monotonic() + timeout
+    instance = None
+    while time.monotonic() < deadline:
+        instance = client.instances.get(instance_id)
+        if instance.status in statuses:
+            return instance
+        if instance.status == 'ERROR' and 'ERROR' not in statuses:
+            break
+        time.sleep(1)
+    fault = getattr(instance, 'fault', None) if instance else None
+    logs = system.logs_tail() if system else ''
+    raise AssertionError('instance %s is %s, not %s (fault: %s)\n%s' % (
+        instance_id, instance.status if instance else None, statuses, fault,
+        logs))
+
+
+def wait_for_deleted(client, instance_id, timeout=120):
+    from troveclient import exceptions
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.instances.get(instance_id)
+        except exceptions.NotFound:
+            return True
+        time.sleep(1)
+    raise AssertionError('instance %s still exists' % instance_id)

@@ -138,18 +138,23 @@ class API:
         return self._call('get_diagnostics', self._low())
 
     # Databases, users and root ---------------------------------------------
+    # Changes to databases and users are calls, not casts as upstream: the
+    # API answers only once the engine has them, and a refusal (say, a user
+    # that already exists) reaches the user as a 4xx.
     def create_database(self, databases):
-        self._cast('create_database', databases=databases)
+        return self._call('create_database', self._high(),
+                          databases=databases)
 
     def list_databases(self, limit=None, marker=None, include_marker=False):
         return self._call('list_databases', self._low(), limit=limit,
                           marker=marker, include_marker=include_marker)
 
     def delete_database(self, database):
-        self._cast('delete_database', database=database)
+        return self._call('delete_database', self._high(),
+                          database=database)
 
     def create_user(self, users):
-        self._cast('create_user', users=users)
+        return self._call('create_user', self._high(), users=users)
 
     def list_users(self, limit=None, marker=None, include_marker=False):
         return self._call('list_users', self._high(), limit=limit,
@@ -160,14 +165,15 @@ class API:
                           hostname=hostname)
 
     def delete_user(self, user):
-        self._cast('delete_user', user=user)
+        return self._call('delete_user', self._high(), user=user)
 
     def change_passwords(self, users):
-        self._cast('change_passwords', users=users)
+        return self._call('change_passwords', self._high(), users=users)
 
     def update_attributes(self, username, hostname, user_attrs):
-        self._cast('update_attributes', username=username,
-                   hostname=hostname, user_attrs=user_attrs)
+        return self._call('update_attributes', self._high(),
+                          username=username, hostname=hostname,
+                          user_attrs=user_attrs)
 
     def list_access(self, username, hostname):
         return self._call('list_access', self._low(), username=username,

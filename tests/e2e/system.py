@@ -79,6 +79,39 @@ class TroveSystem:
                     'utf-8', 'replace')))
         return '\n'.join(text)
 
+    def manage(self, *args):
+        """Run trove-manage on this system's config."""
+        result = subprocess.run(
+            [os.path.join(VENV_BIN, 'trove-manage'), '--config-file',
+             os.path.join(self.state_dir, 'trove.conf')] + list(args),
+            capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError('trove-manage %s failed: %s'
+                               % (args[0], result.stderr))
+        return result.stdout
+
+    def create_flavor(self, name, ram_mb, vcpus=1, disk=5):
+        """A new local flavor with a unique id; returns the id."""
+        import uuid
+        flavor_id = 'f' + uuid.uuid4().hex[:8]
+        self.manage('flavor_create', '%s-%s' % (name, flavor_id),
+                    str(ram_mb), str(vcpus), str(disk), '--id', flavor_id)
+        return flavor_id
+
+    def start_server(self, instance_id):
+        """Start an instance's guest agent with the local provider, in a
+        process of its own configured like the taskmanager."""
+        code = ('import sys; from trove.cmd import common; '
+                'common.setup(["--config-file", sys.argv[1]]); '
+                'from trove.common import context; '
+                'from trove.compute.local import compute; '
+                'compute.LocalComputeDriver().start_server('
+                'context.get_admin_context(), sys.argv[2])')
+        subprocess.run([sys.executable, '-c', code,
+                        os.path.join(self.state_dir, 'trove.conf'),
+                        instance_id], check=True, timeout=60,
+                       capture_output=True)
+
     def instance_dir(self, instance_id):
         return os.path.join(self.state_dir, 'instances', instance_id)
 

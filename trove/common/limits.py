@@ -104,11 +104,22 @@ class MemoryRateStore:
             return max(0.0, level - (now - stamp))
 
 
+def default_store():
+    """The store shared by this host's API workers (see rate_store)."""
+    import os
+
+    from trove.common import rate_store
+    if CONF.rate_limit_store == 'memory':
+        return MemoryRateStore()
+    return rate_store.FileRateStore(
+        os.path.join(CONF.state_path, 'api-rate-limits'))
+
+
 class RateLimitingMiddleware:
 
     def __init__(self, application, store=None, limits=None):
         self.application = application
-        self.store = store or MemoryRateStore()
+        self.store = store or default_store()
         self.limits = limits
 
     @classmethod

@@ -38,6 +38,13 @@ api_opts = [
     cfg.BoolOpt('hostname_require_valid_ip', default=True,
                 help='Require MySQL user hosts to be valid IPs or CIDRs '
                      '(with %% wildcards).'),
+    cfg.StrOpt('rate_limit_store', default='file',
+               choices=[('file', 'A memory-mapped file under state_path '
+                                 'shared by every API worker of the host, '
+                                 'so limits hold in total.'),
+                        ('memory', 'Each worker process counts on its own '
+                                   '(upstream behaviour).')],
+               help='Where request rate counters are kept.'),
     cfg.ListOpt('expected_filetype_suffixes', default=['json'],
                 help='Suffixes of a URL path that select a format rather '
                      'than being part of an id.'),

@@ -1,0 +1,103 @@
+"""The taskmanager's periodic checks.
+
+* Stuck tasks: a task that cannot survive the crash of the worker owning
+  it (``states.InstanceTasks.stuck_tasks()``) and is older than its
+  deadline (the option its ``stuck_after`` names, plus a grace) moves to
+  its ``on_stuck`` error task with a fault saying what timed out. Tasks
+  whose flow still runs in this taskmanager are left to that flow.
+* Server statuses: the recorded ``server_status`` of settled instances
+  follows their server (an agent that died, a stopped server), so the
+  API shows the truth without asking the compute provider itself.
+
+TODO(backups): backups in NEW/BUILDING older than their deadline should
+become FAILED here once the backup module (trove/backup) exists.
+"""
+
+from oslo_log import log as logging
+
+from trove.common import states
+from trove.compute import base
+from trove.conf import CONF
+from trove.instance import faults, service_status
+from trove.taskmanager import instance_records as records
+
+LOG = logging.getLogger(__name__)
+
+Tasks = states.InstanceTasks
+# Beyond the task's own deadline: the flow doing it records its outcome
+# a little after its deadline passes.
+GRACE_SECONDS = 60
+
+_WHAT = {
+    'BUILDING': 'Building the instance',
+    'DELETING': 'Deleting the instance',
+    'REBOOTING': 'Restarting the instance',
+    'RESIZING': 'Resizing the instance',
+    'UPGRADING': 'Upgrading the instance',
+}
+
+
+def stuck_deadline(task):
+    """Seconds after which ``task`` counts as abandoned."""
+    if task is Tasks.BUILDING:
+        seconds = max(CONF.usage_timeout, CONF.restore_usage_timeout)
+    else:
+        seconds = getattr(CONF, task.stuck_after)
+    return seconds + GRACE_SECONDS
+
+
+def stuck_fault(task, seconds):
+    what = _WHAT.get(task.name, task.db_text.rstrip('.'))
+    return ('%s did not finish within %d seconds: the taskmanager doing it '
+            'stopped or lost track of it. Delete the instance, or ask an '
+            'administrator to reset its status.' % (what, seconds))
+
+
+def check_stuck_tasks(context, work):
+    """Move abandoned tasks to their error task; returns the ids moved."""
+    moved = []
+    for task in Tasks.stuck_tasks():
+        seconds = stuck_deadline(task)
+        for instance_id in records.stuck_in(
+                context, task, records.seconds_ago(seconds)):
+            if work.is_running(instance_id):
+                continue
+            error_task = Tasks.from_name(task.on_stuck)
+            if not records.update(context, instance_id, task=error_task,
+                                  only_if_task=task):
+                continue    # its task changed meanwhile
+            faults.save_fault(context, instance_id,
+                              stuck_fault(task, seconds))
+            if task is Tasks.BUILDING and CONF.update_status_on_fail:
+                service_status.set_status(
+                    context, instance_id,
+                    states.ServiceStatuses.FAILED_TIMEOUT_GUESTAGENT)
+            LOG.warning('Instance %s was stuck in %s; now %s', instance_id,
+                        task.name, error_task.name)
+            moved.append(instance_id)
+    return moved
+
+
+def sync_server_statuses(context, compute, work):
+    """Record the current status of settled instances' servers; returns
+    {instance id: new status} for those that changed."""
+    changed = {}
+    for instance_id, server_id, recorded in records.settled_servers(context):
+        if work.is_running(instance_id):
+            continue
+        try:
+            status = compute.get_server(context, server_id).status
+        except base.ServerNotFound:
+            status = states.ServerStatus.SHUTDOWN
+        except Exception as error:
+            LOG.warning('Status of server %s of instance %s is unknown: %s',
+                        server_id, instance_id, error)
+            continue
+        if status == recorded:
+            continue
+        if records.update(context, instance_id, server_status=status,
+                          only_if_task=Tasks.NONE):
+            LOG.info('Server of instance %s is now %s (was %s)',
+                     instance_id, status, recorded)
+            changed[instance_id] = status
+    return changed

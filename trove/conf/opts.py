@@ -21,6 +21,7 @@ GROUP_MODULES = (
     'quota',
     'compute',
     'guest',
+    'guest_engines',
     'local',
     'upgrade_levels',
     'service_credentials',

@@ -1,0 +1,33 @@
+"""[DEFAULT] options of the guest agent about its host: the data volume.
+
+These are read by ``trove-guestagent`` only. The local provider injects
+``volume_driver = directory`` and the size file into each instance's
+``guest_info.conf``; a guest on a Nova server keeps the ``block`` default.
+"""
+
+from oslo_config import cfg
+
+guest_engine_opts = [
+    cfg.StrOpt('volume_driver', default='block',
+               choices=[('block', 'The data volume is a mounted block '
+                                  'device: sizes come from statvfs of the '
+                                  'mount point, resize runs resize2fs.'),
+                        ('directory', 'The data volume is a plain directory '
+                                      '(local provider): its size is read '
+                                      'from directory_volume_size_file and '
+                                      'its usage measured by walking it.')],
+               help='How the guest agent measures and grows its data '
+                    'volume.'),
+    cfg.StrOpt('directory_volume_size_file',
+               help='JSON file {"size": <GB>} giving the size of a '
+                    '"directory" data volume. Without it the size of the '
+                    'filesystem holding the directory is reported.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(guest_engine_opts)
+
+
+def list_opts():
+    return {'DEFAULT': guest_engine_opts}

@@ -1,0 +1,220 @@
+"""RPC endpoints of the guest agent, shared by every datastore.
+
+One ``Manager`` per agent serves the methods trove.guestagent.api sends
+(names and arguments exactly as that client sends them). Engine work
+goes through ``self.engine`` (a datastore.engine.Engine); operations that
+change the engine's state hold ``self._lock``, and the periodic heartbeat
+skips a beat while one runs (the operation reports its own statuses).
+
+prepare never raises to the caller (it is a cast): any failure becomes
+the heartbeat ``failed to spawn`` plus an instance fault whose message a
+user can act on, and the agent stays up so the control plane can still
+talk to it.
+"""
+
+import os
+import threading
+import traceback
+
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from trove.common.states import ServiceStatuses
+from trove.conf import CONF
+from trove.guestagent import errors
+from trove.guestagent import models
+from trove.guestagent import operating_system
+from trove.guestagent import status as guest_status
+from trove.guestagent import volume
+
+LOG = logging.getLogger(__name__)
+
+
+def describe_failure(error):
+    """(message, details) of a failed operation, for the instance fault."""
+    trace = ''.join(traceback.format_exception(error))
+    if isinstance(error, errors.GuestAgentError):
+        details = error.details
+        return error.message, (details + '\n\n' + trace) if details else trace
+    text = str(error).strip().splitlines()
+    summary = text[-1] if text else ''
+    return ('Preparing the database failed: %s%s' % (
+        type(error).__name__, ': ' + summary if summary else ''), trace)
+
+
+class Manager:
+    """Base of every datastore manager; subclasses set ``engine_class``."""
+
+    target = messaging.Target(version='1.3')
+    manager_name = None
+    engine_class = None
+
+    def __init__(self):
+        self.status = guest_status.StatusReporter()
+        self.volume = volume.get_driver()
+        self._engine = None
+        self._lock = threading.RLock()
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = self.engine_class()
+        return self._engine
+
+    # Status ------------------------------------------------------------------
+    def actual_status(self):
+        alive = self.engine.is_alive()
+        return guest_status.derive_status(
+            prepare_failed=self.status.prepare_failed,
+            process_alive=alive,
+            query_ok=alive and self.engine.query_ok(),
+            stopped_on_request=self.status.stopped_on_request)
+
+    def update_status(self):
+        """Periodic heartbeat, once prepare has ended."""
+        if not self.status.prepare_ended:
+            return
+        if not self._lock.acquire(blocking=False):
+            return      # an operation in progress reports for itself
+        try:
+            self.status.report(self.actual_status())
+        finally:
+            self._lock.release()
+
+    def on_agent_start(self):
+        """A (re)started agent brings a prepared engine back up, unless
+        it was stopped on request; it never re-initialises anything."""
+        if not self.status.is_prepared or self.status.stopped_on_request:
+            return
+        with self._lock:
+            if self.engine.is_alive():
+                LOG.info('%s is running (pid %s)',
+                         self.engine.display_name, self.engine.pid())
+            else:
+                LOG.info('%s is not running; starting it',
+                         self.engine.display_name)
+                try:
+                    self.engine.start()
+                except errors.GuestAgentError as error:
+                    LOG.error('Could not start %s: %s',
+                              self.engine.display_name, error.message)
+            self.status.report(self.actual_status())
+
+    # prepare -----------------------------------------------------------------
+    def prepare(self, context, packages=None, databases=None, memory_mb=None,
+                users=None, device_path=None, mount_point=None,
+                backup_info=None, config_contents=None, root_password=None,
+                overrides=None, cluster_config=None, snapshot=None,
+                modules=None, ds_version=None):
+        with self._lock:
+            if self.status.is_prepared:
+                LOG.warning('Ignoring prepare: this instance is prepared')
+                return
+            LOG.info('Preparing %s (mount point %s)', self.manager_name,
+                     self.engine.mount_point)
+            self.status.begin_install()
+            try:
+                self.do_prepare(
+                    databases=models.databases_from(databases),
+                    users=models.users_from(users),
+                    config_contents=config_contents,
+                    root_password=root_password, overrides=overrides,
+                    backup_info=backup_info, snapshot=snapshot,
+                    cluster_config=cluster_config)
+            except Exception as error:
+                message, details = describe_failure(error)
+                LOG.error('Prepare failed: %s\n%s', message, details)
+                self.status.fail_install(message, details)
+                return
+            self.status.mark_stopped(False)
+            self.status.end_install(self.actual_status())
+            LOG.info('Prepare finished')
+            if modules:
+                LOG.warning('Modules are not applied by this agent: %s',
+                            [m.get('name') for m in modules])
+
+    def do_prepare(self, databases, users, config_contents, root_password,
+                   overrides, backup_info, snapshot, cluster_config):
+        for name, value in (('Restoring from a backup', backup_info),
+                            ('Creating a replica', snapshot),
+                            ('Clustering', cluster_config)):
+            if value:
+                raise errors.NotSupported(
+                    '%s is not supported by the %s guest agent yet.'
+                    % (name, self.manager_name))
+        engine = self.engine
+        engine.check_installed()
+        engine.prepare_volume()
+        engine.write_base_config(config_contents)
+        if overrides:
+            engine.write_overrides(overrides)
+        if not engine.is_initialized():
+            engine.initialize()
+        engine.start()
+        engine.secure()
+        admin = engine.admin()
+        admin.create_databases(databases)
+        admin.create_users(users)
+        if root_password:
+            admin.enable_root(root_password)
+
+    # Engine lifecycle ------------------------------------------------------
+    def restart(self, context):
+        with self._lock:
+            self.status.report(ServiceStatuses.RESTARTING)
+            try:
+                self.engine.stop()
+                self.engine.start()
+                self.status.mark_stopped(False)
+            finally:
+                self.status.report(self.actual_status())
+
+    def stop_db(self, context, do_not_start_on_reboot=False):
+        with self._lock:
+            try:
+                self.engine.stop()
+                self.status.mark_stopped(True)
+            finally:
+                self.status.report(self.actual_status())
+
+    def start_db_with_conf_changes(self, context, config_contents,
+                                   ds_version=None):
+        with self._lock:
+            self.engine.write_base_config(config_contents)
+            if self.engine.is_alive():
+                self.status.report(ServiceStatuses.RESTARTING)
+                self.engine.stop()
+            try:
+                self.engine.start()
+                self.status.mark_stopped(False)
+            finally:
+                self.status.report(self.actual_status())
+
+    def reset_configuration(self, context, configuration):
+        with self._lock:
+            self.engine.write_base_config(
+                (configuration or {}).get('config_contents'))
+
+    # Volume and host -------------------------------------------------------
+    def get_filesystem_stats(self, context, fs_path=None):
+        # The agent's own mount point is the data volume, whatever
+        # generic path the controller passes.
+        return self.volume.stats(self.engine.mount_point)
+
+    def resize_fs(self, context, device_path=None, mount_point=None,
+                  online=True):
+        device_path = device_path or CONF.get(self.manager_name).device_path
+        return self.volume.resize(device_path, self.engine.mount_point,
+                                  online=online)
+
+    def rpc_ping(self, context):
+        return True
+
+    def get_hwinfo(self, context):
+        return {'mem_total': operating_system.memory_total_kb(),
+                'num_cpus': os.cpu_count() or 1}
+
+    def get_diagnostics(self, context):
+        values = operating_system.process_diagnostics()
+        values['version'] = CONF.datastore_version or ''
+        return values

@@ -1,0 +1,63 @@
+"""MariaDB: mariadbd and mariadb-install-db from this host.
+
+The data directory is created with unix_socket authentication for the
+agent's OS user (root when the agent runs as root), so the first
+connection after initialisation needs no password and nothing else can
+use it; secure() then creates os_admin.
+"""
+
+import os
+import shutil
+
+from trove.common import engines
+from trove.guestagent import errors
+from trove.guestagent import operating_system
+from trove.guestagent.datastore.mysql_common import app
+
+
+class MariaDBEngine(app.MySqlFamilyEngine):
+
+    manager = 'mariadb'
+    display_name = 'MariaDB'
+
+    def _installation(self):
+        found = engines.find_mariadb()
+        if found is None:
+            raise errors.EngineError(
+                'MariaDB is not installed on this host (mariadbd not found '
+                'in %s).' % ', '.join(engines.MARIADB_SEARCH))
+        return found
+
+    def check_installed(self):
+        self._installation()
+        if not self._install_db():
+            raise errors.EngineError(
+                'mariadb-install-db is not installed on this host; it is '
+                'needed to create the data directory.')
+
+    @staticmethod
+    def _install_db():
+        for directory in engines.MARIADB_SEARCH:
+            path = os.path.join(directory, 'mariadb-install-db')
+            if os.access(path, os.X_OK):
+                return path
+        return shutil.which('mariadb-install-db')
+
+    def server_binary(self):
+        return os.path.join(self._installation().bin_dir, 'mariadbd')
+
+    def init_command(self):
+        command = [self._install_db(),
+                   '--defaults-file=%s' % self.defaults_file,
+                   '--datadir=%s' % self.data_dir,
+                   '--skip-test-db',
+                   '--auth-root-authentication-method=socket',
+                   '--auth-root-socket-user=%s'
+                   % operating_system.current_user()]
+        if operating_system.running_as_root():
+            command.append('--user=%s' % (self.user or 'root'))
+        return command
+
+    def bootstrap_account(self):
+        # unix_socket authentication: MariaDB user = our OS user name.
+        return operating_system.current_user(), None

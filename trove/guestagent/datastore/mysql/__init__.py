@@ -1,0 +1,1 @@
+"""The MySQL datastore guest (needs a real MySQL server on the host)."""

@@ -1,0 +1,1 @@
+"""What MariaDB and MySQL guests share: files, process, os_admin, SQL."""

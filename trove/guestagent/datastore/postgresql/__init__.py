@@ -1,0 +1,1 @@
+"""The PostgreSQL datastore guest."""

@@ -1,0 +1,78 @@
+"""The guest agent's RPC service: topic ``guestagent.<guest_id>``.
+
+Loads the datastore manager named by ``datastore_manager``, serves it as
+the RPC endpoint with server = guest_id, and runs the heartbeat as a
+periodic task every ``report_interval`` seconds. Once the RPC server
+consumes, ``<guest_state_dir>/agent.ready`` exists (the local provider
+reads it as "server ACTIVE"); a clean stop removes it.
+"""
+
+import os
+import threading
+
+from oslo_log import log as logging
+from oslo_utils import importutils
+
+from trove.common import datastore_registry
+from trove.common import service
+from trove.conf import CONF
+from trove.guestagent import operating_system
+from trove.guestagent import status as guest_status
+
+LOG = logging.getLogger(__name__)
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def topic(guest_id):
+    return 'guestagent.%s' % guest_id
+
+
+def load_manager():
+    """The datastore manager object of this agent's datastore."""
+    if not CONF.guest_id:
+        raise ConfigurationError('guest_id is not set; the agent does not '
+                                 'know which instance it serves.')
+    class_path = datastore_registry.manager_class(CONF.datastore_manager)
+    if not class_path:
+        raise ConfigurationError('No guest manager for datastore manager %r '
+                                 '(known: %s).' % (
+                                     CONF.datastore_manager,
+                                     ', '.join(datastore_registry.MANAGERS)))
+    return importutils.import_object(class_path)
+
+
+class GuestService(service.RpcService):
+
+    def __init__(self, manager):
+        self.manager = manager
+        heartbeat = service.PeriodicTask(
+            'heartbeat', CONF.report_interval, manager.update_status,
+            initial_delay=CONF.report_interval)
+        super().__init__(topic(CONF.guest_id), CONF.guest_id, [manager],
+                         periodic_tasks=[heartbeat])
+        self.ready_path = os.path.join(CONF.guest_state_dir,
+                                       guest_status.AGENT_READY)
+
+    def start(self):
+        operating_system.ensure_dir(CONF.guest_state_dir, 0o755)
+        super().start()
+        operating_system.write_file(self.ready_path, '%d\n' % os.getpid())
+        LOG.info('Guest agent of instance %s (%s) ready', CONF.guest_id,
+                 CONF.datastore_manager)
+        # Bringing a prepared engine back up may take a while; RPC is
+        # served meanwhile (operations wait for the manager's lock).
+        threading.Thread(target=self._recover, daemon=True,
+                         name='recover-engine').start()
+
+    def _recover(self):
+        try:
+            self.manager.on_agent_start()
+        except Exception:
+            LOG.exception('Could not check the engine at start-up')
+
+    def stop(self):
+        operating_system.remove(self.ready_path)
+        super().stop()

@@ -1,0 +1,133 @@
+"""Size, usage and growth of the instance's data volume.
+
+Two drivers, picked by ``volume_driver``:
+
+* ``block``: a block device mounted at the datastore's mount point (Nova
+  and Cinder). Sizes come from statvfs; growing runs resize2fs.
+* ``directory``: a plain directory (local provider). Its size in GB is
+  read from ``directory_volume_size_file`` ({"size": <GB>}) and its usage
+  is measured by walking it, counting each file's allocated blocks once.
+
+Both answer ``stats`` in the shape of the guest RPC
+``get_filesystem_stats``: block_size, total_blocks, free_blocks,
+avail_blocks, total (GB), free (bytes), used (GB), mgr_extra_info.
+"""
+
+import json
+import os
+
+from oslo_log import log as logging
+
+from trove.conf import CONF
+from trove.guestagent import errors
+from trove.guestagent import operating_system
+
+LOG = logging.getLogger(__name__)
+
+GB = 1024 ** 3
+DIRECTORY_BLOCK_SIZE = 4096
+
+
+def _stats(block_size, total_blocks, free_blocks, avail_blocks,
+           used=None):
+    total = total_blocks * block_size
+    free = free_blocks * block_size
+    used = total - free if used is None else used
+    return {
+        'block_size': block_size,
+        'total_blocks': total_blocks,
+        'free_blocks': free_blocks,
+        'avail_blocks': avail_blocks,
+        'total': round(total / GB, 2),
+        'free': free,
+        'used': round(used / GB, 2),
+        'mgr_extra_info': {},
+    }
+
+
+class BlockVolume:
+    """A mounted block device."""
+
+    def stats(self, mount_point):
+        if not os.path.isdir(mount_point):
+            raise errors.GuestAgentError(
+                'The data volume mount point %s does not exist.'
+                % mount_point)
+        info = os.statvfs(mount_point)
+        return _stats(info.f_frsize or info.f_bsize, info.f_blocks,
+                      info.f_bfree, info.f_bavail)
+
+    def resize(self, device_path, mount_point, online=True):
+        """Grow the filesystem to the size of its (extended) device."""
+        if not online:
+            # An unmounted ext4 must be checked before it may be resized.
+            operating_system.run(['e2fsck', '-f', '-y', device_path],
+                                 timeout=CONF.volume_time_out)
+        operating_system.run(['resize2fs', device_path],
+                             timeout=CONF.volume_time_out)
+        return self.stats(mount_point)
+
+
+class DirectoryVolume:
+    """A directory whose size is set by the provider in a JSON file."""
+
+    def __init__(self, size_file=None):
+        self.size_file = size_file
+
+    def size_bytes(self, path):
+        if self.size_file:
+            try:
+                with open(self.size_file) as handle:
+                    return int(float(json.load(handle)['size']) * GB)
+            except FileNotFoundError:
+                LOG.warning('Volume size file %s is missing', self.size_file)
+            except (ValueError, KeyError, TypeError) as error:
+                raise errors.GuestAgentError(
+                    'The volume size file %s is not {"size": <GB>}: %s'
+                    % (self.size_file, error)) from error
+        info = os.statvfs(path)
+        return info.f_blocks * (info.f_frsize or info.f_bsize)
+
+    @staticmethod
+    def used_bytes(path):
+        """Space allocated to everything under ``path`` (like du)."""
+        seen = set()
+        used = 0
+        for root, dirs, files in os.walk(path):
+            for name in dirs + files:
+                try:
+                    info = os.lstat(os.path.join(root, name))
+                except OSError:
+                    continue    # removed while we walk (engine temp files)
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+                used += info.st_blocks * 512
+        return used
+
+    def stats(self, mount_point):
+        if not os.path.isdir(mount_point):
+            raise errors.GuestAgentError(
+                'The data volume directory %s does not exist.' % mount_point)
+        total_blocks = self.size_bytes(mount_point) // DIRECTORY_BLOCK_SIZE
+        used = self.used_bytes(mount_point)
+        used_blocks = -(-used // DIRECTORY_BLOCK_SIZE)
+        # A directory has no hard limit: usage past the size shows as
+        # used > total and no free space.
+        free_blocks = max(total_blocks - used_blocks, 0)
+        return _stats(DIRECTORY_BLOCK_SIZE, total_blocks, free_blocks,
+                      free_blocks, used=used_blocks * DIRECTORY_BLOCK_SIZE)
+
+    def resize(self, device_path, mount_point, online=True):
+        # The provider grows a directory volume by rewriting its size
+        # file; there is no filesystem to grow.
+        return self.stats(mount_point)
+
+
+def get_driver(name=None):
+    name = name or CONF.volume_driver
+    if name == 'directory':
+        return DirectoryVolume(CONF.directory_volume_size_file)
+    if name == 'block':
+        return BlockVolume()
+    raise errors.GuestAgentError('Unknown volume_driver %r' % name)

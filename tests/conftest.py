@@ -9,6 +9,9 @@ import pytest
 
 from tests.helpers import databases
 from tests.helpers import rabbit
+from tests.helpers.identity import keystone_server  # noqa: F401
+from tests.helpers.object_store import swift_server  # noqa: F401
+from tests.helpers.object_store import swift_server_with_keystone  # noqa: F401
 
 REPO_DIR = pathlib.Path(__file__).resolve().parent.parent
 

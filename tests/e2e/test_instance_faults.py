@@ -81,8 +81,9 @@ def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system):
         from trove.common import context
         from trove.common import rpc
         from trove.conf import CONF
-        CONF.set_override('transport_url', trove_system.transport_url)
+        rpc.get_transport()     # registers the transport options
         rpc.cleanup()
+        CONF.set_override('transport_url', trove_system.transport_url)
         try:
             conductor = conductor_api.API(context.get_admin_context())
             # A stale "shutdown" sent long ago arrives late: ignored.

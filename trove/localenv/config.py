@@ -34,6 +34,9 @@ transport_url = {transport_url}
 control_exchange = trove
 report_interval = {report_interval}
 use_stderr = true
+# A local engine starts in about a second; check it often.
+state_change_poll_time = 1
+state_healthy_counts = 2
 """
 
 

@@ -102,14 +102,20 @@ def port_is_free(address, port):
 def pick_address(instances_dir, pool, port):
     """The first free address of the pool; call under allocation_lock."""
     used = addresses_in_use(instances_dir)
+    busy = 0
     for address in candidate_addresses(pool):
         if address in used:
             continue
         if not port_is_free(address, port):
             LOG.warning('Skipping %s: something outside trove listens on '
                         'port %s there', address, port)
+            busy += 1
             continue
         return address
-    raise exception.ComputeError(
-        reason='no free address is left in [local] address_pool %s (%d in '
-               'use)' % (pool, len(used)))
+    reason = ('no free address is left in [local] address_pool %s (%d used '
+              'by instances' % (pool, len(used)))
+    if busy:
+        # Typically a server listening on 0.0.0.0 at the standard port.
+        reason += ', %d taken by other servers listening on port %s' % (
+            busy, port)
+    raise exception.ComputeError(reason=reason + ')')

@@ -30,7 +30,7 @@ Tasks = states.InstanceTasks
 BUILDING = Tasks.BUILDING
 # How long a failed guest may take to deliver its own fault message (it
 # casts the heartbeat and the fault separately).
-GUEST_FAULT_WAIT = 3.0
+GUEST_FAULT_WAIT = 5.0
 
 
 @dataclasses.dataclass

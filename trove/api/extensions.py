@@ -36,7 +36,10 @@ def _extension_route_adders():
 
 
 # Modules whose add_routes(router) map extension URLs.
-EXTENSIONS = []
+EXTENSIONS = [
+    'trove.extensions.common.routes',
+    'trove.extensions.mgmt.routes',
+]
 
 
 def factory(global_config, **local_config):

@@ -115,8 +115,10 @@ def _service_catalog(request):
 class NoAuthMiddleware(_Filter):
     """Development only: trust the caller, no token needed.
 
-    The project is the one named in the URL. The user is the X-User-Id
-    header (default "noauth"). Roles are the X-Roles header if given; a
+    The project is the one the caller claims in X-Project-Id/X-Tenant-Id,
+    else the one named in the URL (so a claim that differs from the URL
+    still meets the tenant check). The user is the X-User-Id header
+    (default "noauth"). Roles are the X-Roles header if given; a
     token starting with "admin" also grants the admin role, everything
     else is a plain member. Never put this filter in a deployed pipeline.
     """
@@ -128,9 +130,10 @@ class NoAuthMiddleware(_Filter):
         roles = request.headers.get('X-Roles')
         if roles is None:
             roles = 'admin,member' if token.startswith('admin') else 'member'
-        for header in ('X-Project-Id', 'X-Tenant-Id'):
-            if tenant_id is not None:
-                request.headers[header] = tenant_id
+        project_id = _project_header(request) or tenant_id
+        if project_id is not None:
+            for header in ('X-Project-Id', 'X-Tenant-Id'):
+                request.headers[header] = project_id
         request.headers['X-User-Id'] = request.headers.get('X-User-Id',
                                                            'noauth')
         request.headers['X-Roles'] = roles

@@ -106,6 +106,20 @@ class InstanceAssignedToConfiguration(BadRequest):
               'attached to instances.'
 
 
+class DatastoreVersionAlreadyExists(BadRequest):
+    message = 'A datastore version named %(name)s with version ' \
+              '%(version)s already exists.'
+
+
+class DatastoreVersionsInUse(BadRequest):
+    message = 'Datastore version is in use by %(resource)s.'
+
+
+class ConfigurationParameterAlreadyExists(BadRequest):
+    message = 'Configuration parameter %(name)s already exists for ' \
+              'datastore version %(version)s.'
+
+
 # 401 / 403 ---------------------------------------------------------------
 class Unauthorized(TroveError):
     message = 'The request you have made requires authentication.'

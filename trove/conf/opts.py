@@ -68,5 +68,7 @@ def list_opts():
 def set_lib_defaults():
     """Library defaults this project changes, shown in the sample."""
     from oslo_config import cfg
-    db_options.set_defaults(cfg.CONF, connection=DEFAULT_CONNECTION)
+    # The generator prints the options' own defaults, which a per-conf
+    # set_default does not change; set them on the option objects.
+    cfg.set_defaults(db_options.database_opts, connection=DEFAULT_CONNECTION)
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)

@@ -1,0 +1,280 @@
+"""trove-api as a real process, driven by the real clients and over HTTP.
+
+One server (noauth, two workers, a seeded SQLite control database) serves
+every test of this module and is stopped by its pid afterwards.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from xml.etree import ElementTree
+
+import pytest
+import requests
+from keystoneauth1 import noauth, session
+from troveclient.v1 import client as trove_client
+
+from tests.functional.api import app as api_app
+from tests.functional.api import seed
+from tests.helpers import ports, processes
+
+pytestmark = pytest.mark.functional
+
+VENV_BIN = pathlib.Path(sys.executable).parent
+PROJECT = 'demo-project'
+XML_NS = '{http://docs.openstack.org/database/api/v1.0}'
+
+
+class Server:
+    def __init__(self, state_dir, port, process, ids):
+        self.state_dir = state_dir
+        self.port = port
+        self.process = process
+        self.ids = ids
+        self.root = 'http://127.0.0.1:%d' % port
+        self.endpoint = '%s/v1.0/%s' % (self.root, PROJECT)
+
+
+def _workers(pid):
+    """Pids of the processes whose parent is ``pid``."""
+    children = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / 'stat').read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(')', 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return children
+
+
+@pytest.fixture(scope='module')
+def server():
+    state_dir = pathlib.Path(tempfile.mkdtemp(prefix='trove-api-test-'))
+    url = 'sqlite:///%s' % (state_dir / 'trove.sqlite')
+    api_app.migrate(url)
+    ids = seed.seed_database(url)
+    port = ports.free_port()
+    config = state_dir / 'trove.conf'
+    config.write_text(
+        '[DEFAULT]\nauth_strategy = noauth\nbind_host = 127.0.0.1\n'
+        'bind_port = %d\ntrove_api_workers = 2\nstate_path = %s\n'
+        '[database]\nconnection = %s\n' % (port, state_dir, url))
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    process = processes.ManagedProcess(
+        [str(VENV_BIN / 'trove-api'), '--config-file', str(config)],
+        str(state_dir / 'trove-api.log'), env=env)
+    try:
+        processes.wait_until(
+            lambda: _answers(port) or not process.alive(), timeout=60,
+            message='trove-api did not start')
+        assert process.alive(), process.log_tail()
+        yield Server(state_dir, port, process, ids)
+    finally:
+        process.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _answers(port):
+    try:
+        return requests.get('http://127.0.0.1:%d/' % port,
+                            timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def test_server_runs_the_configured_workers(server):
+    workers = processes.wait_until(
+        lambda: len(_workers(server.process.pid)) == 2
+        and _workers(server.process.pid), timeout=30)
+    assert len(workers) == 2
+
+
+# The real python-troveclient library ----------------------------------------
+
+@pytest.fixture(scope='module')
+def trove(server):
+    auth = noauth.NoAuth(endpoint=server.endpoint)
+    return trove_client.Client(session=session.Session(auth=auth))
+
+
+def test_library_lists_datastores(trove):
+    datastores = trove.datastores.list()
+    assert [d.name for d in datastores] == ['mariadb', 'mysql', 'postgresql']
+    mariadb = datastores[0]
+    assert mariadb.default_version == mariadb.versions[0]['id']
+
+
+def test_library_shows_a_version(trove, server):
+    version = trove.datastore_versions.get_by_uuid(
+        server.ids['mysql-version'])
+    assert (version.name, version.version, version.datastore) == (
+        '8.0', '8.0.36', server.ids['mysql'])
+    by_name = trove.datastore_versions.get('mysql', '8.0')
+    assert by_name.id == server.ids['mysql-version']
+
+
+def test_library_lists_flavors(trove):
+    flavors = trove.flavors.list()
+    assert [(f.name, f.ram, f.vcpus, f.disk) for f in flavors] == [
+        ('small', 1024, 1, 5), ('medium', 2048, 2, 10)]
+    assert trove.flavors.get(flavors[1].id).name == 'medium'
+
+
+def test_library_reads_limits(trove):
+    limits = trove.limits.list()
+    absolute = limits[0]
+    assert (absolute.verb, absolute.max_instances, absolute.max_volumes,
+            absolute.max_backups) == ('ABSOLUTE', 10, 40, 50)
+    assert [lim.verb for lim in limits[1:]] == ['POST', 'PUT', 'DELETE',
+                                                'GET', 'POST']
+
+
+def test_library_gets_not_found_for_unknown_datastore(trove):
+    from troveclient.apiclient import exceptions
+    with pytest.raises(exceptions.NotFound):
+        trove.datastores.get('nosuch')
+
+
+# The CLIs ----------------------------------------------------------------------
+
+def _clean_env(**values):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    env['PYTHONWARNINGS'] = 'ignore'
+    env.update(values)
+    return env
+
+
+def _run(args, env):
+    result = subprocess.run(args, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_openstack_cli_lists_datastores(server):
+    rows = _run([str(VENV_BIN / 'openstack'), 'datastore', 'list', '-f',
+                 'json'],
+                _clean_env(OS_AUTH_TYPE='none', OS_ENDPOINT=server.endpoint))
+    assert sorted((row['Name'], row['ID']) for row in rows) == [
+        ('mariadb', server.ids['mariadb']), ('mysql', server.ids['mysql']),
+        ('postgresql', server.ids['postgresql'])]
+
+
+def test_legacy_trove_cli_lists_datastores(server):
+    env = _clean_env(
+        TROVE_BYPASS_URL=server.endpoint,
+        OS_AUTH_URL=server.root + '/auth/v1.0', OS_USERNAME='demo',
+        OS_PASSWORD='x', OS_PROJECT_NAME=PROJECT)
+    datastores = _run([str(VENV_BIN / 'trove'), '--json', 'datastore-list'],
+                      env)
+    assert [d['name'] for d in datastores] == ['mariadb', 'mysql',
+                                               'postgresql']
+
+
+# Plain HTTP, like curl -------------------------------------------------------
+
+def _fault(response, code, name):
+    assert response.status_code == code, response.text
+    assert response.headers['Content-Type'].startswith('application/json')
+    assert response.json()[name]['code'] == code
+    return response.json()[name]['message']
+
+
+def test_unknown_route_is_a_404_fault(server):
+    response = requests.get(server.endpoint + '/no-such-thing', timeout=10)
+    assert _fault(response, 404, 'itemNotFound') == \
+        'The resource could not be found.'
+
+
+def test_unknown_datastore_is_404(server):
+    response = requests.get(server.endpoint + '/datastores/nosuch',
+                            timeout=10)
+    assert _fault(response, 404, 'itemNotFound') == \
+        "Datastore 'nosuch' cannot be found."
+
+
+def test_malformed_json_on_a_post_route_is_400(server):
+    response = requests.post(
+        server.endpoint + '/mgmt/datastore-versions',
+        data='{"version": {', timeout=10,
+        headers={'Content-Type': 'application/json',
+                 'X-Auth-Token': 'admin'})
+    assert _fault(response, 400, 'badRequest').startswith(
+        'Malformed message body')
+
+
+def test_non_admin_on_mgmt_is_403(server):
+    response = requests.get(server.endpoint + '/mgmt/datastore-versions',
+                            timeout=10)
+    _fault(response, 403, 'forbidden')
+
+
+def test_project_in_path_must_be_the_callers(server):
+    response = requests.get(server.endpoint + '/datastores', timeout=10,
+                            headers={'X-Project-Id': 'someone-else'})
+    assert _fault(response, 403, 'forbidden') == (
+        'User with tenant id %s cannot access this resource.' % PROJECT)
+    same = requests.get(server.endpoint + '/datastores', timeout=10,
+                        headers={'X-Project-Id': PROJECT})
+    assert same.status_code == 200
+
+
+def test_xml_is_the_same_document(server):
+    url = server.endpoint + '/datastores/mysql'
+    as_json = requests.get(url, timeout=10).json()['datastore']
+    response = requests.get(url, timeout=10,
+                            headers={'Accept': 'application/xml'})
+    assert response.status_code == 200
+    assert response.headers['Content-Type'].startswith('application/xml')
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == XML_NS + 'datastore'
+    assert (root.get('id'), root.get('name'), root.get('default_version')) \
+        == (as_json['id'], as_json['name'], as_json['default_version'])
+    versions = root.find(XML_NS + 'versions')
+    assert [v.get('id') for v in versions] == [
+        v['id'] for v in as_json['versions']]
+    links = root.find(XML_NS + 'links')
+    assert [(link.get('rel'), link.get('href')) for link in links] == [
+        (link['rel'], link['href']) for link in as_json['links']]
+
+
+def test_xml_faults(server):
+    response = requests.get(server.endpoint + '/datastores/nosuch',
+                            timeout=10, headers={'Accept': 'application/xml'})
+    assert response.status_code == 404
+    root = ElementTree.fromstring(response.content)
+    assert (root.tag, root.get('code')) == (XML_NS + 'itemNotFound', '404')
+
+
+def test_healthcheck(server):
+    response = requests.get(server.root + '/healthcheck', timeout=10)
+    assert response.status_code == 200
+
+
+def test_versions_document_points_at_this_server(server):
+    response = requests.get(server.root + '/', timeout=10)
+    assert response.status_code == 200
+    [version] = response.json()['versions']
+    assert (version['id'], version['status']) == ('v1.0', 'CURRENT')
+    assert version['links'] == [{'href': server.root + '/v1.0/',
+                                 'rel': 'self'}]
+
+
+def test_links_use_the_request_scheme_and_host(server):
+    datastore = requests.get(server.endpoint + '/datastores/mysql',
+                             timeout=10).json()['datastore']
+    assert datastore['links'][0]['href'] == '%s/datastores/%s' % (
+        server.endpoint, server.ids['mysql'])
+
+
+@pytest.mark.parametrize('path', ['/datastores', '/no-such-thing'])
+def test_request_id_header(server, path):
+    response = requests.get(server.endpoint + path, timeout=10)
+    assert response.headers['X-OpenStack-Request-ID'].startswith('req-')

@@ -1,0 +1,1 @@
+"""Management of datastore versions (``/mgmt/datastore-versions``)."""

@@ -1,0 +1,37 @@
+"""URL map of the management API, added to the extension router.
+
+Every path is under the caller's project, ``/{tenant_id}/mgmt/...``, as
+upstream maps them.
+"""
+
+from trove.common import wsgi
+from trove.extensions.mgmt.configuration import service as config_service
+from trove.extensions.mgmt.datastores import service as datastore_service
+
+MGMT = '/{tenant_id}/mgmt'
+
+VERSIONS = '/datastore-versions'
+PARAMETERS = '/datastores/versions/{version_id}/parameters'
+
+
+def _connect(router, controller, routes):
+    resource = wsgi.Resource(controller)
+    for method, path, action in routes:
+        router.connect(MGMT + path, resource, action, [method])
+
+
+def add_routes(router):
+    _connect(router, datastore_service.DatastoreVersionController(), [
+        ('GET', VERSIONS, 'index'),
+        ('POST', VERSIONS, 'create'),
+        ('GET', VERSIONS + '/{id}', 'show'),
+        ('PATCH', VERSIONS + '/{id}', 'edit'),
+        ('DELETE', VERSIONS + '/{id}', 'delete'),
+    ])
+    _connect(router, config_service.ParameterController(), [
+        ('GET', PARAMETERS, 'index'),
+        ('POST', PARAMETERS, 'create'),
+        ('GET', PARAMETERS + '/{name}', 'show'),
+        ('PUT', PARAMETERS + '/{name}', 'update'),
+        ('DELETE', PARAMETERS + '/{name}', 'delete'),
+    ])

@@ -145,16 +145,5 @@ def stuck_in(context, task, older_than):
             started < older_than)]
 
 
-def settled_servers(context):
-    """(id, compute_instance_id, server_status) of live instances with a
-    server and no task running."""
-    with db_api.reader(context) as session:
-        return session.query(Row.id, Row.compute_instance_id,
-                             Row.server_status).filter(
-            Row.deleted == sa.false(),
-            Row.task_id == states.InstanceTasks.NONE.code,
-            Row.compute_instance_id.isnot(None)).all()
-
-
 def seconds_ago(seconds):
     return db_models.utcnow() - datetime.timedelta(seconds=seconds)

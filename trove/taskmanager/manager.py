@@ -84,11 +84,6 @@ class Manager:
         return periodic.check_stuck_tasks(
             trove_context.get_admin_context(), self._work)
 
-    def sync_server_statuses(self):
-        return periodic.sync_server_statuses(
-            trove_context.get_admin_context(), self._drivers.compute,
-            self._work)
-
     def periodic_tasks(self):
         """The checks the RPC service runs; none if report_interval is 0."""
         if not CONF.report_interval:
@@ -97,9 +92,6 @@ class Manager:
         return [
             service.PeriodicTask('check_stuck_tasks', interval,
                                  self.check_stuck_tasks,
-                                 initial_delay=interval),
-            service.PeriodicTask('sync_server_statuses', interval,
-                                 self.sync_server_statuses,
                                  initial_delay=interval),
         ]
 

@@ -213,19 +213,3 @@ def test_the_periodic_check_moves_stuck_tasks_to_their_error(world):
     assert world.task(fresh_build) is Tasks.BUILDING
     assert world.fault(fresh_build) is None
     assert world.manager.check_stuck_tasks() == []
-
-
-def test_the_periodic_sync_records_a_dead_server(world):
-    world.use_guest('healthy')
-    instance_id = world.new_instance()
-    world.cast_create(instance_id)
-    world.wait_task(instance_id, Tasks.NONE)
-    agent = processes.agent_pid(world.instance_dir(instance_id))
-    processes.terminate_all([agent], timeout=10)
-
-    changed = world.manager.sync_server_statuses()
-
-    assert changed == {instance_id: states.ServerStatus.SHUTDOWN}
-    assert world.row(instance_id).server_status == \
-        states.ServerStatus.SHUTDOWN
-    world.delete(instance_id)

@@ -5,9 +5,10 @@
   deadline (the option its ``stuck_after`` names, plus a grace) moves to
   its ``on_stuck`` error task with a fault saying what timed out. Tasks
   whose flow still runs in this taskmanager are left to that flow.
-* Server statuses: the recorded ``server_status`` of settled instances
-  follows their server (an agent that died, a stopped server), so the
-  API shows the truth without asking the compute provider itself.
+
+The recorded ``server_status`` is only written by the flows: a guest
+agent dying later shows through the heartbeat expiry (operating_status
+ERROR), as a dead agent inside a live VM does upstream.
 
 TODO(backups): backups in NEW/BUILDING older than their deadline should
 become FAILED here once the backup module (trove/backup) exists.
@@ -16,7 +17,6 @@ become FAILED here once the backup module (trove/backup) exists.
 from oslo_log import log as logging
 
 from trove.common import states
-from trove.compute import base
 from trove.conf import CONF
 from trove.instance import faults, service_status
 from trove.taskmanager import instance_records as records
@@ -76,28 +76,3 @@ def check_stuck_tasks(context, work):
                         task.name, error_task.name)
             moved.append(instance_id)
     return moved
-
-
-def sync_server_statuses(context, compute, work):
-    """Record the current status of settled instances' servers; returns
-    {instance id: new status} for those that changed."""
-    changed = {}
-    for instance_id, server_id, recorded in records.settled_servers(context):
-        if work.is_running(instance_id):
-            continue
-        try:
-            status = compute.get_server(context, server_id).status
-        except base.ServerNotFound:
-            status = states.ServerStatus.SHUTDOWN
-        except Exception as error:
-            LOG.warning('Status of server %s of instance %s is unknown: %s',
-                        server_id, instance_id, error)
-            continue
-        if status == recorded:
-            continue
-        if records.update(context, instance_id, server_status=status,
-                          only_if_task=Tasks.NONE):
-            LOG.info('Server of instance %s is now %s (was %s)',
-                     instance_id, status, recorded)
-            changed[instance_id] = status
-    return changed

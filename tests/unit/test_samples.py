@@ -91,3 +91,18 @@ def test_policy_sample_shows_upstream_rules():
                  '#"instance:reset_status": "rule:admin"',
                  '#"datastore:index": "rule:admin_or_owner"'):
         assert '\n' + line + '\n' in text, line
+
+
+def test_policy_enforcer_entry_point_serves_the_oslopolicy_tools(tmp_path):
+    """oslopolicy-policy-generator loads our enforcer (oslo.policy.enforcer
+    entry point) after parsing its own command line."""
+    output = tmp_path / 'policy.yaml'
+    result = subprocess.run(
+        [_tool('oslopolicy-policy-generator'), '--namespace', 'trove',
+         '--output-file', str(output)],
+        cwd=tmp_path, env=dict(os.environ, PYTHONWARNINGS='ignore'),
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = output.read_text().splitlines()
+    assert '"datastore:delete": "rule:admin"' in lines
+    assert '"instance:create": "rule:admin_or_owner"' in lines

@@ -9,6 +9,7 @@
 import collections
 import importlib
 
+from oslo_config import cfg
 from oslo_db import options as db_options
 from oslo_log import log as logging
 import oslo_messaging
@@ -48,9 +49,21 @@ def register_all(conf):
     _registered.add(id(conf))
     for module in _modules():
         module.register_opts(conf)
-    logging.register_options(conf)
+    _register_logging(conf)
     db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
+
+
+def _register_logging(conf):
+    try:
+        logging.register_options(conf)
+    except cfg.ArgsAlreadyParsedError:
+        # A tool parsed its own command line before importing us (the
+        # oslopolicy-* scripts loading our policy enforcer): register the
+        # same options without command-line flags.
+        from oslo_log import _options as log_options
+        for _group, log_opts in log_options.list_opts():
+            conf.register_opts(log_opts)
 
 
 def list_opts():
@@ -67,7 +80,6 @@ def list_opts():
 
 def set_lib_defaults():
     """Library defaults this project changes, shown in the sample."""
-    from oslo_config import cfg
     # The generator prints the options' own defaults, which a per-conf
     # set_default does not change; set them on the option objects.
     cfg.set_defaults(db_options.database_opts, connection=DEFAULT_CONNECTION)

@@ -173,13 +173,48 @@ def world(rabbit_transport_url):
         },
         'mariadb': {'usage_timeout': 30},
     }
-    for group, values in overrides.items():
-        for name, value in values.items():
-            CONF.set_override(name, value, group=group)
+    services = []
+    manager = None
+    try:
+        for group, values in overrides.items():
+            for name, value in values.items():
+                CONF.set_override(name, value, group=group)
+        version_id = _prepare_files_and_database(root, rabbit_transport_url)
+        conductor = service.RpcService(CONF.conductor_queue,
+                                       'test-conductor',
+                                       [conductor_manager.Manager()])
+        conductor.start()
+        services.append(conductor)
+        manager = taskmanager_manager.Manager()
+        taskmanager = service.RpcService(CONF.taskmanager_queue, 'test-tm',
+                                         [manager])
+        taskmanager.start()
+        services.insert(0, taskmanager)
+        yield World(root, manager, version_id)
+    finally:
+        # Also after a failed setup: no service, process, override or
+        # directory outlives the module.
+        for rpc_service in services:
+            rpc_service.stop()
+            if manager is not None and rpc_service is services[0]:
+                manager.wait_idle(60)
+        for instance_dir in processes.instance_dirs(str(root / 'instances')):
+            processes.stop_instance_processes(instance_dir, timeout=10)
+        rpc.cleanup()
+        db_api.configure()
+        for group, values in overrides.items():
+            for name in values:
+                CONF.clear_override(name, group=group)
+        CONF.clear_override('guest_agent_command', group='local')
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _prepare_files_and_database(root, transport_url):
+    """The guest config, a template, and a migrated control DB holding
+    the mariadb 10.11 datastore version; returns the version's id."""
     (root / 'trove-guestagent.conf').write_text(
         '[DEFAULT]\ntransport_url = %s\ncontrol_exchange = trove\n'
-        'conductor_queue = %s\n' % (rabbit_transport_url,
-                                    CONF.conductor_queue))
+        'conductor_queue = %s\n' % (transport_url, CONF.conductor_queue))
     (root / 'templates' / 'mariadb').mkdir(parents=True)
     (root / 'templates' / 'mariadb' / 'config.template').write_text(
         TEMPLATE)
@@ -202,26 +237,4 @@ def world(rabbit_transport_url):
             repl_strategy='')
         session.add(version)
         session.flush()
-        version_id = version.id
-
-    conductor = service.RpcService(CONF.conductor_queue, 'test-conductor',
-                                   [conductor_manager.Manager()])
-    conductor.start()
-    manager = taskmanager_manager.Manager()
-    taskmanager = service.RpcService(CONF.taskmanager_queue, 'test-tm',
-                                     [manager])
-    taskmanager.start()
-    yield World(root, manager, version_id)
-
-    taskmanager.stop()
-    manager.wait_idle(60)
-    conductor.stop()
-    for instance_dir in processes.instance_dirs(str(root / 'instances')):
-        processes.stop_instance_processes(instance_dir, timeout=10)
-    rpc.cleanup()
-    db_api.configure()
-    for group, values in overrides.items():
-        for name in values:
-            CONF.clear_override(name, group=group)
-    CONF.clear_override('guest_agent_command', group='local')
-    shutil.rmtree(root, ignore_errors=True)
+        return version.id

@@ -2,6 +2,7 @@
 table round-trips, constraints hold, soft-delete columns behave."""
 
 import datetime
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -203,3 +204,41 @@ def test_conductor_last_seen_keeps_microseconds(db, ctx, sent):
     stored = _get(ctx, m.ConductorLastSeen, ('i1', 'heartbeat')).sent
     assert stored == sent
     assert round(stored * 1e6) % 1000000 == round(sent * 1e6) % 1000000
+
+
+def test_concurrent_writers_on_sqlite_wait_their_turn(tmp_path, ctx):
+    """Transactions that read, then write, from several connections at once
+    (the API, taskmanager and conductor share one SQLite file) wait for the
+    write lock instead of failing with "database is locked"."""
+    url = 'sqlite:///%s' % (tmp_path / 'trove.sqlite')
+    engine = sa.create_engine(url)
+    try:
+        migration.upgrade(engine)
+    finally:
+        engine.dispose()
+    db_api.configure(url)
+    errors = []
+
+    def write(worker):
+        for i in range(30):
+            try:
+                with db_api.writer(ctx) as session:
+                    seen = session.query(m.Quota).count()
+                    session.add(m.Quota(tenant_id='t%d-%d' % (worker, i),
+                                        resource='instances',
+                                        hard_limit=seen))
+            except Exception as error:  # collected and reported below
+                errors.append(error)
+
+    try:
+        workers = [threading.Thread(target=write, args=(n,))
+                   for n in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        assert errors == []
+        with db_api.reader(ctx) as session:
+            assert session.query(m.Quota).count() == 120
+    finally:
+        db_api.configure()

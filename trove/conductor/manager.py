@@ -33,24 +33,33 @@ class Manager:
                       method_name, instance_id)
             return False
         sent = float(sent)
-        with db_api.writer(context) as session:
-            updated = session.execute(
-                sa.update(LastSeen)
-                .where(LastSeen.instance_id == instance_id,
-                       LastSeen.method_name == method_name,
-                       LastSeen.sent < sent)
-                .values(sent=sent)).rowcount
-        if updated:
+        if self._advance_last_seen(context, instance_id, method_name, sent):
             return False
         try:
             with db_api.writer(context) as session:
                 session.add(LastSeen(instance_id=instance_id,
                                      method_name=method_name, sent=sent))
+            return False
         except db_exception.DBDuplicateEntry:
-            LOG.info('Dropping %s of %s sent at %f: a newer one was seen',
-                     method_name, instance_id, sent)
-            return True
-        return False
+            # Another message of the same method inserted the row first;
+            # this one is accepted only if it is the newer of the two.
+            if self._advance_last_seen(context, instance_id, method_name,
+                                       sent):
+                return False
+        LOG.info('Dropping %s of %s sent at %f: a newer one was seen',
+                 method_name, instance_id, sent)
+        return True
+
+    @staticmethod
+    def _advance_last_seen(context, instance_id, method_name, sent):
+        """Move the last-seen stamp forward to ``sent`` if it is older."""
+        with db_api.writer(context) as session:
+            return session.execute(
+                sa.update(LastSeen)
+                .where(LastSeen.instance_id == instance_id,
+                       LastSeen.method_name == method_name,
+                       LastSeen.sent < sent)
+                .values(sent=sent)).rowcount > 0
 
     def heartbeat(self, context, instance_id, payload, sent=None):
         if self._message_too_old(context, instance_id, 'heartbeat', sent):

@@ -21,17 +21,49 @@ _lock = threading.Lock()
 _facade = enginefacade.transaction_context()
 
 
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith(('sqlite3',
+                                                         'pysqlite'))
+
+
 @event.listens_for(sa.engine.Engine, 'connect')
 def _tune_sqlite(dbapi_connection, connection_record):
     """SQLite shared by several processes: WAL and waiting for locks."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith(('sqlite3', 'pysqlite')):
+    if not _is_sqlite(dbapi_connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute('PRAGMA journal_mode=WAL')
     cursor.execute('PRAGMA busy_timeout=30000')
     cursor.execute('PRAGMA synchronous=NORMAL')
     cursor.close()
+    # Transactions are begun below, not by the driver.
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(sa.engine.Engine, 'begin')
+def _begin_sqlite_immediate(connection):
+    """Take SQLite's write lock when a transaction starts.
+
+    A transaction that reads and then writes cannot upgrade its lock if
+    another process wrote meanwhile; SQLite then fails at once with
+    "database is locked" instead of waiting. Starting every transaction
+    IMMEDIATE makes them queue on busy_timeout instead.
+    """
+    if (connection.dialect.name == 'sqlite'
+            and 'in_transaction' not in connection.info):
+        connection.exec_driver_sql('BEGIN IMMEDIATE')
+        # oslo.db's own listener (engines of the facade) would emit a
+        # second BEGIN; this marker tells it the transaction is begun.
+        connection.info['in_transaction'] = True
+
+
+@event.listens_for(sa.engine.Engine, 'commit')
+@event.listens_for(sa.engine.Engine, 'rollback')
+def _end_sqlite_transaction(connection):
+    # The marker lives with the pooled DBAPI connection: clear it so the
+    # next transaction on it begins again (oslo.db does this for its own
+    # engines only).
+    connection.info.pop('in_transaction', None)
 
 
 def configure(connection=None, **options):

@@ -14,3 +14,4 @@ def main():
     rpc_service = service.RpcService(CONF.conductor_queue, CONF.host,
                                      [manager])
     service_runner.run(rpc_service, 'trove-conductor')
+    manager.stop()

@@ -12,10 +12,11 @@ import oslo_messaging as messaging
 import sqlalchemy as sa
 
 from trove.common import states
+from trove.conductor import heartbeats
+from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.instance import faults
-from trove.instance import service_status
 
 LOG = logging.getLogger(__name__)
 
@@ -24,6 +25,16 @@ LastSeen = db_models.ConductorLastSeen
 
 class Manager:
     target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.heartbeats = heartbeats.HeartbeatRecorder(
+            CONF.conductor_heartbeat_batch_interval,
+            CONF.conductor_heartbeat_batch_size)
+        self.heartbeats.start()
+
+    def stop(self):
+        """Write the heartbeats still queued."""
+        self.heartbeats.stop()
 
     def _message_too_old(self, context, instance_id, method_name, sent):
         """Whether a message is not newer than the last accepted one;
@@ -62,8 +73,6 @@ class Manager:
                 .values(sent=sent)).rowcount > 0
 
     def heartbeat(self, context, instance_id, payload, sent=None):
-        if self._message_too_old(context, instance_id, 'heartbeat', sent):
-            return
         status = None
         description = (payload or {}).get('service_status')
         if description:
@@ -72,10 +81,8 @@ class Manager:
             except ValueError:
                 LOG.warning('Instance %s reported unknown status %r',
                             instance_id, description)
-        # Freshness is judged by this host's clock, not the guest's.
-        if not service_status.record_heartbeat(context, instance_id, status,
-                                               db_models.utcnow()):
-            LOG.warning('Heartbeat of unknown instance %s', instance_id)
+        self.heartbeats.add(heartbeats.Heartbeat(
+            instance_id, float(sent) if sent is not None else None, status))
 
     def update_backup(self, context, instance_id, backup_id, sent=None,
                       **backup_fields):

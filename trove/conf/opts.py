@@ -18,6 +18,7 @@ import oslo_messaging
 GROUP_MODULES = (
     'api',
     'service',
+    'conductor',
     'timeouts',
     'quota',
     'compute',

@@ -30,24 +30,3 @@ def set_status(context, instance_id, status):
                         .values(status_id=status.code,
                                 status_description=status.description,
                                 updated_at=db_models.utcnow()))
-
-
-def record_heartbeat(context, instance_id, status, when):
-    """Store a status the guest reported; True if the instance is known.
-
-    A pending RESTART_REQUIRED is kept (it must stay visible until the
-    instance is restarted) but the heartbeat still proves the guest alive.
-    """
-    restart_required = states.ServiceStatuses.RESTART_REQUIRED.code
-    keep = Row.status_id == restart_required
-    values = {'updated_at': when}
-    if status is not None:
-        values['status_id'] = sa.case((keep, Row.status_id),
-                                      else_=status.code)
-        values['status_description'] = sa.case(
-            (keep, Row.status_description), else_=status.description)
-    with db_api.writer(context) as session:
-        result = session.execute(
-            sa.update(Row).where(Row.instance_id == instance_id)
-            .values(**values))
-        return result.rowcount > 0

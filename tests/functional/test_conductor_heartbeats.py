@@ -1,0 +1,92 @@
+"""The conductor's heartbeat writer on every control-DB backend."""
+
+import sqlalchemy as sa
+
+from trove.common import context as trove_context
+from trove.common import states
+from trove.conductor import heartbeats
+from trove.db import api as db_api
+from trove.db import migration
+from trove.db import models
+
+HEALTHY = states.ServiceStatuses.HEALTHY
+SHUTDOWN = states.ServiceStatuses.SHUTDOWN
+RESTART_REQUIRED = states.ServiceStatuses.RESTART_REQUIRED
+
+
+def _setup(url, count):
+    engine = sa.create_engine(url)
+    migration.upgrade(engine)
+    engine.dispose()
+    db_api.configure(url)
+    ids = ['00000000-0000-4000-8000-%012d' % i for i in range(count)]
+    with db_api.writer(trove_context.get_admin_context()) as session:
+        for instance_id in ids:
+            session.add(models.ServiceStatusRecord(
+                instance_id=instance_id,
+                status_id=states.ServiceStatuses.NEW.code,
+                status_description='new'))
+    return ids
+
+
+def _statuses(ids):
+    with db_api.reader(trove_context.get_admin_context()) as session:
+        rows = session.query(models.ServiceStatusRecord).filter(
+            models.ServiceStatusRecord.instance_id.in_(ids)).all()
+    return {r.instance_id: r.status_description for r in rows}
+
+
+def test_batches_keep_the_newest_and_never_regress(control_db_url):
+    ids = _setup(control_db_url, 3)
+    try:
+        recorder = heartbeats.HeartbeatRecorder(interval=0, batch_size=100)
+        recorder.write([
+            heartbeats.Heartbeat(ids[0], 10.0, HEALTHY),
+            heartbeats.Heartbeat(ids[0], 5.0, SHUTDOWN),   # older: dropped
+            heartbeats.Heartbeat(ids[1], 10.0, SHUTDOWN),
+        ])
+        assert _statuses(ids[:2]) == {ids[0]: 'healthy', ids[1]: 'shutdown'}
+        # A later batch with a stale stamp does not regress the status.
+        recorder.write([heartbeats.Heartbeat(ids[0], 9.5, SHUTDOWN),
+                        heartbeats.Heartbeat(ids[1], 11.0, HEALTHY)])
+        assert _statuses(ids[:2]) == {ids[0]: 'healthy', ids[1]: 'healthy'}
+        # An equal stamp is a duplicate delivery: dropped as upstream does.
+        recorder.write([heartbeats.Heartbeat(ids[1], 11.0, SHUTDOWN)])
+        assert _statuses([ids[1]]) == {ids[1]: 'healthy'}
+        assert recorder.dropped == 3
+    finally:
+        db_api.configure()
+
+
+def test_restart_required_is_kept_but_refreshed(control_db_url):
+    ids = _setup(control_db_url, 1)
+    try:
+        context = trove_context.get_admin_context()
+        with db_api.writer(context) as session:
+            session.query(models.ServiceStatusRecord).update({
+                'status_id': RESTART_REQUIRED.code,
+                'status_description': RESTART_REQUIRED.description,
+                'updated_at': None})
+        heartbeats.HeartbeatRecorder(0, 10).write(
+            [heartbeats.Heartbeat(ids[0], 1.0, HEALTHY)])
+        with db_api.reader(context) as session:
+            row = session.query(models.ServiceStatusRecord).one()
+        assert row.status_description == 'restart required'
+        assert row.updated_at is not None
+    finally:
+        db_api.configure()
+
+
+def test_background_writer_flushes_on_stop(control_db_url):
+    ids = _setup(control_db_url, 50)
+    try:
+        recorder = heartbeats.HeartbeatRecorder(interval=0.05, batch_size=20)
+        recorder.start()
+        for index, instance_id in enumerate(ids):
+            recorder.add(heartbeats.Heartbeat(instance_id, 100.0 + index,
+                                              HEALTHY))
+        recorder.stop()
+        assert set(_statuses(ids).values()) == {'healthy'}
+        assert recorder.written == 50
+    finally:
+        db_api.configure()

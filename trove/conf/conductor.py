@@ -1,0 +1,22 @@
+"""[DEFAULT] options of the conductor's heartbeat writer."""
+
+from oslo_config import cfg
+
+conductor_opts = [
+    cfg.FloatOpt('conductor_heartbeat_batch_interval', default=0.05,
+                 min=0,
+                 help='Seconds the conductor gathers guest heartbeats before '
+                      'writing them in one transaction; 0 writes each one '
+                      'at once.'),
+    cfg.IntOpt('conductor_heartbeat_batch_size', default=500, min=1,
+               help='Heartbeats that make the conductor write a batch '
+                    'without waiting for the interval.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(conductor_opts)
+
+
+def list_opts():
+    return {'DEFAULT': conductor_opts}

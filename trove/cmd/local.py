@@ -1,13 +1,16 @@
 """trove-local: run the whole control plane on this machine.
 
     trove-local up --state-dir DIR [--api-port PORT] [--control-db URL]
+                   [--keystone [--keystone-port PORT]]
     trove-local status --state-dir DIR
     trove-local down --state-dir DIR
 
 ``up`` is idempotent: it rewrites the config, migrates the control DB,
 registers the engines installed here, creates default flavors when there
 are none, starts whatever service is not running, waits for the API and
-writes ``DIR/openrc``.
+writes ``DIR/openrc``. With ``--keystone`` a real Keystone runs beside the
+services (state in ``DIR/keystone``), trove-api checks its tokens, and
+the openrc files use password authentication.
 """
 
 import argparse
@@ -15,6 +18,8 @@ import os
 import sys
 
 from trove.localenv import config as local_config
+from trove.localenv import external
+from trove.localenv import keystone_runner
 from trove.localenv import services
 
 DEFAULT_PROJECT = 'demo'
@@ -42,6 +47,11 @@ def _parser():
                          'shows operating_status ERROR.')
     up.add_argument('--address-pool', default='127.10.0.0/16',
                     help='Loopback network of instance addresses.')
+    up.add_argument('--keystone', action='store_true',
+                    help='Run a real Keystone beside the services and '
+                         'authenticate API requests with its tokens.')
+    up.add_argument('--keystone-port', type=int, default=5000,
+                    help='Port of Keystone on 127.0.0.1 (with --keystone).')
     up.add_argument('--set', action='append', default=[], metavar='OPT=VAL',
                     help='Extra option for trove.conf, as "name=value" '
                          '([DEFAULT]) or "group.name=value"; repeatable.')
@@ -79,13 +89,21 @@ def _configure_in_process(config):
 
 
 def up(args):
+    identity = None
+    if args.keystone:
+        identity = keystone_runner.start(
+            os.path.join(os.path.abspath(args.state_dir), 'keystone'),
+            args.keystone_port, args.api_port)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
         transport_url=args.transport_url,
         report_interval=args.report_interval,
         heartbeat_expiry=args.heartbeat_expiry,
         address_pool=args.address_pool,
-        extra_options=_parse_options(args.set))
+        extra_options=_parse_options(args.set), identity=identity)
+    if identity is None and keystone_runner.stop(config.keystone_dir):
+        print('stopped keystone (trove-local runs without it now)')
+    previous = _written_auth_strategy(config)
     config.write()
     _configure_in_process(config)
 
@@ -95,20 +113,39 @@ def up(args):
     migration.db_sync(CONF.database.connection)
     found = datastores.register_engines()
     datastores.create_default_flavors()
+    if previous not in (None, config.auth_strategy):
+        # A running API would keep authenticating the old way.
+        services.stop(config, 'trove-api')
     for name in services.SERVICES:
         services.start(config, name)
     services.wait_for_api(config)
-    config.write_openrc(args.project)
 
-    print('trove-local is up: API %s (noauth, development only)'
-          % config.api_url)
+    if identity is None:
+        config.write_openrc(args.project)
+        print('trove-local is up: API %s (noauth, development only)'
+              % config.api_url)
+    else:
+        openrcs = config.write_keystone_openrcs()
+        print('trove-local is up: API %s, Keystone %s'
+              % (config.api_url, identity.auth_url))
     for engine in found:
         print('  datastore %-11s version %-6s (%s)'
               % (engine.datastore, engine.version_name, engine.version))
     print('Use the clients with:  source %s' % config.openrc)
+    if identity is not None:
+        print('  (user alice of project alpha; %s for bob of project beta, '
+              '%s for the admin)' % (openrcs['bob'], openrcs['admin']))
     print('  openstack database instance list')
     print('  openstack datastore list')
     return 0
+
+
+def _written_auth_strategy(config):
+    """How the API of this state dir authenticated so far, or None."""
+    if not os.path.exists(config.trove_conf):
+        return None
+    return local_config.LocalConfig.from_state_dir(
+        config.state_dir).written_auth_strategy
 
 
 def _config_for(args):
@@ -125,6 +162,9 @@ def status(args):
     if config is None:
         return 1
     running = services.status(config)
+    if os.path.isdir(config.keystone_dir):
+        running['keystone'] = keystone_runner.running_pid(
+            config.keystone_dir)
     for name, pid in running.items():
         print('%-18s %s' % (name, 'running (pid %d)' % pid if pid
                             else 'stopped'))
@@ -144,6 +184,9 @@ def down(args):
         for pid in processes.stop_instance_processes(instance_dir):
             print('stopped pid %d of %s' % (pid,
                                             os.path.basename(instance_dir)))
+    pid = keystone_runner.stop(config.keystone_dir)
+    if pid:
+        print('stopped keystone (pid %d)' % pid)
     return 0
 
 
@@ -151,6 +194,11 @@ def demo(args):
     from trove.localenv import demo as local_demo
     config = _config_for(args)
     if config is None:
+        return 1
+    if config.written_auth_strategy == 'keystone':
+        print('demo needs the noauth API; with --keystone, source %s and '
+              'use "openstack database instance create"' % config.openrc,
+              file=sys.stderr)
         return 1
     endpoint = '%s/v1.0/%s' % (config.api_url, args.project)
     instance_id, created = local_demo.find_or_create(endpoint, args.password)
@@ -173,7 +221,8 @@ def main(argv=None):
     from trove.localenv import demo as local_demo
     try:
         return handlers[args.command](args)
-    except (RuntimeError, local_demo.DemoError) as error:
+    except (RuntimeError, local_demo.DemoError,
+            external.ExternalServiceError, external.HttpError) as error:
         print('error: %s' % error, file=sys.stderr)
         return 1
 

@@ -16,6 +16,7 @@ import webob.exc
 from trove.common import context
 from trove.common import exception
 from trove.common import faults
+from trove.common import policy
 from trove.common import wsgi
 
 LOG = logging.getLogger(__name__)
@@ -73,18 +74,28 @@ class ContextMiddleware(_Filter):
             return faults.fault_response(request, 400, str(error))
         roles = [r.strip() for r in request.headers.get('X-Roles', '').split(',')
                  if r.strip()]
-        request.environ[wsgi.CONTEXT_KEY] = context.TroveContext(
+        ctx = context.TroveContext(
             auth_token=request.headers.get('X-Auth-Token'),
             user_id=request.headers.get('X-User-Id'),
             project_id=_project_header(request),
+            user_name=request.headers.get('X-User-Name'),
+            project_name=request.headers.get('X-Project-Name'),
+            user_domain_id=request.headers.get('X-User-Domain-Id'),
+            project_domain_id=request.headers.get('X-Project-Domain-Id'),
             roles=roles,
-            is_admin='admin' in roles,
+            is_admin=False,
             request_id=request.environ.get('openstack.request_id'),
             service_catalog=_service_catalog(request),
             limit=limit,
             marker=marker,
             overwrite=False,
         )
+        # Who is an administrator is the policy's call (context_is_admin),
+        # so an operator can name another role. The check runs while
+        # is_admin is still False: a rule that refers to is_admin cannot
+        # make the answer depend on itself.
+        ctx.is_admin = policy.check_is_admin(ctx)
+        request.environ[wsgi.CONTEXT_KEY] = ctx
         return self.application
 
 

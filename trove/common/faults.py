@@ -9,6 +9,7 @@ format.
 """
 
 import http.client
+import json
 
 from oslo_log import log as logging
 import webob
@@ -89,8 +90,22 @@ def _passed_headers(error):
 
 
 def _is_fault(response):
-    return (response.content_type in serializers.SUPPORTED_TYPES
-            and response.body[:1] in (b'{', b'<'))
+    if response.content_type not in serializers.SUPPORTED_TYPES:
+        return False
+    if response.body[:1] == b'<':
+        return True
+    # Another component's JSON error (keystonemiddleware answers
+    # {"error": {...}}) is rewritten under the fault name.
+    document = _json_document(response)
+    return (isinstance(document, dict) and
+            list(document) == [fault_name(response.status_int)])
+
+
+def _json_document(response):
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        return None
 
 
 class FaultWrapper:
@@ -117,6 +132,12 @@ class FaultWrapper:
 
 
 def _plain_message(response):
+    document = _json_document(response) if response.body[:1] == b'{' \
+        else None
+    if isinstance(document, dict) and len(document) == 1:
+        [details] = document.values()
+        if isinstance(details, dict) and details.get('message'):
+            return str(details['message'])
     text = response.text if response.charset else response.body.decode(
         'utf-8', 'replace')
     text = ' '.join(text.split())

@@ -157,18 +157,36 @@ def delete(context, instance):
             status=states.InstanceStatus.BUILD)
     if instance.task is states.InstanceTasks.DELETING:
         return
+    # Only the request that moves the instance to DELETING releases its
+    # quota: two deletes at once must not both give it back.
+    if not _claim_delete(context, instance):
+        return
     flavor_ram = _flavor_ram(context, instance.row.flavor_id)
     reservation = quota.reserve(context, instance.tenant_id, {
         'instances': -1, 'ram': -flavor_ram,
         'volumes': -(instance.row.volume_size or 0)})
     try:
-        set_task(context, instance.id, states.InstanceTasks.DELETING,
-                 configuration_id=None)
         taskmanager_api.API(context).delete_instance(instance.id)
     except Exception:
         reservation.rollback()
+        set_task(context, instance.id, instance.task,
+                 configuration_id=instance.row.configuration_id)
         raise
     reservation.commit()
+
+
+def _claim_delete(context, instance):
+    """Set the DELETING task unless a concurrent request already did."""
+    task = states.InstanceTasks.DELETING
+    now = db_models.utcnow()
+    with db_api.writer(context) as session:
+        claimed = session.execute(
+            sa.update(Row)
+            .where(Row.id == instance.id, Row.task_id != task.code)
+            .values(task_id=task.code, task_description=task.db_text,
+                    task_start_time=now, updated=now,
+                    configuration_id=None)).rowcount
+    return claimed == 1
 
 
 def _flavor_ram(context, flavor_id):

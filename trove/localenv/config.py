@@ -6,7 +6,7 @@ TROVE_CONF = """\
 # Written by trove-local; rewritten on every "trove-local up".
 [DEFAULT]
 state_path = {state_dir}
-auth_strategy = noauth
+auth_strategy = {auth_strategy}
 bind_host = {api_host}
 bind_port = {api_port}
 trove_api_workers = {api_workers}
@@ -25,6 +25,28 @@ connection = {control_db}
 [local]
 instances_dir = {state_dir}/instances
 address_pool = {address_pool}
+"""
+
+# With --keystone: how trove-api checks tokens (keystonemiddleware, no
+# memcached: tokens are cached in each worker) and who the services are.
+KEYSTONE_SECTIONS = """
+[keystone_authtoken]
+www_authenticate_uri = {auth_url}
+auth_url = {auth_url}
+auth_type = password
+username = {username}
+password = {password}
+project_name = {project_name}
+user_domain_id = {user_domain_id}
+project_domain_id = {project_domain_id}
+region_name = {region}
+
+[service_credentials]
+auth_url = {auth_url}
+username = {username}
+password = {password}
+project_name = {project_name}
+region_name = {region}
 """
 
 GUEST_CONF = """\
@@ -46,7 +68,8 @@ class LocalConfig:
     def __init__(self, state_dir, api_port=8779, api_host='127.0.0.1',
                  control_db=None, transport_url=None, api_workers=2,
                  report_interval=10, heartbeat_expiry=60,
-                 address_pool='127.10.0.0/16', extra_options=()):
+                 address_pool='127.10.0.0/16', extra_options=(),
+                 identity=None):
         self.state_dir = os.path.abspath(state_dir)
         self.api_port = api_port
         self.api_host = api_host
@@ -59,6 +82,14 @@ class LocalConfig:
         self.heartbeat_expiry = heartbeat_expiry
         self.address_pool = address_pool
         self.extra_options = list(extra_options)
+        # A trove.localenv.keystone.IdentityEnvironment, or None (noauth).
+        self.identity = identity
+        # What the trove.conf on disk says (set by from_state_dir).
+        self.written_auth_strategy = None
+
+    @property
+    def auth_strategy(self):
+        return 'keystone' if self.identity is not None else 'noauth'
 
     @classmethod
     def from_state_dir(cls, state_dir):
@@ -70,6 +101,7 @@ class LocalConfig:
         defaults = parser.defaults()
         config.api_host = defaults.get('bind_host', config.api_host)
         config.api_port = int(defaults.get('bind_port', config.api_port))
+        config.written_auth_strategy = defaults.get('auth_strategy')
         return config
 
     @property
@@ -97,6 +129,10 @@ class LocalConfig:
         return os.path.join(self.state_dir, 'openrc')
 
     @property
+    def keystone_dir(self):
+        return os.path.join(self.state_dir, 'keystone')
+
+    @property
     def api_url(self):
         return 'http://%s:%d' % (self.api_host, self.api_port)
 
@@ -107,12 +143,28 @@ class LocalConfig:
         # Engines run as unprivileged users and must reach their volumes.
         os.chmod(self.state_dir, 0o755)
         os.chmod(self.instances_dir, 0o755)
-        values = dict(vars(self))
-        with open(self.trove_conf, 'w') as conf:
+        values = dict(vars(self), auth_strategy=self.auth_strategy)
+        # With Keystone it holds the service user's password.
+        mode = 0o600 if self.identity is not None else 0o644
+        descriptor = os.open(self.trove_conf,
+                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, 'w') as conf:
             conf.write(TROVE_CONF.format(**values))
+            if self.identity is not None:
+                conf.write(self._keystone_sections())
             conf.write(self._extra_sections())
         with open(self.guest_conf, 'w') as conf:
             conf.write(GUEST_CONF.format(**values))
+
+    def _keystone_sections(self):
+        service = self.identity.service
+        return KEYSTONE_SECTIONS.format(
+            auth_url=self.identity.auth_url, region=self.identity.region,
+            username=service.username, password=service.password,
+            project_name=service.project_name,
+            user_domain_id=service.user_domain_id,
+            project_domain_id=service.project_domain_id)
 
     def _extra_sections(self):
         """Extra options as sections appended after the main ones; oslo.config
@@ -121,6 +173,27 @@ class LocalConfig:
         for group, key, value in self.extra_options:
             text += '\n[%s]\n%s = %s\n' % (group, key, value)
         return text
+
+    def write_keystone_openrcs(self):
+        """``openrc`` (alice, member of project alpha), ``openrc-bob``
+        (beta) and ``openrc-admin``; returns {user: path}."""
+        paths = {}
+        users = dict(self.identity.users, admin=self.identity.admin)
+        for name, credentials in sorted(users.items()):
+            path = (self.openrc if name == 'alice'
+                    else '%s-%s' % (self.openrc, name))
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                                 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, 'w') as openrc:
+                openrc.write(KEYSTONE_OPENRC.format(
+                    auth_url=self.identity.auth_url,
+                    region=self.identity.region,
+                    username=credentials.username,
+                    password=credentials.password,
+                    project_name=credentials.project_name))
+            paths[name] = path
+        return paths
 
     def write_openrc(self, project_id):
         endpoint = '%s/v1.0/%s' % (self.api_url, project_id)
@@ -152,4 +225,23 @@ trove() {{
         OS_PROJECT_NAME={project_id} \\
         trove "$@"
 }}
+"""
+
+KEYSTONE_OPENRC = """\
+# Source this file (bash/zsh) to use the clients against trove-local.
+# Keystone password authentication: the clients find the database
+# endpoint in the service catalog. Works for "openstack database ..."
+# and the legacy "trove" CLI.
+unset OS_ENDPOINT OS_TOKEN OS_PROJECT_ID OS_TENANT_ID OS_TENANT_NAME \\
+      TROVE_BYPASS_URL
+unset -f trove 2>/dev/null
+export OS_AUTH_TYPE=password
+export OS_AUTH_URL={auth_url}
+export OS_IDENTITY_API_VERSION=3
+export OS_USERNAME={username}
+export OS_PASSWORD={password}
+export OS_PROJECT_NAME={project_name}
+export OS_USER_DOMAIN_NAME=Default
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME={region}
 """

@@ -7,11 +7,13 @@ upstream maps them.
 from trove.common import wsgi
 from trove.extensions.mgmt.configuration import service as config_service
 from trove.extensions.mgmt.datastores import service as datastore_service
+from trove.quota import service as quota_service
 
 MGMT = '/{tenant_id}/mgmt'
 
 VERSIONS = '/datastore-versions'
 PARAMETERS = '/datastores/versions/{version_id}/parameters'
+QUOTAS = '/quotas/{id}'
 
 
 def _connect(router, controller, routes):
@@ -34,4 +36,8 @@ def add_routes(router):
         ('GET', PARAMETERS + '/{name}', 'show'),
         ('PUT', PARAMETERS + '/{name}', 'update'),
         ('DELETE', PARAMETERS + '/{name}', 'delete'),
+    ])
+    _connect(router, quota_service.QuotaController(), [
+        ('GET', QUOTAS, 'show'),
+        ('PUT', QUOTAS, 'update'),
     ])

@@ -7,6 +7,7 @@ from trove.common.schemas import user as schemas
 from trove.conf import CONF
 from trove.extensions.common import checks
 from trove.extensions.common import guest_models
+from trove.extensions.common import user_ids
 from trove.extensions.common import views
 from trove.guestagent import api as guest_api
 
@@ -51,6 +52,7 @@ class DatabaseController(wsgi.Controller):
         context = req.context
         instance = checks.load_running_instance(
             context, instance_id, 'instance:extension:database:delete')
+        id = user_ids.url_text(id)
         guest_models.validate_database_name(instance.manager, id)
         guest = guest_api.API(context, instance.id)
         if id not in {d['_name'] for d in _all_databases(guest)}:

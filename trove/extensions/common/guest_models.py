@@ -18,7 +18,10 @@ MYSQL_FAMILY = ('mysql', 'mariadb')
 
 _MYSQL_DB_NAME = re.compile(r'^[A-Za-z0-9_-]+(?:[\s?#@]*[A-Za-z0-9_-]+)?$')
 _MYSQL_USER_FORBIDDEN = set('\'";`,/\\')
+# MySQL-family character sets and collations go into SQL unquoted;
+# PostgreSQL encodings and locales (e.g. "en_US.UTF-8") are bound.
 _CHARSET = re.compile(r'^[A-Za-z0-9_]{1,32}$')
+_PG_CHARSET = re.compile(r'^[A-Za-z0-9_.@-]{1,64}$')
 MYSQL_MAX_DB_NAME = 64
 MYSQL_MAX_USER_NAME = 16
 POSTGRESQL_MAX_NAME = 63
@@ -86,12 +89,24 @@ def validate_host(manager, host):
         _bad('User host must be a string.')
     if not CONF.hostname_require_valid_ip:
         return
-    candidate = host.replace('%', '0')
+    if not _is_address_pattern(host):
+        _bad('User host "%s" is not "%%" or an IP address or network '
+             '(%% wildcards allowed).' % host)
+
+
+def _is_address_pattern(host):
+    """An IP address or network, where "%" stands for any digits; a
+    wildcard may end an IPv4 address early ("10.1.%", as MySQL allows)."""
+    candidate = host.replace('%', '1')
+    parts = candidate.split('.')
+    if '%' in host and ':' not in host and len(parts) < 4:
+        return all(part.isascii() and part.isdigit() and int(part) <= 255
+                   for part in parts)
     try:
         ipaddress.ip_network(candidate, strict=False)
     except ValueError:
-        _bad('User host "%s" is not "%%" or an IP address or network '
-             '(%% wildcards allowed).' % host)
+        return False
+    return True
 
 
 def validate_password(password):
@@ -101,10 +116,11 @@ def validate_password(password):
         _bad('Password must not contain NUL characters.')
 
 
-def _charset(value, what):
+def _charset(manager, value, what):
     if value is None:
         return None
-    if not isinstance(value, str) or not _CHARSET.match(value):
+    pattern = _CHARSET if manager in MYSQL_FAMILY else _PG_CHARSET
+    if not isinstance(value, str) or not pattern.match(value):
         _bad('%s "%s" is not valid.' % (what, value))
     return value
 
@@ -113,9 +129,11 @@ def serialize_database(manager, database):
     name = database.get('name')
     validate_database_name(manager, name)
     return {'_name': name,
-            '_character_set': _charset(database.get('character_set'),
+            '_character_set': _charset(manager,
+                                       database.get('character_set'),
                                        'Character set'),
-            '_collate': _charset(database.get('collate'), 'Collation')}
+            '_collate': _charset(manager, database.get('collate'),
+                                 'Collation')}
 
 
 def databases_for_create(manager, databases):

@@ -92,3 +92,17 @@ class RootHistoryController(wsgi.Controller):
         history = get_history(context, instance.id)
         return {'root_history': views.root_history_view(instance.id,
                                                         history)}
+
+
+class ClusterRootController(wsgi.Controller):
+    """``/clusters/{cluster_id}/root``: no clusters exist yet (501)."""
+
+    def _not_implemented(self):
+        raise exception.NotImplementedForDatastore(
+            'Clusters are not supported, so neither is their root user.')
+
+    def index(self, req, tenant_id, cluster_id):
+        self._not_implemented()
+
+    def create(self, req, tenant_id, cluster_id, body=None):
+        self._not_implemented()

@@ -39,6 +39,10 @@ def add_routes(router):
         ('POST', INSTANCE + '/root', 'create'),
         ('DELETE', INSTANCE + '/root', 'delete'),
     ])
+    _connect(router, root.ClusterRootController(), [
+        ('GET', '/{tenant_id}/clusters/{cluster_id}/root', 'index'),
+        ('POST', '/{tenant_id}/clusters/{cluster_id}/root', 'create'),
+    ])
     _connect(router, root.RootHistoryController(), [
         ('GET', '/{tenant_id}/mgmt/instances/{id}/root', 'root'),
     ])

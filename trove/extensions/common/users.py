@@ -76,8 +76,10 @@ class UserController(wsgi.Controller):
             context, instance_id, 'instance:extension:user:update')
         name, host = _user_ref(instance, id)
         attrs = body['user']
-        new_name = attrs.get('name', name)
-        new_host = attrs.get('host', host)
+        new_name = attrs.get('name') or name
+        new_host = attrs.get('host') or host
+        if instance.manager not in user_ids.MYSQL_FAMILY:
+            new_host = host     # only the MySQL family has hosts
         guest_models.validate_user_name(instance.manager, new_name)
         guest_models.validate_host(instance.manager, new_host)
         if 'password' in attrs:
@@ -157,6 +159,7 @@ class UserAccessController(wsgi.Controller):
         instance, guest, name, host = self._load(
             req, instance_id, user_id,
             'instance:extension:user_access:delete')
+        id = user_ids.url_text(id)
         guest_models.validate_database_name(instance.manager, id)
         granted = {d['_name'] for d in guest.list_access(name, host)}
         if id not in granted:

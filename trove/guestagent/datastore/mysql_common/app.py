@@ -135,11 +135,13 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
     # Health, admin ------------------------------------------------------
     def admin(self):
         password = self.admin_password()
+        user = engine.ADMIN_USER
         if password is None:
             user, password = self.bootstrap_account()
-            return mysql_admin.MySqlAdmin(self.socket_path, user, password)
-        return mysql_admin.MySqlAdmin(self.socket_path, engine.ADMIN_USER,
-                                      password)
+        return mysql_admin.MySqlAdmin(
+            self.socket_path, user, password,
+            ignore_users=self.conf.ignore_users,
+            ignore_dbs=self.conf.ignore_dbs)
 
     def query_ok(self):
         return self.admin().ping()

@@ -183,7 +183,9 @@ class PostgresEngine(engine.Engine):
     # Health, admin ------------------------------------------------------
     def admin(self):
         return pg_admin.PgSqlAdmin(self.runtime_dir, self.port,
-                                   engine.ADMIN_USER, self.admin_password())
+                                   engine.ADMIN_USER, self.admin_password(),
+                                   ignore_users=self.conf.ignore_users,
+                                   ignore_dbs=self.conf.ignore_dbs)
 
     def query_ok(self):
         return self.admin().ping()

@@ -5,6 +5,7 @@ Extension routes (databases/users/root, management) are mapped by
 """
 
 from trove.api import version_controller
+from trove.backup import service as backup_service
 from trove.common import wsgi
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
@@ -23,6 +24,7 @@ class API(wsgi.Router):
         self._datastores()
         self._flavors()
         self._limits()
+        self._backups()
 
     def _routes(self, controller, routes):
         resource = wsgi.Resource(controller)
@@ -75,6 +77,20 @@ class API(wsgi.Router):
     def _limits(self):
         self._routes(limits_service.LimitsController(), [
             ('GET', '/limits', 'index'),
+        ])
+
+    def _backups(self):
+        self._routes(backup_service.BackupController(), [
+            ('GET', '/backups', 'index'),
+            ('POST', '/backups', 'create'),
+            ('GET', '/backups/{id}', 'show'),
+            ('DELETE', '/backups/{id}', 'delete'),
+            ('GET', '/instances/{instance_id}/backups', 'instance_index'),
+        ])
+        self._routes(backup_service.BackupStrategyController(), [
+            ('GET', '/backup_strategies', 'index'),
+            ('POST', '/backup_strategies', 'create'),
+            ('DELETE', '/backup_strategies', 'delete'),
         ])
 
 

@@ -1,7 +1,7 @@
 """trove-local: run the whole control plane on this machine.
 
     trove-local up --state-dir DIR [--api-port PORT] [--control-db URL]
-                   [--keystone [--keystone-port PORT]]
+                   [--keystone [--keystone-port PORT]] [--swift]
     trove-local status --state-dir DIR
     trove-local down --state-dir DIR
 
@@ -10,7 +10,8 @@ registers the engines installed here, creates default flavors when there
 are none, starts whatever service is not running, waits for the API and
 writes ``DIR/openrc``. With ``--keystone`` a real Keystone runs beside the
 services (state in ``DIR/keystone``), trove-api checks its tokens, and
-the openrc files use password authentication.
+the openrc files use password authentication. Backups go to ``DIR/backups``;
+with ``--swift`` to a real one-node Swift run under ``DIR/swift``.
 """
 
 import argparse
@@ -21,6 +22,7 @@ from trove.localenv import config as local_config
 from trove.localenv import external
 from trove.localenv import keystone_runner
 from trove.localenv import services
+from trove.localenv import swift_runner
 
 DEFAULT_PROJECT = 'demo'
 
@@ -52,6 +54,9 @@ def _parser():
                          'authenticate API requests with its tokens.')
     up.add_argument('--keystone-port', type=int, default=5000,
                     help='Port of Keystone on 127.0.0.1 (with --keystone).')
+    up.add_argument('--swift', action='store_true',
+                    help='Store backups in a real one-node Swift run beside '
+                         'the services (default: a directory).')
     up.add_argument('--set', action='append', default=[], metavar='OPT=VAL',
                     help='Extra option for trove.conf, as "name=value" '
                          '([DEFAULT]) or "group.name=value"; repeatable.')
@@ -94,13 +99,15 @@ def up(args):
         identity = keystone_runner.start(
             os.path.join(os.path.abspath(args.state_dir), 'keystone'),
             args.keystone_port, args.api_port)
+    storage = _backup_storage(args)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
         transport_url=args.transport_url,
         report_interval=args.report_interval,
         heartbeat_expiry=args.heartbeat_expiry,
         address_pool=args.address_pool,
-        extra_options=_parse_options(args.set), identity=identity)
+        extra_options=storage + _parse_options(args.set), identity=identity,
+        guest_options=storage + _backup_options(_parse_options(args.set)))
     if identity is None and keystone_runner.stop(config.keystone_dir):
         print('stopped keystone (trove-local runs without it now)')
     previous = _written_auth_strategy(config)
@@ -140,6 +147,25 @@ def up(args):
     return 0
 
 
+def _backup_storage(args):
+    """Options of the backup storage; starts or stops its Swift."""
+    if args.swift:
+        return swift_runner.start(args.state_dir)
+    if swift_runner.stop(args.state_dir):
+        print('stopped swift (backups go to %s now)'
+              % swift_runner.backup_dir(args.state_dir))
+    return swift_runner.local_storage_options(args.state_dir)
+
+
+def _backup_options(options):
+    """The --set options about backups: guest agents need them too."""
+    from trove.conf import backup as backup_conf
+    names = {opt.name for opt in backup_conf.backup_opts}
+    return [(group, name, value) for group, name, value in options
+            if (group == 'DEFAULT' and name in names)
+            or group == backup_conf.SWIFT_GROUP.name]
+
+
 def _written_auth_strategy(config):
     """How the API of this state dir authenticated so far, or None."""
     if not os.path.exists(config.trove_conf):
@@ -165,6 +191,9 @@ def status(args):
     if os.path.isdir(config.keystone_dir):
         running['keystone'] = keystone_runner.running_pid(
             config.keystone_dir)
+    if os.path.isdir(swift_runner.swift_dir(config.state_dir)):
+        pids = swift_runner.running_pids(config.state_dir)
+        running['swift'] = pids[0] if pids else None
     for name, pid in running.items():
         print('%-18s %s' % (name, 'running (pid %d)' % pid if pid
                             else 'stopped'))
@@ -187,6 +216,8 @@ def down(args):
     pid = keystone_runner.stop(config.keystone_dir)
     if pid:
         print('stopped keystone (pid %d)' % pid)
+    for pid in swift_runner.stop(config.state_dir):
+        print('stopped swift (pid %d)' % pid)
     return 0
 
 

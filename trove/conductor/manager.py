@@ -89,8 +89,11 @@ class Manager:
         if self._message_too_old(context, instance_id, 'update_backup',
                                  sent):
             return
+        # Columns of the backups table a guest may set, as upstream (which
+        # sets any attribute the row has); a failed backup's reason comes
+        # in its description.
         allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
-                   'backup_timestamp'}
+                   'backup_timestamp', 'description'}
         values = {k: v for k, v in backup_fields.items() if k in allowed}
         if not values:
             return

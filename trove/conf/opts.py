@@ -21,6 +21,7 @@ GROUP_MODULES = (
     'conductor',
     'timeouts',
     'quota',
+    'backup',
     'compute',
     'guest',
     'guest_engines',

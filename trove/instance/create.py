@@ -9,6 +9,7 @@ import json
 
 from oslo_log import log as logging
 
+from trove.backup import restore as backup_restore
 from trove.common import exception
 from trove.common import states
 from trove.common import utils
@@ -58,13 +59,17 @@ def create(context, body):
     returns (Instance, root_password or None)."""
     data = body['instance']
     _unsupported(data, 'replica_of', 'Replication')
-    _unsupported(data, 'restorePoint', 'Restoring from a backup')
     _unsupported(data, 'modules', 'Applying modules')
     if data.get('configuration') or data.get('configuration_id'):
         raise exception.NotImplementedForDatastore(
             'Attaching a configuration group is not supported yet.')
 
-    datastore = data.get('datastore') or {}
+    restore = None
+    if data.get('restorePoint'):
+        restore = backup_restore.restore_point(
+            context, data['restorePoint']['backupRef'])
+    datastore = data.get('datastore') or (
+        backup_restore.default_datastore(restore) if restore else {})
     version = datastore_models.resolve(context, datastore.get('type'),
                                        datastore.get('version'),
                                        datastore.get('version_number'))
@@ -74,6 +79,9 @@ def create(context, body):
     flavor = flavor_models.get_flavor(context,
                                       flavor_id_from_ref(data['flavorRef']))
     volume_size = _volume_size(manager, data.get('volume'))
+    if restore is not None:
+        # Before any row exists: a bad backup builds nothing.
+        backup_restore.check(context, restore, version, volume_size)
     databases = guest_models.databases_for_create(
         manager, data.get('databases') or [])
     users = guest_models.users_for_create(manager, data.get('users') or [],
@@ -92,6 +100,7 @@ def create(context, body):
                 instance_id, data['name'], flavor.to_dict(),
                 version.image_id, databases, users, manager,
                 version.packages, volume_size,
+                backup_id=restore.id if restore is not None else None,
                 availability_zone=data.get('availability_zone'),
                 root_password=root_password, nics=data.get('nics'),
                 volume_type=(data.get('volume') or {}).get('type'),

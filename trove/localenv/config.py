@@ -69,7 +69,7 @@ class LocalConfig:
                  control_db=None, transport_url=None, api_workers=2,
                  report_interval=10, heartbeat_expiry=60,
                  address_pool='127.10.0.0/16', extra_options=(),
-                 identity=None):
+                 identity=None, guest_options=()):
         self.state_dir = os.path.abspath(state_dir)
         self.api_port = api_port
         self.api_host = api_host
@@ -82,6 +82,8 @@ class LocalConfig:
         self.heartbeat_expiry = heartbeat_expiry
         self.address_pool = address_pool
         self.extra_options = list(extra_options)
+        # (group, name, value) appended to trove-guestagent.conf.
+        self.guest_options = list(guest_options)
         # A trove.localenv.keystone.IdentityEnvironment, or None (noauth).
         self.identity = identity
         # What the trove.conf on disk says (set by from_state_dir).
@@ -156,6 +158,7 @@ class LocalConfig:
             conf.write(self._extra_sections())
         with open(self.guest_conf, 'w') as conf:
             conf.write(GUEST_CONF.format(**values))
+            conf.write(self._sections(self.guest_options))
 
     def _keystone_sections(self):
         service = self.identity.service
@@ -169,8 +172,12 @@ class LocalConfig:
     def _extra_sections(self):
         """Extra options as sections appended after the main ones; oslo.config
         merges repeated sections, later values winning."""
+        return self._sections(self.extra_options)
+
+    @staticmethod
+    def _sections(options):
         text = ''
-        for group, key, value in self.extra_options:
+        for group, key, value in options:
             text += '\n[%s]\n%s = %s\n' % (group, key, value)
         return text
 

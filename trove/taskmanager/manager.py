@@ -5,8 +5,9 @@ of its own and returns, so RPC threads are never held by long work; the
 flows record every outcome in the control database. ``periodic_tasks``
 are the checks the service runs between requests.
 
-Backups (create_backup / delete_backup) are not served yet: a later task
-adds them together with the backup module.
+Backups: create_backup hands the backup to the guest, delete_backup
+removes the objects (flows/backup.py); a periodic check fails backups
+that can no longer end.
 """
 
 import oslo_messaging as messaging
@@ -17,6 +18,7 @@ from trove.common import service
 from trove.compute import get_compute_driver, get_volume_driver
 from trove.conf import CONF
 from trove.taskmanager import work
+from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import common, create, delete, periodic, resize, restart
 
 LOG = logging.getLogger(__name__)
@@ -79,7 +81,21 @@ class Manager:
                                        new_flavor, self._drivers, self._work)
         self._work.start('resize_flavor', instance_id, flow.run)
 
+    # Backups -----------------------------------------------------------------
+    def create_backup(self, context, backup_info, instance_id):
+        flow = backup_flows.CreateBackupFlow(context, backup_info,
+                                             instance_id)
+        self._work.start('create_backup', instance_id, flow.run)
+
+    def delete_backup(self, context, backup_id):
+        flow = backup_flows.DeleteBackupFlow(context, backup_id)
+        self._work.start('delete_backup', backup_id, flow.run)
+
     # Periodic checks -----------------------------------------------------------
+    def check_stuck_backups(self):
+        return backup_flows.check_stuck_backups(
+            trove_context.get_admin_context())
+
     def check_stuck_tasks(self):
         return periodic.check_stuck_tasks(
             trove_context.get_admin_context(), self._work)
@@ -92,6 +108,9 @@ class Manager:
         return [
             service.PeriodicTask('check_stuck_tasks', interval,
                                  self.check_stuck_tasks,
+                                 initial_delay=interval),
+            service.PeriodicTask('check_stuck_backups', interval,
+                                 self.check_stuck_backups,
                                  initial_delay=interval),
         ]
 

@@ -21,6 +21,7 @@ import oslo_messaging as messaging
 
 from trove.common.states import ServiceStatuses
 from trove.conf import CONF
+from trove.guestagent import backup
 from trove.guestagent import errors
 from trove.guestagent import models
 from trove.guestagent import operating_system
@@ -120,7 +121,7 @@ class Manager:
                     config_contents=config_contents,
                     root_password=root_password, overrides=overrides,
                     backup_info=backup_info, snapshot=snapshot,
-                    cluster_config=cluster_config)
+                    cluster_config=cluster_config, context=context)
             except Exception as error:
                 message, details = describe_failure(error)
                 LOG.error('Prepare failed: %s\n%s', message, details)
@@ -134,9 +135,9 @@ class Manager:
                             [m.get('name') for m in modules])
 
     def do_prepare(self, databases, users, config_contents, root_password,
-                   overrides, backup_info, snapshot, cluster_config):
-        for name, value in (('Restoring from a backup', backup_info),
-                            ('Creating a replica', snapshot),
+                   overrides, backup_info, snapshot, cluster_config,
+                   context=None):
+        for name, value in (('Creating a replica', snapshot),
                             ('Clustering', cluster_config)):
             if value:
                 raise errors.NotSupported(
@@ -148,15 +149,23 @@ class Manager:
         engine.write_base_config(config_contents)
         if overrides:
             engine.write_overrides(overrides)
-        if not engine.is_initialized():
+        backup.configure_engine(self)
+        if backup_info:
+            backup.restore(self, context, backup_info)
+        elif not engine.is_initialized():
             engine.initialize()
         engine.start()
         engine.secure()
         admin = engine.admin()
         admin.create_databases(databases)
         admin.create_users(users)
-        if root_password:
+        if root_password and not backup_info:
             admin.enable_root(root_password)
+
+    # Backups -----------------------------------------------------------------
+    def create_backup(self, context, backup_info):
+        # Not under self._lock: heartbeats go on while a backup runs.
+        backup.create_backup(self, context, backup_info)
 
     # Engine lifecycle ------------------------------------------------------
     def restart(self, context):

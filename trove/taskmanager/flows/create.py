@@ -22,6 +22,7 @@ from trove.db import models as db_models
 from trove.instance import service_status
 from trove.taskmanager import guest_files
 from trove.taskmanager import instance_records as records
+from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import common
 
 LOG = logging.getLogger(__name__)
@@ -207,9 +208,7 @@ class CreateFlow(common.Flow):
                     Tasks.BUILDING_ERROR_SERVER,
                     'Backup %s to restore from no longer exists.'
                     % self.request.backup_id)
-            return {'id': backup.id, 'instance_id': backup.instance_id,
-                    'location': backup.location, 'type': backup.backup_type,
-                    'checksum': backup.checksum}
+            return backup_flows.restore_info(self.context, backup)
 
     def wait_for_guest(self):
         """Poll until the guest reports its datastore up, the guest or

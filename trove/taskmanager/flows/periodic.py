@@ -10,8 +10,8 @@ The recorded ``server_status`` is only written by the flows: a guest
 agent dying later shows through the heartbeat expiry (operating_status
 ERROR), as a dead agent inside a live VM does upstream.
 
-TODO(backups): backups in NEW/BUILDING older than their deadline should
-become FAILED here once the backup module (trove/backup) exists.
+Backups that can no longer end are failed by flows/backup.py
+(``check_stuck_backups``), a periodic task of its own.
 """
 
 from oslo_log import log as logging

@@ -1,0 +1,220 @@
+"""Backups as the API sees them: lookup, listing, creation and deletion.
+
+Rows are loaded with their datastore version and datastore in the same
+SELECT, so showing or listing any number of backups is one statement.
+Creation checks everything a user can get wrong before a row exists,
+reserves the ``backups`` quota and casts the work to the taskmanager;
+deletion removes children first, refuses running backups (until they
+expire) and releases the quota; the taskmanager deletes the objects.
+"""
+
+import datetime
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from trove.common import exception
+from trove.common import states
+from trove.conf import CONF
+from trove.datastore import models as datastore_models
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.quota import quota
+from trove.taskmanager import api as taskmanager_api
+
+LOG = logging.getLogger(__name__)
+
+Row = db_models.Backup
+Version = db_models.DatastoreVersion
+BackupState = states.BackupState
+
+FULL = 'full'
+INCREMENTAL = 'incremental'
+
+
+class ParentBackupNotUsable(exception.Conflict):
+    message = ('Backup %(parent_id)s cannot be the parent of an incremental '
+               'backup: %(reason)s.')
+
+
+class BackupRunning(exception.UnprocessableEntity):
+    message = ('Backup %(backup_id)s is still running (status %(state)s); '
+               'it can be deleted once it ends or after '
+               '%(days)s day(s).')
+
+
+def _query(session):
+    return (session.query(Row)
+            .options(orm.joinedload(Row.datastore_version)
+                     .joinedload(Version.datastore))
+            .filter(Row.deleted == sa.false()))
+
+
+def load(context, backup_id):
+    """A live backup visible to the caller, or BackupNotFound (404)."""
+    if not uuidutils.is_uuid_like(backup_id):
+        raise exception.BackupNotFound(uuid=backup_id)
+    with db_api.reader(context) as session:
+        query = _query(session).filter(Row.id == backup_id)
+        if not context.is_admin:
+            query = query.filter(Row.tenant_id == context.project_id)
+        row = query.first()
+    if row is None:
+        raise exception.BackupNotFound(uuid=backup_id)
+    return row
+
+
+def list_page(context, limit, offset=0, datastore=None, instance_id=None,
+              project_id=None, all_projects=False):
+    """``limit + 1`` backups at most from ``offset``, most recently
+    updated first (upstream's order and integer offset marker)."""
+    datastore_ids = None
+    if datastore:
+        found, _versions = datastore_models.get_datastore(context, datastore)
+        datastore_ids = [found.id]
+    with db_api.reader(context) as session:
+        query = _query(session)
+        if not all_projects:
+            query = query.filter(
+                Row.tenant_id == (project_id or context.project_id))
+        if instance_id:
+            query = query.filter(Row.instance_id == instance_id)
+        if datastore_ids is not None:
+            query = query.filter(Row.datastore_version_id.in_(
+                sa.select(Version.id).where(
+                    Version.datastore_id.in_(datastore_ids))))
+        return (query.order_by(Row.updated.desc(), Row.id.desc())
+                .offset(offset).limit(limit + 1).all())
+
+
+def latest_completed(context, instance_id, storage_driver):
+    with db_api.reader(context) as session:
+        return (_query(session)
+                .filter(Row.instance_id == instance_id,
+                        Row.state == BackupState.COMPLETED,
+                        Row.storage_driver == storage_driver)
+                .order_by(Row.created.desc(), Row.id.desc()).first())
+
+
+def children(context, backup_id):
+    with db_api.reader(context) as session:
+        return _query(session).filter(Row.parent_id == backup_id).all()
+
+
+def insert(context, **values):
+    now = db_models.utcnow()
+    values.setdefault('created', now)
+    values.setdefault('updated', now)
+    with db_api.writer(context) as session:
+        row = Row(**values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def remove(context, backup_id):
+    """Undo an insert (the taskmanager could not be reached)."""
+    with db_api.writer(context) as session:
+        session.query(Row).filter(Row.id == backup_id).delete()
+
+
+def running_backups_of(context, instance_id):
+    """Ids of the instance's running backups, oldest first."""
+    with db_api.reader(context) as session:
+        return [backup_id for (backup_id,) in session.query(Row.id).filter(
+            Row.instance_id == instance_id, Row.deleted == sa.false(),
+            Row.state.in_(BackupState.RUNNING_STATES)).order_by(
+            Row.created, Row.id)]
+
+
+def backup_info(row, instance, parent, container):
+    """What the taskmanager and the guest need to take the backup."""
+    version = instance.datastore_version
+    return {
+        'id': row.id, 'name': row.name, 'description': row.description,
+        'instance_id': instance.id,
+        'backup_type': INCREMENTAL if parent is not None else FULL,
+        'checksum': None,
+        'parent': None if parent is None else {
+            'id': parent.id, 'location': parent.location,
+            'checksum': parent.checksum},
+        'datastore': version.datastore.name,
+        'datastore_version': version.name,
+        'storage_driver': row.storage_driver,
+        'swift_container': container,
+    }
+
+
+def cast_create(context, row_id, info, instance_id):
+    try:
+        taskmanager_api.API(context).create_backup(info, instance_id)
+    except Exception as error:
+        LOG.exception('Could not ask the taskmanager for backup %s', row_id)
+        remove(context, row_id)
+        raise exception.ServiceUnavailable(
+            reason='the taskmanager cannot be reached (%s)' % error) \
+            from error
+
+
+# Deletion -------------------------------------------------------------------
+def _family(context, root):
+    """``root`` and every backup built on it, children before parents."""
+    order = [root]
+    frontier = [root.id]
+    seen = {root.id}
+    while frontier:
+        with db_api.reader(context) as session:
+            found = _query(session).filter(
+                Row.parent_id.in_(frontier)).all()
+        frontier = []
+        for row in found:
+            if row.id not in seen:
+                seen.add(row.id)
+                order.append(row)
+                frontier.append(row.id)
+    return list(reversed(order))
+
+
+def _refuse_running(rows):
+    expires = datetime.timedelta(days=CONF.running_backups_expires)
+    now = db_models.utcnow()
+    for row in rows:
+        started = row.updated or row.created or now
+        if row.state in BackupState.RUNNING_STATES and \
+                now - started < expires:
+            raise BackupRunning(backup_id=row.id, state=row.state,
+                                days=CONF.running_backups_expires)
+
+
+def delete(context, root):
+    """Delete ``root`` and its descendants (202 semantics: the objects go
+    asynchronously)."""
+    rows = _family(context, root)
+    _refuse_running(rows)
+    reservation = quota.reserve(context, root.tenant_id,
+                                {'backups': -len(rows)})
+    try:
+        api = taskmanager_api.API(context)
+        for row in rows:
+            if row.location and row.state != BackupState.RESTORED:
+                # The taskmanager reads the (deleted) row for the location.
+                api.delete_backup(row.id)
+            _mark_deleted(context, row.id)
+    except Exception as error:
+        reservation.rollback()
+        LOG.exception('Deleting backup %s failed', root.id)
+        raise exception.ServiceUnavailable(
+            reason='the taskmanager cannot be reached (%s)' % error) \
+            from error
+    reservation.commit()
+    return [row.id for row in rows]
+
+
+def _mark_deleted(context, backup_id):
+    now = db_models.utcnow()
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == backup_id).values(
+            deleted=True, deleted_at=now, updated=now,
+            datastore_version_id=None))

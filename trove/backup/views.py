@@ -1,0 +1,40 @@
+"""JSON shapes of backups and backup strategies, as upstream's views.
+
+Besides upstream's keys a backup shows ``project_id`` (upstream's view
+has it, its list sample does not; the clients load every listed backup
+again without it) and ``storage_driver`` (upstream's samples have it).
+"""
+
+from trove.common import views
+
+
+def backup_view(backup):
+    view = {
+        'id': backup.id,
+        'name': backup.name,
+        'description': backup.description,
+        'locationRef': backup.location,
+        'instance_id': backup.instance_id,
+        'created': views.isotime(backup.created),
+        'updated': views.isotime(backup.updated),
+        'size': backup.size,
+        'status': backup.state,
+        'parent_id': backup.parent_id,
+        'project_id': backup.tenant_id,
+        'storage_driver': backup.storage_driver,
+    }
+    version = backup.datastore_version
+    if backup.datastore_version_id and version is not None:
+        view['datastore'] = {'type': version.datastore.name,
+                             'version': version.name,
+                             'version_id': version.id}
+    return view
+
+
+def strategy_view(strategy):
+    return {
+        'project_id': strategy.tenant_id,
+        'instance_id': strategy.instance_id,
+        'backend': strategy.backend,
+        'swift_container': strategy.swift_container,
+    }

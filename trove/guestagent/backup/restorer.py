@@ -1,0 +1,99 @@
+"""Restoring a new instance from a backup, during its prepare.
+
+The chain is read from the storage itself: each backup's metadata names
+its parent (location and checksum), up to the full backup. Backups are
+streamed from the storage through ``gzip -d`` into the strategy's unpack
+tool, oldest first, each checked against its checksum as it streams; a
+mismatch fails the restore (and so the prepare, with a fault saying why).
+"""
+
+import os
+import shutil
+
+from oslo_log import log as logging
+
+from trove.conf import CONF
+from trove.guestagent import errors
+from trove.guestagent.backup import pipeline
+from trove.guestagent.backup import runner
+from trove.guestagent.backup import storage as backup_storage
+from trove.guestagent.backup import strategy as backup_strategy
+
+LOG = logging.getLogger(__name__)
+
+# Longer chains mean a loop in the metadata (or a storage bug).
+MAX_CHAIN = 1000
+
+
+def resolve_chain(storage, location, checksum):
+    """The backups to apply, full one first, as strategy.Link objects."""
+    links = []
+    seen = set()
+    while location:
+        if location in seen or len(links) >= MAX_CHAIN:
+            raise errors.GuestAgentError(
+                'The parents of backup %s form a loop.' % location)
+        seen.add(location)
+        metadata = storage.metadata(location)
+        link = backup_strategy.Link(location, checksum, metadata)
+        links.append(link)
+        location = link.parent_location
+        checksum = metadata.get('parent_checksum')
+    return list(reversed(links))
+
+
+class Extractor:
+    """Streams one backup of the chain into an unpack command."""
+
+    def __init__(self, storage, log_dir):
+        self.storage = storage
+        self.log_dir = log_dir
+
+    def __call__(self, link, command):
+        LOG.info('Unpacking %s with %s', link.location,
+                 command.display_name)
+        chain = pipeline.ProcessChain(
+            [backup_strategy.decompressor(), command], self.log_dir,
+            CONF.restore_usage_timeout, feed=True, read=False).start()
+        try:
+            for chunk in self.storage.load(link.location, link.checksum):
+                chain.stdin.write(chunk)
+        except BrokenPipeError as error:
+            # The unpack tool stopped reading: wait() says why.
+            chain.wait()
+            raise pipeline.PipelineError(
+                '%s stopped reading the backup.' % chain.describe(),
+                chain.details()) from error
+        except BaseException:
+            chain.abort()
+            raise
+        chain.wait()
+
+
+def restore_backup(manager, strategy_class, context, backup_info):
+    """Fill the data directory from the backup and start the engine with
+    this instance's credentials; GuestAgentError saying why otherwise."""
+    backup_id = backup_info.get('id')
+    work_dir = runner.work_dir_for('restore-%s' % backup_id)
+    os.makedirs(work_dir, mode=0o700, exist_ok=True)
+    try:
+        storage = runner.storage_for(context, backup_info)
+        links = resolve_chain(storage, backup_info['location'],
+                              backup_info.get('checksum'))
+        LOG.info('Restoring backup %s: %d backup(s) to apply', backup_id,
+                 len(links))
+        strategy = strategy_class(manager.engine, work_dir)
+        strategy.restore(links, Extractor(storage, strategy.log_dir))
+        strategy.start_restored()
+    except backup_storage.ChecksumMismatch as error:
+        raise errors.GuestAgentError(
+            'Restoring backup %s failed: its data does not match its '
+            'checksum (%s)' % (backup_id, error.message),
+            error.details) from error
+    except errors.GuestAgentError as error:
+        raise errors.GuestAgentError(
+            'Restoring backup %s failed: %s' % (backup_id, error.message),
+            error.details) from error
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    LOG.info('Backup %s restored', backup_id)

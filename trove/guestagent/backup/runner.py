@@ -1,0 +1,162 @@
+"""Taking one backup in the guest, and reporting it to the conductor.
+
+``create_backup`` reports BUILDING (with the volume's used size, as
+upstream does), streams the strategy's tool through gzip into the
+storage, and reports COMPLETED with the location, the checksum and the
+size — or FAILED with the reason appended to the description. Whatever
+goes wrong (the tool, the storage, the deadline), the backup ends in one
+of those two states unless the agent itself dies, which the taskmanager's
+periodic check notices.
+"""
+
+import os
+import shutil
+import threading
+
+from oslo_log import log as logging
+
+from trove.backup import failure
+from trove.common import states
+from trove.conductor import api as conductor_api
+from trove.conf import CONF
+from trove.guestagent import errors
+from trove.guestagent.backup import pipeline
+from trove.guestagent.backup import storage as backup_storage
+from trove.guestagent.backup import strategy as backup_strategy
+
+LOG = logging.getLogger(__name__)
+
+BackupState = states.BackupState
+# One backup at a time per agent: the API refuses a second one while a
+# backup runs, this guards against a replayed message.
+_running = threading.Lock()
+
+
+def describe(error):
+    if isinstance(error, errors.GuestAgentError):
+        return error.message, error.details
+    text = str(error).strip()
+    return ('%s: %s' % (type(error).__name__, text) if text
+            else type(error).__name__), ''
+
+
+def storage_for(context, backup_info):
+    driver = backup_info.get('storage_driver') or \
+        backup_storage.driver_of(backup_info.get('location'))
+    return backup_storage.get_storage(
+        driver, swift_url=backup_info.get('swift_url'),
+        token=getattr(context, 'auth_token', None))
+
+
+def work_dir_for(backup_id):
+    return os.path.join(CONF.guest_state_dir, 'backup-work', backup_id)
+
+
+class Reporter:
+    """update_backup casts for one backup; a lost cast is only logged
+    (the taskmanager's deadline catches a backup that never ends)."""
+
+    def __init__(self, context, backup_info):
+        self.conductor = conductor_api.API(context)
+        self.backup_id = backup_info['id']
+        self.instance_id = backup_info.get('instance_id') or CONF.guest_id
+
+    def update(self, **fields):
+        try:
+            self.conductor.update_backup(self.instance_id, self.backup_id,
+                                         **fields)
+        except Exception:
+            LOG.exception('Could not report backup %s as %s',
+                          self.backup_id, fields.get('state'))
+
+
+class BackupStream:
+    """The strategy's tool piped through gzip; ``stdout`` is the backup."""
+
+    def __init__(self, strategy, parent_metadata, base_metadata):
+        self.strategy = strategy
+        self.parent_metadata = parent_metadata
+        self.base_metadata = base_metadata
+        command = strategy.backup_command(parent_metadata)
+        self.chain = pipeline.ProcessChain(
+            [command, backup_strategy.compressor()], strategy.log_dir,
+            CONF.backup_timeout).start()
+
+    @property
+    def stdout(self):
+        return self.chain.stdout
+
+    def finish(self):
+        """Called by the storage once the stream ended: the tools must
+        have succeeded; returns the object's metadata."""
+        self.chain.wait()
+        metadata = dict(self.base_metadata)
+        metadata.update(self.strategy.backup_metadata(self.chain,
+                                                      self.parent_metadata))
+        return metadata
+
+    def abort(self):
+        self.chain.abort()
+
+
+def volume_used_gb(manager):
+    try:
+        return manager.volume.stats(manager.engine.mount_point)['used']
+    except Exception as error:
+        LOG.warning('Volume usage unknown: %s', error)
+        return 0.0
+
+
+def create_backup(manager, strategy_class, context, backup_info):
+    backup_id = backup_info['id']
+    reporter = Reporter(context, backup_info)
+    if not _running.acquire(blocking=False):
+        reporter.update(state=BackupState.FAILED,
+                        description=failure.failed_description(
+                            backup_info.get('description'),
+                            'another backup of this instance is running'))
+        return
+    work_dir = work_dir_for(backup_id)
+    stream = None
+    parent = backup_info.get('parent')
+    backup_type = 'incremental' if parent else 'full'
+    try:
+        size = volume_used_gb(manager)
+        reporter.update(state=BackupState.BUILDING, size=size,
+                        backup_type=backup_type)
+        LOG.info('Backup %s (%s) of %s started', backup_id, backup_type,
+                 manager.manager_name)
+        os.makedirs(work_dir, mode=0o700, exist_ok=True)
+        strategy = strategy_class(manager.engine, work_dir)
+        strategy.label = backup_id
+        storage = storage_for(context, backup_info)
+        metadata = {'datastore': backup_info.get('datastore'),
+                    'datastore_version': backup_info.get(
+                        'datastore_version'),
+                    'backup_id': backup_id}
+        parent_metadata = None
+        if parent:
+            parent_metadata = storage.metadata(parent['location'])
+            metadata.update(parent_location=parent['location'],
+                            parent_checksum=parent.get('checksum'))
+        stream = BackupStream(strategy, parent_metadata, metadata)
+        container = (backup_info.get('swift_container')
+                     or CONF.backup_swift_container)
+        saved = storage.save(container, backup_id + strategy.extension,
+                             stream.stdout, stream.finish)
+        reporter.update(state=BackupState.COMPLETED, size=size,
+                        backup_type=backup_type, checksum=saved.checksum,
+                        location=saved.location)
+        LOG.info('Backup %s completed: %s (%d bytes)', backup_id,
+                 saved.location, saved.size)
+    except Exception as error:
+        if stream is not None:
+            stream.abort()
+        message, details = describe(error)
+        LOG.error('Backup %s failed: %s\n%s', backup_id, message, details)
+        reporter.update(state=BackupState.FAILED,
+                        description=failure.failed_description(
+                            backup_info.get('description'), message))
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        _running.release()

@@ -1,0 +1,32 @@
+"""Backup storage drivers: ``local`` (a directory) and ``swift``.
+
+``get_storage`` builds the driver a backup names; ``driver_of`` tells a
+location's driver from its form. The guest agent, the API and the
+taskmanager all use these, so a backup is read, checked and deleted the
+same way it was written.
+"""
+
+from trove.guestagent.backup.storage import base
+from trove.guestagent.backup.storage.base import (  # noqa: F401
+    ChecksumMismatch, ObjectNotFound, StorageAuthError, StorageError,
+    StorageUnavailable)
+
+DRIVERS = ('local', 'swift')
+
+
+def driver_of(location):
+    from trove.guestagent.backup.storage import local
+    return 'local' if (location or '').startswith(local.SCHEME) else 'swift'
+
+
+def get_storage(driver, swift_url=None, token=None):
+    """The storage of ``driver``; Swift uses the fixed credentials of
+    ``[backup_swift]`` or else ``token`` on ``swift_url``."""
+    if driver == 'local':
+        from trove.guestagent.backup.storage import local
+        return local.LocalStorage()
+    if driver == 'swift':
+        from trove.guestagent.backup.storage import swift
+        return swift.SwiftStorage(swift_url, token)
+    raise base.StorageError('Unknown backup storage driver %r (known: %s).'
+                            % (driver, ', '.join(DRIVERS)))

@@ -1,0 +1,159 @@
+"""Backups in the taskmanager: hand-off to the guest, deletion, reaping.
+
+* ``CreateBackupFlow``: the API wrote the row (NEW) and cast here; the
+  guest gets ``backup_info`` plus the caller's Swift URL, and reports the
+  progress itself through the conductor. If the guest cannot be told,
+  the backup is FAILED at once with the reason.
+* ``DeleteBackupFlow``: the API marked the rows deleted and released the
+  quota; the objects (Swift or local) are removed here. A RESTORED
+  backup's object belongs to someone else and is never removed. A
+  failure is logged and recorded as DELETE_FAILED on the row.
+* ``check_stuck_backups`` (periodic): a backup still NEW/BUILDING/SAVING
+  whose guest stopped heart-beating, whose instance is gone, or which
+  ran past ``backup_timeout`` becomes FAILED with the reason in its
+  description, so no backup stays running forever.
+"""
+
+import datetime
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+from trove.backup import failure
+from trove.backup import storage as control_storage
+from trove.common import exception, states
+from trove.conf import CONF
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.guestagent import api as guest_api
+from trove.guestagent.backup import storage as backup_storage
+
+LOG = logging.getLogger(__name__)
+
+Row = db_models.Backup
+BackupState = states.BackupState
+# Beyond backup_timeout: the guest reports its own timeout a little after
+# it passes.
+GRACE_SECONDS = 60
+
+
+def mark_failed(context, backup_id, reason, only_running=True):
+    """FAILED with ``reason`` (appended to the description); only if the
+    backup is still running, so a late guest report is never undone."""
+    with db_api.writer(context) as session:
+        row = session.get(Row, backup_id)
+        if row is None:
+            return False
+        if only_running and row.state not in BackupState.RUNNING_STATES:
+            return False
+        query = sa.update(Row).where(Row.id == backup_id)
+        if only_running:
+            query = query.where(Row.state.in_(BackupState.RUNNING_STATES))
+        changed = session.execute(query.values(
+            state=BackupState.FAILED, updated=db_models.utcnow(),
+            description=failure.failed_description(row.description,
+                                                   reason))).rowcount
+    if changed:
+        LOG.warning('Backup %s failed: %s', backup_id, reason)
+    return bool(changed)
+
+
+class CreateBackupFlow:
+
+    def __init__(self, context, backup_info, instance_id):
+        self.context = context
+        self.backup_info = dict(backup_info)
+        self.instance_id = instance_id
+
+    def run(self):
+        backup_id = self.backup_info.get('id')
+        try:
+            if self.backup_info.get('storage_driver') == 'swift':
+                self.backup_info['swift_url'] = \
+                    control_storage.swift_url(self.context)
+            guest_api.API(self.context, self.instance_id).create_backup(
+                self.backup_info)
+            LOG.info('Backup %s of instance %s handed to its guest',
+                     backup_id, self.instance_id)
+        except Exception as error:
+            LOG.exception('Backup %s could not be started', backup_id)
+            mark_failed(self.context, backup_id,
+                        'the guest agent could not be asked to take it (%s)'
+                        % (error if isinstance(error, exception.TroveError)
+                           else type(error).__name__ + ': ' + str(error)))
+
+
+class DeleteBackupFlow:
+
+    def __init__(self, context, backup_id):
+        self.context = context
+        self.backup_id = backup_id
+
+    def run(self):
+        with db_api.reader(self.context) as session:
+            row = session.get(Row, self.backup_id)
+        if row is None or not row.location:
+            return
+        if row.state == BackupState.RESTORED:
+            LOG.info('Backup %s was registered from %s; its object is kept',
+                     row.id, row.location)
+            return
+        try:
+            storage = control_storage.for_location(
+                self.context, row.location, row.storage_driver)
+            storage.delete(row.location)
+        except (exception.TroveError, backup_storage.StorageError) as error:
+            LOG.error('Could not delete the object of backup %s (%s): %s',
+                      row.id, row.location, error)
+            with db_api.writer(self.context) as session:
+                session.execute(sa.update(Row).where(Row.id == row.id)
+                                .values(state=BackupState.DELETE_FAILED))
+
+
+def restore_info(context, backup):
+    """The ``backup_info`` of a prepare restoring ``backup`` (row)."""
+    info = {'id': backup.id, 'instance_id': backup.instance_id,
+            'location': backup.location, 'type': backup.backup_type,
+            'checksum': backup.checksum,
+            'storage_driver': backup.storage_driver}
+    if (backup.storage_driver or backup_storage.driver_of(
+            backup.location)) == 'swift':
+        info['swift_url'] = control_storage.swift_url(context)
+    return info
+
+
+def _seconds_ago(seconds):
+    return db_models.utcnow() - datetime.timedelta(seconds=seconds)
+
+
+def check_stuck_backups(context):
+    """Fail running backups that can no longer end; returns their ids."""
+    Instance = db_models.Instance
+    Status = db_models.ServiceStatusRecord
+    with db_api.reader(context) as session:
+        running = session.query(
+            Row.id, Row.created, Row.updated, Instance.id, Instance.deleted,
+            Status.updated_at).outerjoin(
+            Instance, Instance.id == Row.instance_id).outerjoin(
+            Status, Status.instance_id == Row.instance_id).filter(
+            Row.deleted == sa.false(),
+            Row.state.in_(BackupState.RUNNING_STATES)).all()
+    deadline = _seconds_ago(CONF.backup_timeout + GRACE_SECONDS)
+    silent_since = _seconds_ago(CONF.agent_heartbeat_expiry)
+    failed = []
+    for (backup_id, created, updated, instance_id, instance_deleted,
+         heartbeat) in running:
+        reason = None
+        if instance_id is None or instance_deleted:
+            reason = 'its instance was deleted while it ran'
+        elif created is not None and created < deadline:
+            reason = ('it did not finish within %d seconds'
+                      % CONF.backup_timeout)
+        elif (heartbeat is not None and heartbeat < silent_since
+              and (updated or created) < silent_since):
+            reason = ('the guest agent of the instance stopped reporting '
+                      'while it ran (no heartbeat for %d seconds)'
+                      % CONF.agent_heartbeat_expiry)
+        if reason and mark_failed(context, backup_id, reason):
+            failed.append(backup_id)
+    return failed

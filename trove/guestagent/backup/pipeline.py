@@ -168,7 +168,8 @@ class ProcessChain:
             # A command dying makes its writer die of SIGPIPE: the first
             # command that failed for another reason is the culprit.
             culprits = [index for index in failed
-                        if self.processes[index].returncode != -SIGPIPE]
+                        if self.processes[index].returncode not in
+                        (-SIGPIPE, 128 + SIGPIPE)]
             raise self.failure((culprits or failed)[0])
 
     def abort(self):

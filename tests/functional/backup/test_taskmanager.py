@@ -1,0 +1,101 @@
+"""The taskmanager's backup work on a real control database: the periodic
+check that fails backups which can no longer end, and the deletion of
+backup objects."""
+
+import datetime
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from trove.backup import failure
+from trove.common import states
+from trove.conf import CONF
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.taskmanager.flows import backup as backup_flows
+
+pytestmark = pytest.mark.functional
+
+
+def set_heartbeat(world, instance_id, seconds_ago):
+    then = db_models.utcnow() - datetime.timedelta(seconds=seconds_ago)
+    with db_api.writer(world.context) as session:
+        session.execute(sa.update(db_models.ServiceStatusRecord).where(
+            db_models.ServiceStatusRecord.instance_id == instance_id)
+            .values(updated_at=then))
+
+
+def delete_instance_row(world, instance_id):
+    with db_api.writer(world.context) as session:
+        session.execute(sa.update(db_models.Instance).where(
+            db_models.Instance.id == instance_id).values(deleted=True))
+
+
+def test_backups_that_cannot_end_become_failed(world):
+    expiry = CONF.agent_heartbeat_expiry
+    healthy = world.instance()
+    silent = world.instance()
+    gone = world.instance()
+    running = world.backup(healthy, state='BUILDING')
+    done = world.backup(healthy, state='COMPLETED')
+    stale_guest = world.backup(silent, state='BUILDING')
+    world.age(stale_guest, days=0.01)
+    set_heartbeat(world, silent, expiry + 5)
+    orphan = world.backup(gone, state='NEW')
+    delete_instance_row(world, gone)
+    too_long = world.backup(healthy, state='NEW')
+    world.age(too_long, days=(CONF.backup_timeout + 120) / 86400)
+
+    failed = backup_flows.check_stuck_backups(world.context)
+
+    assert sorted(failed) == sorted([stale_guest, orphan, too_long])
+    assert world.row(running).state == 'BUILDING'
+    assert world.row(done).state == 'COMPLETED'
+    reasons = {backup_id: failure.failure_reason(
+        world.row(backup_id).description) for backup_id in failed}
+    assert 'stopped reporting' in reasons[stale_guest]
+    assert 'deleted' in reasons[orphan]
+    assert 'did not finish within' in reasons[too_long]
+    assert all(world.row(b).state == 'FAILED' for b in failed)
+    # Nothing left to do the second time.
+    assert backup_flows.check_stuck_backups(world.context) == []
+
+
+def test_a_late_check_never_undoes_a_guest_report(world):
+    instance_id = world.instance()
+    backup_id = world.backup(instance_id, state='COMPLETED')
+    assert not backup_flows.mark_failed(world.context, backup_id, 'late')
+    assert world.row(backup_id).state == 'COMPLETED'
+
+
+def test_failure_reason_keeps_the_users_description(world):
+    instance_id = world.instance()
+    backup_id = world.backup(instance_id, state='NEW')
+    with db_api.writer(world.context) as session:
+        session.get(db_models.Backup, backup_id).description = 'weekly'
+    backup_flows.mark_failed(world.context, backup_id, 'disk full')
+    assert world.row(backup_id).description == \
+        'weekly | Backup failed: disk full'
+
+
+def test_delete_flow_removes_objects_but_not_registered_ones(world):
+    instance_id = world.instance()
+    mine = world.stored_backup(instance_id, b'mine')
+    registered = world.stored_backup(instance_id, b'theirs',
+                                     state='RESTORED')
+    for row in (mine, registered):
+        backup_flows.DeleteBackupFlow(world.context, row.id).run()
+    assert not os.path.exists(mine.location[len('file://'):])
+    assert not os.path.exists(mine.location[len('file://'):] + '.meta.json')
+    assert os.path.exists(registered.location[len('file://'):])
+
+
+def test_delete_flow_never_leaves_the_backup_directory(world, tmp_path):
+    precious = tmp_path / 'not-a-backup'
+    precious.write_text('keep me')
+    instance_id = world.instance()
+    outside = world.backup(instance_id, location='file://%s' % precious)
+    backup_flows.DeleteBackupFlow(world.context, outside).run()
+    assert world.row(outside).state == states.BackupState.DELETE_FAILED
+    assert precious.read_text() == 'keep me'

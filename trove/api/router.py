@@ -7,6 +7,7 @@ Extension routes (databases/users/root, management) are mapped by
 from trove.api import version_controller
 from trove.backup import service as backup_service
 from trove.common import wsgi
+from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
 from trove.instance import service as instance_service
@@ -21,6 +22,7 @@ class API(wsgi.Router):
         super().__init__()
         self._versions()
         self._instances()
+        self._configurations()
         self._datastores()
         self._flavors()
         self._limits()
@@ -47,6 +49,20 @@ class API(wsgi.Router):
             ('PATCH', '/instances/{id}', 'edit'),
             ('DELETE', '/instances/{id}', 'delete'),
             ('POST', '/instances/{id}/action', 'action'),
+        ])
+        self._routes(configuration_service.InstanceConfigurationController(), [
+            ('GET', '/instances/{id}/configuration', 'show'),
+        ])
+
+    def _configurations(self):
+        self._routes(configuration_service.ConfigurationsController(), [
+            ('GET', '/configurations', 'index'),
+            ('POST', '/configurations', 'create'),
+            ('GET', '/configurations/{id}', 'show'),
+            ('PUT', '/configurations/{id}', 'update'),
+            ('PATCH', '/configurations/{id}', 'edit'),
+            ('DELETE', '/configurations/{id}', 'delete'),
+            ('GET', '/configurations/{id}/instances', 'instances'),
         ])
 
     def _datastores(self):

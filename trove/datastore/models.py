@@ -187,7 +187,8 @@ def get_parameter(context, version_id, name):
 def load_parameters(context, version_id, rules):
     """Replace a version's parameter rules with ``rules`` (validation-rules
     JSON: ``{"configuration-parameters": [{name, restart_required, type,
-    min, max}, ...]}``)."""
+    min, max, allowed_values, multiple}, ...]}``)."""
+    from trove.configuration import rules as parameter_rules
     Param = db_models.DatastoreConfigurationParameter
     with db_api.writer(context) as session:
         session.execute(sa.delete(Param).where(
@@ -200,6 +201,8 @@ def load_parameters(context, version_id, rules):
                 data_type=rule['type'],
                 max_size=_bound(rule.get('max')),
                 min_size=_bound(rule.get('min')),
+                allowed_values=parameter_rules.encode_allowed(
+                    rule.get('allowed_values'), rule.get('multiple')),
             ))
     return len(rules['configuration-parameters'])
 

@@ -65,6 +65,19 @@ def _number(value, data_type):
         return float(value)
 
 
+def allowed_values_view(param):
+    """``allowed_values`` (and ``multiple``) of an enum or set parameter,
+    keys upstream does not have; clients ignore them."""
+    from trove.configuration import rules
+    values, multiple = rules.decode_allowed(param.allowed_values)
+    if not values:
+        return {}
+    view = {'allowed_values': list(values)}
+    if multiple:
+        view['multiple'] = True
+    return view
+
+
 def parameter_view(param):
     view = {
         'name': param.name,
@@ -75,4 +88,5 @@ def parameter_view(param):
     for key, value in (('max', param.max_size), ('min', param.min_size)):
         if value is not None:
             view[key] = _number(value, param.data_type)
+    view.update(allowed_values_view(param))
     return view

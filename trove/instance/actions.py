@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from trove.common import exception
 from trove.common import states
 from trove.conf import CONF
+from trove.configuration import instances as configuration_instances
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.flavor import models as flavor_models
@@ -122,7 +123,8 @@ def reset_status(context, instance):
 
 
 def update(context, instance, data):
-    """PUT/PATCH /instances/{id}: rename, access (one change at a time)."""
+    """PUT/PATCH /instances/{id}: rename, access, configuration group
+    (one change at a time)."""
     others = [key for key in data if key != 'name']
     if len(others) > 1:
         raise exception.BadRequest(
@@ -133,9 +135,14 @@ def update(context, instance, data):
     if 'datastore_version' in data:
         raise exception.NotImplementedForDatastore(
             'Datastore version upgrades are not supported yet.')
-    if data.get('configuration'):
-        raise exception.NotImplementedForDatastore(
-            'Attaching a configuration group is not supported yet.')
+    if 'configuration' in data or not data:
+        # A configuration id attaches, null detaches, and so does an
+        # empty {"instance": {}} as upstream.
+        if data.get('configuration'):
+            configuration_instances.attach(context, instance,
+                                           data['configuration'])
+        else:
+            configuration_instances.detach(context, instance)
     values = {}
     if 'name' in data:
         values['name'] = data['name']

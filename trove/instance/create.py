@@ -14,6 +14,7 @@ from trove.common import exception
 from trove.common import states
 from trove.common import utils
 from trove.conf import CONF
+from trove.configuration import instances as configuration_instances
 from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 from trove.db import models as db_models
@@ -60,9 +61,6 @@ def create(context, body):
     data = body['instance']
     _unsupported(data, 'replica_of', 'Replication')
     _unsupported(data, 'modules', 'Applying modules')
-    if data.get('configuration') or data.get('configuration_id'):
-        raise exception.NotImplementedForDatastore(
-            'Attaching a configuration group is not supported yet.')
 
     restore = None
     if data.get('restorePoint'):
@@ -74,6 +72,14 @@ def create(context, body):
                                        datastore.get('version'),
                                        datastore.get('version_number'))
     manager = version.manager
+    # The controller reads "configuration"; the schema names it
+    # "configuration_id" (reference quirk 15): either attaches a group.
+    configuration_id = data.get('configuration') or data.get(
+        'configuration_id')
+    overrides = None
+    if configuration_id:
+        _group, overrides = configuration_instances.overrides_for_create(
+            context, configuration_id, version)
     if 'flavorRef' not in data:
         raise exception.BadRequest('flavorRef is required.')
     flavor = flavor_models.get_flavor(context,
@@ -94,7 +100,7 @@ def create(context, body):
     deltas = {'instances': 1, 'ram': flavor.ram, 'volumes': volume_size or 0}
     with quota.reserved(context, context.project_id, deltas):
         instance_id = _create_rows(context, data, version, flavor,
-                                   volume_size)
+                                   volume_size, configuration_id)
         try:
             taskmanager_api.API(context).create_instance(
                 instance_id, data['name'], flavor.to_dict(),
@@ -105,7 +111,7 @@ def create(context, body):
                 root_password=root_password, nics=data.get('nics'),
                 volume_type=(data.get('volume') or {}).get('type'),
                 locality=data.get('locality'), access=data.get('access'),
-                ds_version=version.version)
+                ds_version=version.version, overrides=overrides)
         except Exception as error:
             LOG.exception('Could not ask the taskmanager to build %s',
                           instance_id)
@@ -117,7 +123,8 @@ def create(context, body):
     return models.load(context, instance_id), root_password
 
 
-def _create_rows(context, data, version, flavor, volume_size):
+def _create_rows(context, data, version, flavor, volume_size,
+                 configuration_id=None):
     now = db_models.utcnow()
     access = data.get('access')
     with db_api.writer(context) as session:
@@ -133,6 +140,7 @@ def _create_rows(context, data, version, flavor, volume_size):
             server_status=states.ServerStatus.BUILD,
             region_id=CONF.service_credentials.region_name,
             access=json.dumps(access) if access is not None else None,
+            configuration_id=configuration_id,
             created=now, updated=now,
         )
         session.add(row)

@@ -5,6 +5,8 @@ Version ledger:
 * 1.0 - Initial version: create_instance, delete_instance, restart,
         resize_volume, resize_flavor, reboot, create_backup,
         delete_backup, update_overrides..., all casts.
+* 1.1 - update_configuration: apply a changed configuration group to
+        one attached instance.
 
 Every method is a cast: the API records the intent (task, rows) and
 answers; the taskmanager does the work and ends in a terminal state.
@@ -14,7 +16,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.0'
+API_LATEST_VERSION = '1.1'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -27,8 +29,8 @@ class API:
                               API_LATEST_VERSION)
         self.client = rpc.get_client(CONF.taskmanager_queue, cap)
 
-    def _cast(self, method, **kwargs):
-        cctxt = self.client.prepare(version=API_BASE_VERSION)
+    def _cast(self, method, version=API_BASE_VERSION, **kwargs):
+        cctxt = self.client.prepare(version=version)
         cctxt.cast(self.context, method, **kwargs)
 
     def create_instance(self, instance_id, name, flavor, image_id,
@@ -72,3 +74,8 @@ class API:
 
     def delete_backup(self, backup_id):
         self._cast('delete_backup', backup_id=backup_id)
+
+    def update_configuration(self, instance_id, configuration_id):
+        self._cast('update_configuration', version='1.1',
+                   instance_id=instance_id,
+                   configuration_id=configuration_id)

@@ -19,7 +19,8 @@ from trove.compute import get_compute_driver, get_volume_driver
 from trove.conf import CONF
 from trove.taskmanager import work
 from trove.taskmanager.flows import backup as backup_flows
-from trove.taskmanager.flows import common, create, delete, periodic, resize, restart
+from trove.taskmanager.flows import (common, configuration, create, delete,
+                                    periodic, resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ MAX_CHECK_INTERVAL = 10
 
 
 class Manager:
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.1')
 
     def __init__(self, compute=None, volumes=None):
         self._drivers = common.Drivers(compute or get_compute_driver(),
@@ -80,6 +81,12 @@ class Manager:
         flow = resize.ResizeFlavorFlow(context, instance_id, old_flavor,
                                        new_flavor, self._drivers, self._work)
         self._work.start('resize_flavor', instance_id, flow.run)
+
+    def update_configuration(self, context, instance_id, configuration_id):
+        flow = configuration.ReapplyFlow(context, instance_id,
+                                         configuration_id, self._drivers,
+                                         self._work)
+        self._work.start('update_configuration', instance_id, flow.run)
 
     # Backups -----------------------------------------------------------------
     def create_backup(self, context, backup_info, instance_id):

@@ -93,6 +93,8 @@ class DatastoreConfigurationParameter(Base):
     min_size: orm.Mapped[str | None] = orm.mapped_column(sa.String(40))
     data_type: orm.Mapped[str] = orm.mapped_column(sa.String(128),
                                                    nullable=False)
+    # JSON {"values": [...], "multiple": bool} of enum/set parameters.
+    allowed_values: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     deleted: orm.Mapped[bool] = deleted_column()
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)

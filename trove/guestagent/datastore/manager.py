@@ -27,6 +27,7 @@ from trove.guestagent import models
 from trove.guestagent import operating_system
 from trove.guestagent import status as guest_status
 from trove.guestagent import volume
+from trove.guestagent.datastore import configuration as guest_configuration
 
 LOG = logging.getLogger(__name__)
 
@@ -62,6 +63,15 @@ class Manager:
             self._engine = self.engine_class()
         return self._engine
 
+    @property
+    def overrides(self):
+        """The engine's configuration overrides (configuration groups)."""
+        if getattr(self, '_overrides', None) is None:
+            self._overrides = guest_configuration.Overrides(
+                self.engine,
+                guest_configuration.conductor_fault_reporter(self.status))
+        return self._overrides
+
     # Status ------------------------------------------------------------------
     def actual_status(self):
         alive = self.engine.is_alive()
@@ -95,7 +105,7 @@ class Manager:
                 LOG.info('%s is not running; starting it',
                          self.engine.display_name)
                 try:
-                    self.engine.start()
+                    self.overrides.start_engine()
                 except errors.GuestAgentError as error:
                     LOG.error('Could not start %s: %s',
                               self.engine.display_name, error.message)
@@ -147,14 +157,13 @@ class Manager:
         engine.check_installed()
         engine.prepare_volume()
         engine.write_base_config(config_contents)
-        if overrides:
-            engine.write_overrides(overrides)
+        self.overrides.write(overrides or {})
         backup.configure_engine(self)
         if backup_info:
             backup.restore(self, context, backup_info)
         elif not engine.is_initialized():
             engine.initialize()
-        engine.start()
+        self.overrides.start_engine()
         engine.secure()
         admin = engine.admin()
         admin.create_databases(databases)
@@ -173,7 +182,7 @@ class Manager:
             self.status.report(ServiceStatuses.RESTARTING)
             try:
                 self.engine.stop()
-                self.engine.start()
+                self.overrides.start_engine()
                 self.status.mark_stopped(False)
             finally:
                 self.status.report(self.actual_status())
@@ -194,7 +203,7 @@ class Manager:
                 self.status.report(ServiceStatuses.RESTARTING)
                 self.engine.stop()
             try:
-                self.engine.start()
+                self.overrides.start_engine()
                 self.status.mark_stopped(False)
             finally:
                 self.status.report(self.actual_status())
@@ -203,6 +212,15 @@ class Manager:
         with self._lock:
             self.engine.write_base_config(
                 (configuration or {}).get('config_contents'))
+
+    # Configuration groups ----------------------------------------------------
+    def update_overrides(self, context, overrides, remove=False):
+        with self._lock:
+            self.overrides.update(overrides, remove=remove)
+
+    def apply_overrides(self, context, overrides):
+        with self._lock:
+            return self.overrides.apply(overrides)
 
     # Volume and host -------------------------------------------------------
     def get_filesystem_stats(self, context, fs_path=None):

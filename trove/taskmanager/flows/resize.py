@@ -14,6 +14,7 @@ import traceback
 from oslo_log import log as logging
 
 from trove.common import states
+from trove.configuration import instances as configuration_instances
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import common
 
@@ -107,6 +108,9 @@ class ResizeFlavorFlow(common.Flow):
     def start_datastore(self, config):
         self.guest().start_db_with_conf_changes(
             config, self.record.datastore_version_number)
+        # The engine restarted with every override: none is pending.
+        configuration_instances.record_restarted(self.context,
+                                                 self.instance_id)
 
     def revert(self):
         """Back to the old flavor and its configuration, engine started."""

@@ -14,6 +14,7 @@ from oslo_log import log as logging
 
 from trove.common import states
 from trove.conf import CONF
+from trove.configuration import instances as configuration_instances
 from trove.taskmanager.flows import common
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class RestartFlow(common.Flow):
 
     def restart_datastore(self):
         self.guest().restart()
+        # A pending RESTART_REQUIRED is over (heartbeats keep it).
+        configuration_instances.record_restarted(self.context,
+                                                 self.instance_id)
         LOG.info('Datastore of instance %s restarted', self.instance_id)
 
 
@@ -76,6 +80,8 @@ class RebootFlow(common.Flow):
 
     def restart_datastore(self):
         self.guest().restart()
+        configuration_instances.record_restarted(self.context,
+                                                 self.instance_id)
         LOG.info('Instance %s rebooted', self.instance_id)
 
     def current_server_status(self):

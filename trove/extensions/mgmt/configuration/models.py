@@ -9,6 +9,7 @@ deleted; creating it again later revives the row, so the unique
 from oslo_db import exception as db_exception
 
 from trove.common import exception
+from trove.configuration import rules as parameter_rules
 from trove.db import api as db_api
 from trove.db import models as db_models
 
@@ -59,7 +60,23 @@ def rule_from_request(parameter):
         'restart_required': bool(parameter['restart_required']),
         'max_size': None if max_size is None else str(max_size),
         'min_size': None if min_size is None else str(min_size),
+        'allowed_values': _allowed_values(parameter, data_type),
     }
+
+
+def _allowed_values(parameter, data_type):
+    """The optional ``allowed_values`` list (and ``multiple``) of a string
+    parameter, encoded for its column."""
+    values = parameter.get('allowed_values')
+    if values is None:
+        return None
+    if data_type != 'string' or not isinstance(values, list) or not all(
+            isinstance(v, str) and v for v in values):
+        raise exception.BadRequest('allowed_values must be a list of '
+                                   'non-empty strings of a string '
+                                   'parameter.')
+    return parameter_rules.encode_allowed(values,
+                                          parameter.get('multiple', False))
 
 
 def _apply(row, rule):

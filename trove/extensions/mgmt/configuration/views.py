@@ -4,6 +4,8 @@ Unlike the tenant view (``max``/``min``), the bounds are named after their
 columns, ``max_size``/``min_size``, as upstream shows them here.
 """
 
+from trove.datastore import views as datastore_views
+
 
 def _number(value):
     try:
@@ -23,4 +25,5 @@ def parameter_view(param):
         view['max_size'] = _number(param.max_size)
     if param.min_size is not None:
         view['min_size'] = _number(param.min_size)
+    view.update(datastore_views.allowed_values_view(param))
     return view

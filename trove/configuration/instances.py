@@ -1,0 +1,196 @@
+"""Applying configuration groups to instances through their guest agents.
+
+Attach and detach run in the API request, as upstream does: the guest
+writes the overrides file (``update_overrides``) and applies what it can
+at once (``apply_overrides``: SET GLOBAL / reload), answering which
+parameters only take effect at a restart and which values the engine
+refused (it then keeps its previous configuration). The user sees the
+outcome at once: a refused value is a 422 naming the parameter; a
+pending restart shows as task and service status RESTART_REQUIRED until
+the instance is restarted. When a group changes, the taskmanager applies
+it to every attached instance (``reapply``) the same way, recording a
+refusal as the instance's fault.
+"""
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+from trove.common import exception
+from trove.common import states
+from trove.configuration import models
+from trove.configuration import rules as parameter_rules
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.guestagent import api as guest_api
+from trove.instance import faults
+from trove.instance import service_status
+
+LOG = logging.getLogger(__name__)
+
+Row = db_models.Instance
+Tasks = states.InstanceTasks
+# Tasks during which a configuration may be applied.
+SETTLED_TASKS = (Tasks.NONE, Tasks.RESTART_REQUIRED)
+ENGINE_UP_STATUSES = states.DATASTORE_RUNNING_STATUSES | frozenset(
+    [states.ServiceStatuses.RESTART_REQUIRED])
+
+
+class ConfigurationRefused(exception.UnprocessableEntity):
+    message = 'The datastore refused the configuration: %(reasons)s'
+
+
+def overrides_of(group, rules):
+    """The typed values of a group, as guest agents take them."""
+    return parameter_rules.typed_values(rules, group.values)
+
+
+def group_for_instance(context, configuration_id, tenant_id, version_id):
+    """The group an instance of ``tenant_id`` running ``version_id`` may
+    use: 404 if it is not the project's, 400 for another version."""
+    group = models.load(context, configuration_id)
+    if group.tenant_id != tenant_id:
+        raise exception.ConfigurationNotFound(uuid=configuration_id)
+    if group.datastore_version_id != version_id:
+        raise exception.BadRequest(
+            'Configuration group %s is for datastore %s; the instance runs '
+            'another datastore version.' % (group.id, group.datastore_label))
+    return group
+
+
+def check_state(instance):
+    """400 unless the server runs and no task but a pending restart is
+    under way; 422 unless the engine answers."""
+    if instance.server_status != states.ServerStatus.ACTIVE or \
+            instance.task not in SETTLED_TASKS:
+        raise exception.InvalidInstanceState(instance_id=instance.id)
+    if instance.service_status not in ENGINE_UP_STATUSES:
+        raise exception.DatastoreNotRunning(
+            instance_id=instance.id,
+            status=instance.service_status.api_status)
+
+
+def attach(context, instance, configuration_id):
+    if instance.row.configuration_id:
+        raise exception.ConfigurationAlreadyAttached(
+            instance_id=instance.id,
+            configuration_id=instance.row.configuration_id)
+    group = group_for_instance(context, configuration_id, instance.tenant_id,
+                               instance.row.datastore_version_id)
+    check_state(instance)
+    rules = parameter_rules.load_rules(context, group.datastore_version_id)
+    restart = apply(context, instance.id, overrides_of(group, rules), rules)
+    record_outcome(context, instance.id, restart,
+                   configuration_id=group.id)
+    LOG.info('Configuration %s attached to %s (restart needed for: %s)',
+             group.id, instance.id, ', '.join(restart) or 'nothing')
+
+
+def detach(context, instance):
+    """Back to the defaults; nothing to do when no group is attached."""
+    if not instance.row.configuration_id:
+        return
+    check_state(instance)
+    restart = apply(context, instance.id, {}, {})
+    record_outcome(context, instance.id, restart, configuration_id=None)
+    LOG.info('Configuration %s detached from %s (restart needed for: %s)',
+             instance.row.configuration_id, instance.id,
+             ', '.join(restart) or 'nothing')
+
+
+def apply(context, instance_id, overrides, rules):
+    """Have the guest write and apply ``overrides``; the names that need
+    a restart. ConfigurationRefused (422) if the engine refused a value
+    (the guest then kept its previous configuration)."""
+    guest = guest_api.API(context, instance_id)
+    guest.update_overrides(overrides, remove=not overrides)
+    result = guest.apply_overrides(overrides)
+    if not isinstance(result, dict):
+        # An agent that does not report: trust the rules.
+        return parameter_rules.restart_required(rules, overrides)
+    refused = result.get('rejected') or {}
+    if refused:
+        raise ConfigurationRefused(reasons='; '.join(
+            '%s: %s' % (name, refused[name]) for name in sorted(refused)))
+    return sorted(result.get('restart_required') or [])
+
+
+def record_outcome(context, instance_id, restart, **values):
+    """Store the attachment (``configuration_id`` in ``values``) and
+    whether a restart is pending: task and service status
+    RESTART_REQUIRED, or back to normal when nothing is pending any more.
+    """
+    now = db_models.utcnow()
+    settled = [t.code for t in SETTLED_TASKS]
+    with db_api.writer(context) as session:
+        if values:
+            session.execute(sa.update(Row).where(
+                Row.id == instance_id).values(updated=now, **values))
+        if restart:
+            task = Tasks.RESTART_REQUIRED
+            changed = session.execute(sa.update(Row).where(
+                Row.id == instance_id, Row.task_id.in_(settled)).values(
+                task_id=task.code, task_description=task.db_text,
+                task_start_time=now)).rowcount
+        else:
+            task = Tasks.NONE
+            changed = session.execute(sa.update(Row).where(
+                Row.id == instance_id,
+                Row.task_id == Tasks.RESTART_REQUIRED.code).values(
+                task_id=task.code, task_description=task.db_text)).rowcount
+    if restart and changed:
+        service_status.set_status(context, instance_id,
+                                  states.ServiceStatuses.RESTART_REQUIRED)
+    elif changed:
+        # The guest just applied the configuration: its engine answers.
+        service_status.set_status(context, instance_id,
+                                  states.ServiceStatuses.HEALTHY)
+
+
+def record_restarted(context, instance_id):
+    """After a successful restart of the engine: a pending
+    RESTART_REQUIRED is over (heartbeats keep it, see service_status)."""
+    status, _updated = service_status.get(context, instance_id)
+    if status in (states.ServiceStatuses.RESTART_REQUIRED,
+                  states.ServiceStatuses.RESTARTING):
+        service_status.set_status(context, instance_id,
+                                  states.ServiceStatuses.HEALTHY)
+
+
+def reapply(context, instance_id, configuration_id):
+    """Apply the current values of a group to one attached instance (the
+    taskmanager, after the group changed); failures become its fault."""
+    from trove.instance import models as instance_models
+    try:
+        instance = instance_models.load(context, instance_id)
+    except exception.InstanceNotFound:
+        return
+    if instance.row.configuration_id != configuration_id:
+        LOG.info('Instance %s no longer uses configuration %s',
+                 instance_id, configuration_id)
+        return
+    try:
+        check_state(instance)
+        group = models.load(context, configuration_id)
+        rules = parameter_rules.load_rules(context,
+                                           group.datastore_version_id)
+        restart = apply(context, instance_id, overrides_of(group, rules),
+                        rules)
+    except exception.TroveError as error:
+        LOG.warning('Configuration %s not applied to %s: %s',
+                    configuration_id, instance_id, error)
+        faults.save_fault(context, instance_id,
+                          'The changed configuration group %s was not '
+                          'applied: %s' % (configuration_id, error), '')
+        return
+    record_outcome(context, instance_id, restart)
+    LOG.info('Configuration %s re-applied to %s (restart needed for: %s)',
+             configuration_id, instance_id, ', '.join(restart) or 'nothing')
+
+
+def overrides_for_create(context, configuration_id, version):
+    """(group, typed overrides) a new instance of ``version`` starts
+    with; the same checks as attach."""
+    group = group_for_instance(context, configuration_id,
+                               context.project_id, version.id)
+    rules = parameter_rules.load_rules(context, group.datastore_version_id)
+    return group, overrides_of(group, rules)

@@ -84,6 +84,7 @@ def restore_backup(manager, strategy_class, context, backup_info):
                  len(links))
         strategy = strategy_class(manager.engine, work_dir)
         strategy.restore(links, Extractor(storage, strategy.log_dir))
+        LOG.info('Backup %s unpacked into the data directory', backup_id)
         strategy.start_restored()
     except backup_storage.ChecksumMismatch as error:
         raise errors.GuestAgentError(

@@ -18,6 +18,8 @@ import pymysql
 import pytest
 
 from tests.functional.configuration.conftest import RULES_DIR, load_rules
+from trove.configuration.engine_rules import mariadb
+from trove.configuration.engine_rules import postgresql
 
 pytestmark = pytest.mark.functional
 
@@ -27,7 +29,7 @@ MIN_COVERAGE = 0.9
 MYSQL_INTEGERS = ('INT', 'INT UNSIGNED', 'BIGINT', 'BIGINT UNSIGNED')
 
 
-def generator():
+def script():
     spec = importlib.util.spec_from_file_location('parameter_rules', SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -108,18 +110,17 @@ def test_mariadb_rules_match_the_engine(mariadb_variables):
 
 def test_mariadb_rules_cover_the_allowed_classes(mariadb_variables):
     rows, rules = mariadb_variables
-    gen = generator()
     allowed = {
         name for name, row in rows.items()
-        if gen.mariadb_is_settable(name, row[7], row[2])
-        and gen.mariadb_class(name, row[1], row[2])
-        not in gen.MARIADB_DENIED_CLASSES}
+        if mariadb.is_settable(name, row[7], row[2])
+        and mariadb.variable_class(name, row[1], row[2])
+        not in mariadb.DENIED_CLASSES}
     covered = allowed & {rule['name'] for rule in rules}
     coverage = len(covered) / len(allowed)
     assert coverage >= MIN_COVERAGE, sorted(allowed - covered)
     # What is left out of the allowed classes is exactly the named
     # exceptions, each with its reason.
-    assert allowed - covered <= set(gen.MARIADB_EXCLUDED)
+    assert allowed - covered <= set(mariadb.EXCLUDED)
 
 
 def test_postgresql_rules_match_the_engine(postgresql_settings):
@@ -149,20 +150,18 @@ def test_postgresql_rules_match_the_engine(postgresql_settings):
 
 def test_postgresql_rules_cover_the_allowed_classes(postgresql_settings):
     rows, flags, rules = postgresql_settings
-    gen = generator()
     allowed = {
         name for name, row in rows.items()
-        if gen.postgresql_class(row[3], row[2], flags[name])
-        not in gen.POSTGRESQL_DENIED_CLASSES}
+        if postgresql.setting_class(row[3], row[2], flags[name])
+        not in postgresql.DENIED_CLASSES}
     covered = allowed & {rule['name'] for rule in rules}
     coverage = len(covered) / len(allowed)
     assert coverage >= MIN_COVERAGE, sorted(allowed - covered)
-    assert allowed - covered <= set(gen.POSTGRESQL_EXCLUDED)
+    assert allowed - covered <= set(postgresql.EXCLUDED)
 
 
 def test_the_script_reproduces_the_files(tmp_path):
-    gen = generator()
-    assert gen.main(['--output-dir', str(tmp_path)]) == 0
+    assert script().main(['--output-dir', str(tmp_path)]) == 0
     for datastore in ('mariadb', 'postgresql'):
         ours = json.loads((tmp_path / datastore /
                            'validation-rules.json').read_text())

@@ -56,8 +56,9 @@ def option_value(value):
     if _PLAIN.match(value):
         return value
     for quote in ('"', "'"):
-        if quote not in value and '\\' not in value:
-            return quote + value + quote
+        if quote not in value:
+            # Option files read \\ as one backslash, in quotes too.
+            return quote + value.replace('\\', '\\\\') + quote
     raise ValueError('the value cannot be quoted in an option file: %r'
                      % value)
 

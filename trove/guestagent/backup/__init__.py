@@ -65,6 +65,17 @@ def create_backup(manager, context, backup_info):
     runner.create_backup(manager, cls, context, backup_info)
 
 
+def fail_interrupted():
+    """At agent start: report backups a previous run left unfinished."""
+    from trove.common import context as trove_context
+    from trove.guestagent.backup import runner
+    try:
+        runner.fail_interrupted(trove_context.get_admin_context(
+            project_id=CONF.tenant_id))
+    except Exception:
+        LOG.exception('Could not report interrupted backups')
+
+
 def restore(manager, context, backup_info):
     from trove.guestagent.backup import restorer
     restorer.restore_backup(manager, strategy_class(

@@ -145,6 +145,10 @@ class PgBaseBackup(strategy.Strategy):
         """(stop lsn, stop WAL file) of a backup_start/stop pair, once
         every WAL segment up to the stop point is archived."""
         with self.engine.admin().cursor() as cursor:
+            # pg_backup_stop waits for the archiver: never past the
+            # backup's deadline (a failing archive_command waits forever).
+            cursor.execute("SELECT set_config('statement_timeout', %s, "
+                           "false)", (str(CONF.backup_timeout * 1000),))
             cursor.execute('SHOW archive_mode')
             if cursor.fetchone()[0] == 'off':
                 raise errors.GuestAgentError(

@@ -9,6 +9,7 @@ of those two states unless the agent itself dies, which the taskmanager's
 periodic check notices.
 """
 
+import json
 import os
 import shutil
 import threading
@@ -48,8 +49,41 @@ def storage_for(context, backup_info):
         token=getattr(context, 'auth_token', None))
 
 
+WORK_DIR = 'backup-work'
+INFO_FILE = 'backup.json'
+
+
 def work_dir_for(backup_id):
-    return os.path.join(CONF.guest_state_dir, 'backup-work', backup_id)
+    return os.path.join(CONF.guest_state_dir, WORK_DIR, backup_id)
+
+
+def fail_interrupted(context):
+    """Backups this agent was taking when it stopped (their work
+    directories are still there) are reported FAILED; called when the
+    agent starts, so a restarted agent never leaves one BUILDING."""
+    root = os.path.join(CONF.guest_state_dir, WORK_DIR)
+    if not os.path.isdir(root):
+        return []
+    failed = []
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        info = None
+        try:
+            with open(os.path.join(path, INFO_FILE)) as stored:
+                info = json.load(stored)
+        except (OSError, ValueError):
+            pass
+        if info and info.get('id'):
+            Reporter(context, info).update(
+                state=BackupState.FAILED,
+                description=failure.failed_description(
+                    info.get('description'),
+                    'the guest agent stopped while it ran'))
+            failed.append(info['id'])
+            LOG.warning('Backup %s was interrupted by an agent restart',
+                        info['id'])
+        shutil.rmtree(path, ignore_errors=True)
+    return failed
 
 
 class Reporter:
@@ -121,12 +155,16 @@ def create_backup(manager, strategy_class, context, backup_info):
     parent = backup_info.get('parent')
     backup_type = 'incremental' if parent else 'full'
     try:
+        # The marker of a running backup (see fail_interrupted).
+        os.makedirs(work_dir, mode=0o700, exist_ok=True)
+        with open(os.path.join(work_dir, INFO_FILE), 'w') as stored:
+            json.dump({key: backup_info.get(key) for key in
+                       ('id', 'instance_id', 'description')}, stored)
         size = volume_used_gb(manager)
         reporter.update(state=BackupState.BUILDING, size=size,
                         backup_type=backup_type)
         LOG.info('Backup %s (%s) of %s started', backup_id, backup_type,
                  manager.manager_name)
-        os.makedirs(work_dir, mode=0o700, exist_ok=True)
         strategy = strategy_class(manager.engine, work_dir)
         strategy.label = backup_id
         storage = storage_for(context, backup_info)

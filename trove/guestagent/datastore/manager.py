@@ -95,6 +95,7 @@ class Manager:
     def on_agent_start(self):
         """A (re)started agent brings a prepared engine back up, unless
         it was stopped on request; it never re-initialises anything."""
+        backup.fail_interrupted()
         if not self.status.is_prepared or self.status.stopped_on_request:
             return
         with self._lock:

@@ -24,7 +24,7 @@ import pytest
 import swiftclient
 
 from tests.e2e import system as e2e
-from tests.helpers import ports
+from tests.helpers import ports, rabbit
 from tests.helpers.processes import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +57,15 @@ class SwiftTroveSystem(e2e.TroveSystem):
 
 
 @pytest.fixture(scope='module')
-def swift_system(rabbit_transport_url):
+def swift_system():
+    # A vhost of its own: the shared e2e system may run at the same time,
+    # and two taskmanagers on one vhost would take each other's work.
+    vhost = rabbit.RabbitVhost()
     state_dir = tempfile.mkdtemp(prefix='trove-e2e-swift-')
     os.chmod(state_dir, 0o755)
     system = SwiftTroveSystem(
         state_dir=state_dir, api_port=ports.free_port(),
-        transport_url=rabbit_transport_url,
+        transport_url=vhost.transport_url,
         address_pool='127.%d.0.0/16' % (200 + os.getpid() % 50),
         extra_options=['backup_segment_max_size=%d' % SEGMENT_SIZE])
     try:
@@ -71,6 +74,7 @@ def swift_system(rabbit_transport_url):
     finally:
         system.down()
         shutil.rmtree(state_dir, ignore_errors=True)
+        vhost.delete()
 
 
 # SQL over the instance's own address ---------------------------------------

@@ -104,11 +104,12 @@ class Manager:
                 LOG.warning('Backup %s of instance %s is unknown; ignoring '
                             'its update', backup_id, instance_id)
                 return
-            if (backup.state in states.BackupState.END_STATES
-                    and values.get('state') in
-                    states.BackupState.RUNNING_STATES):
-                LOG.warning('Backup %s already ended as %s', backup_id,
-                            backup.state)
+            if backup.state in states.BackupState.END_STATES:
+                # A backup that ended stays as it ended: the taskmanager
+                # may have failed it (its guest went silent) before a late
+                # report from that guest arrives.
+                LOG.warning('Backup %s already ended as %s; ignoring %s',
+                            backup_id, backup.state, values.get('state'))
                 return
             for key, value in values.items():
                 setattr(backup, key, value)

@@ -79,7 +79,7 @@ class HeartbeatRecorder:
             return
         with self._condition:
             self._pending.append(beat)
-            if len(self._pending) >= self.batch_size:
+            if len(self._pending) in (1, self.batch_size):
                 self._condition.notify()
 
     def stop(self):
@@ -94,11 +94,12 @@ class HeartbeatRecorder:
     def _run(self):
         while True:
             with self._condition:
-                if not self._pending and not self._stopping:
-                    self._condition.wait(self.interval)
+                while not self._pending and not self._stopping:
+                    self._condition.wait()
                 if len(self._pending) < self.batch_size and \
                         not self._stopping:
-                    # Let the batch fill for the rest of the interval.
+                    # Let the batch fill for one interval after its first
+                    # heartbeat (or until it is full).
                     self._condition.wait(self.interval)
                 batch, self._pending = self._pending, []
                 stopping = self._stopping

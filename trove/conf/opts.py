@@ -54,6 +54,16 @@ def register_all(conf):
     _register_logging(conf)
     db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
+    _register_messaging(conf)
+
+
+def _register_messaging(conf):
+    """transport_url and control_exchange exist from the start, not only
+    once a transport is created, so tools and tests can read and override
+    them at any time. The very option objects oslo.messaging registers
+    itself are used, so its later registration is a no-op."""
+    from oslo_messaging import transport
+    conf.register_opts(transport._transport_opts)
 
 
 def _register_logging(conf):

@@ -23,6 +23,7 @@ import pymysql
 import pytest
 import swiftclient
 
+from tests.e2e import conftest as e2e_conftest
 from tests.e2e import system as e2e
 from tests.helpers import ports, rabbit
 from tests.helpers.processes import wait_until
@@ -58,15 +59,17 @@ class SwiftTroveSystem(e2e.TroveSystem):
 
 @pytest.fixture(scope='module')
 def swift_system():
-    # A vhost of its own: the shared e2e system may run at the same time,
-    # and two taskmanagers on one vhost would take each other's work.
-    vhost = rabbit.RabbitVhost()
+    with rabbit.private_transport_url() as transport_url:
+        yield from _swift_system(transport_url)
+
+
+def _swift_system(transport_url):
     state_dir = tempfile.mkdtemp(prefix='trove-e2e-swift-')
     os.chmod(state_dir, 0o755)
     system = SwiftTroveSystem(
         state_dir=state_dir, api_port=ports.free_port(),
-        transport_url=vhost.transport_url,
-        address_pool='127.%d.0.0/16' % (200 + os.getpid() % 50),
+        transport_url=transport_url,
+        address_pool=e2e_conftest._address_pool(),
         extra_options=['backup_segment_max_size=%d' % SEGMENT_SIZE])
     try:
         system.up()
@@ -74,7 +77,6 @@ def swift_system():
     finally:
         system.down()
         shutil.rmtree(state_dir, ignore_errors=True)
-        vhost.delete()
 
 
 # SQL over the instance's own address ---------------------------------------

@@ -24,6 +24,7 @@ from troveclient.v1 import client as trove_client
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e import system as e2e
 from tests.helpers import ports
+from tests.helpers import rabbit
 from tests.helpers.processes import wait_until
 from trove.common import daemon
 from trove.localenv import keystone
@@ -103,12 +104,17 @@ def _fault(response, code, name):
 
 
 @pytest.fixture(scope='module')
-def ks_system(rabbit_transport_url):
+def ks_system():
+    with rabbit.private_transport_url() as transport_url:
+        yield from _keystone_system(transport_url)
+
+
+def _keystone_system(transport_url):
     state_dir = tempfile.mkdtemp(prefix='trove-e2e-ks-')
     os.chmod(state_dir, 0o755)
     system = KeystoneTroveSystem(
         state_dir=state_dir, api_port=ports.free_port(),
-        transport_url=rabbit_transport_url,
+        transport_url=transport_url,
         address_pool=e2e_conftest._address_pool(),
         keystone_port=ports.free_port(),
         extra_options=['oslo_policy.policy_file=%s' % os.path.join(
@@ -263,10 +269,16 @@ def test_reset_status_is_for_the_admin(alice, admin, alice_instance):
     assert 'instance:reset_status' in message
     response = admin.request('POST', url, {'reset_status': {}})
     assert response.status_code == 202, response.text
-    # Back to ACTIVE at the next heartbeat.
-    wait_until(lambda: alice.get('/instances/' + alice_instance.id).json()[
-        'instance']['status'] == 'ACTIVE', timeout=60,
-        message='instance did not come back to ACTIVE')
+    # reset_status leaves the datastore status unknown (operating_status
+    # ERROR) until the next heartbeat brings it back to HEALTHY.
+    wait_until(lambda: _statuses(alice, alice_instance.id) == (
+        'ACTIVE', 'HEALTHY'), timeout=60,
+        message='instance did not come back to ACTIVE/HEALTHY')
+
+
+def _statuses(caller, instance_id):
+    shown = caller.get('/instances/' + instance_id).json()['instance']
+    return shown['status'], shown['operating_status']
 
 
 # Backups and configuration groups (once their APIs exist) -------------------

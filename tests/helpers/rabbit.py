@@ -4,6 +4,7 @@ Topics (taskmanager, trove-conductor...) are queue names, shared by every
 user of a vhost; a vhost of its own keeps concurrent test runs apart.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -39,3 +40,19 @@ class RabbitVhost:
     def delete(self):
         if self.own_vhost:
             _rabbitmqctl('delete_vhost', self.name)
+
+
+@contextlib.contextmanager
+def private_transport_url():
+    """A transport URL on a vhost nobody else uses, deleted afterwards.
+
+    Every fixture that runs services consuming the standard topics
+    (taskmanager, trove-conductor) needs one: the session's e2e system
+    lives until the session ends, and two consumers of one topic on one
+    vhost take turns at each other's messages.
+    """
+    vhost = RabbitVhost()
+    try:
+        yield vhost.transport_url
+    finally:
+        vhost.delete()

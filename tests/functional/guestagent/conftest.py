@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import rabbit
 from trove.common import rpc
 from trove.common import service
 from trove.conductor import manager as conductor_manager
@@ -12,9 +13,16 @@ from trove.db import migration
 
 
 @pytest.fixture(scope='module')
-def conductor(rabbit_transport_url, tmp_path_factory):
+def conductor(tmp_path_factory):
     """The conductor consuming ``trove-conductor`` over a throwaway
-    control DB; yields the transport URL agents must use."""
+    control DB, on a vhost of its own (another conductor consuming the
+    topic would take half of the agents' reports); yields the transport
+    URL agents must use."""
+    with rabbit.private_transport_url() as transport_url:
+        yield from _conductor(transport_url, tmp_path_factory)
+
+
+def _conductor(rabbit_transport_url, tmp_path_factory):
     url = 'sqlite:///%s' % (tmp_path_factory.mktemp('control') /
                             'trove.sqlite')
     engine = sa.create_engine(url)

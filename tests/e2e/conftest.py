@@ -5,17 +5,12 @@ ids so they do not see each other's instances.
 """
 
 import os
-import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 
 import pytest
 
-from tests.helpers import ports
-from tests.helpers import rabbit
 from tests.e2e import system as e2e_system
 
 pytestmark = pytest.mark.e2e
@@ -23,34 +18,11 @@ pytestmark = pytest.mark.e2e
 VENV_BIN = os.path.dirname(sys.executable)
 
 
-_POOLS_TAKEN = set()
-
-
-def _address_pool():
-    """A loopback /16 of its own, so concurrent runs never share one (and
-    no two systems of this session do)."""
-    second = random.choice(sorted(set(range(100, 200)) - _POOLS_TAKEN))
-    _POOLS_TAKEN.add(second)
-    return '127.%d.0.0/16' % second
-
-
 @pytest.fixture(scope='session')
 def trove_system():
-    state_dir = tempfile.mkdtemp(prefix='trove-e2e-')
-    os.chmod(state_dir, 0o755)
-    with rabbit.private_transport_url() as transport_url:
-        system = e2e_system.TroveSystem(
-            state_dir=state_dir, api_port=ports.free_port(),
-            transport_url=transport_url, address_pool=_address_pool())
-        try:
-            system.up()
-            yield system
-        finally:
-            system.down()
-            if os.environ.get('TROVE_E2E_KEEP_STATE'):
-                print('e2e state kept in', state_dir)
-            else:
-                shutil.rmtree(state_dir, ignore_errors=True)
+    with e2e_system.temporary_system('trove-e2e-') as system:
+        system.up()
+        yield system
 
 
 @pytest.fixture

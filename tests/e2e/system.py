@@ -1,13 +1,20 @@
 """Driving trove-local and the clients from end-to-end tests."""
 
+import contextlib
 import os
+import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 from keystoneauth1 import noauth
 from keystoneauth1 import session
 from troveclient.v1 import client as trove_client
+
+from tests.helpers import ports
+from tests.helpers import rabbit
 
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -139,6 +146,41 @@ class TroveSystem:
                'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
                'OPENRC': openrc, 'PYTHONWARNINGS': 'ignore'}
         return env
+
+
+_POOLS_TAKEN = set()
+
+
+def free_address_pool():
+    """A loopback /16 of its own, so concurrent runs never share one (and
+    no two systems of this session do)."""
+    second = random.choice(sorted(set(range(100, 200)) - _POOLS_TAKEN))
+    _POOLS_TAKEN.add(second)
+    return '127.%d.0.0/16' % second
+
+
+@contextlib.contextmanager
+def temporary_system(prefix, system_class=TroveSystem, **kwargs):
+    """A system (not yet up) with a state dir, a RabbitMQ vhost, an API
+    port and an address pool of its own: two systems sharing a vhost would
+    take each other's messages. Brought down and removed afterwards
+    (TROVE_E2E_KEEP_STATE=1 keeps the state dir for a post-mortem)."""
+    state_dir = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(state_dir, 0o755)
+    with rabbit.private_transport_url() as transport_url:
+        system = system_class(state_dir=state_dir,
+                              api_port=ports.free_port(),
+                              transport_url=transport_url,
+                              address_pool=free_address_pool(), **kwargs)
+        try:
+            yield system
+        finally:
+            if os.path.exists(os.path.join(state_dir, 'trove.conf')):
+                system.down()
+            if os.environ.get('TROVE_E2E_KEEP_STATE'):
+                print('e2e state kept in', state_dir)
+            else:
+                shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def wait_for_instance(client, instance_id, statuses=('ACTIVE',),

@@ -12,9 +12,7 @@ the incremental one and every object.
 
 import hashlib
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 import urllib.parse
 
@@ -23,9 +21,7 @@ import pymysql
 import pytest
 import swiftclient
 
-from tests.e2e import conftest as e2e_conftest
 from tests.e2e import system as e2e
-from tests.helpers import ports, rabbit
 from tests.helpers.processes import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -59,24 +55,12 @@ class SwiftTroveSystem(e2e.TroveSystem):
 
 @pytest.fixture(scope='module')
 def swift_system():
-    with rabbit.private_transport_url() as transport_url:
-        yield from _swift_system(transport_url)
-
-
-def _swift_system(transport_url):
-    state_dir = tempfile.mkdtemp(prefix='trove-e2e-swift-')
-    os.chmod(state_dir, 0o755)
-    system = SwiftTroveSystem(
-        state_dir=state_dir, api_port=ports.free_port(),
-        transport_url=transport_url,
-        address_pool=e2e_conftest._address_pool(),
-        extra_options=['backup_segment_max_size=%d' % SEGMENT_SIZE])
-    try:
+    with e2e.temporary_system(
+            'trove-e2e-swift-', SwiftTroveSystem,
+            extra_options=['backup_segment_max_size=%d' % SEGMENT_SIZE]) \
+            as system:
         system.up()
         yield system
-    finally:
-        system.down()
-        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 # SQL over the instance's own address ---------------------------------------

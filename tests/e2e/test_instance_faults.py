@@ -73,29 +73,66 @@ def test_engine_that_cannot_start_puts_instance_in_error_with_reason(
         e2e.wait_for_deleted(trove, created.id)
 
 
-def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system):
+@pytest.fixture
+def conductor_client(trove_system):
+    """The conductor's RPC client on the system's transport, as a guest
+    agent uses it."""
+    from trove.common import context
+    from trove.common import rpc
+    from trove.conductor import api as conductor_api
+    from trove.conf import CONF
+    rpc.get_transport()     # registers the transport options
+    rpc.cleanup()
+    CONF.set_override('transport_url', trove_system.transport_url)
+    try:
+        yield conductor_api.API(context.get_admin_context())
+    finally:
+        rpc.cleanup()
+        CONF.clear_override('transport_url')
+
+
+def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system,
+                                                       conductor_client):
     created = _create_mariadb(trove, 'ordering')
+    guest_pid = None
     try:
         e2e.wait_for_instance(trove, created.id, system=trove_system)
-        from trove.conductor import api as conductor_api
-        from trove.common import context
-        from trove.common import rpc
-        from trove.conf import CONF
-        rpc.get_transport()     # registers the transport options
-        rpc.cleanup()
-        CONF.set_override('transport_url', trove_system.transport_url)
-        try:
-            conductor = conductor_api.API(context.get_admin_context())
-            # A stale "shutdown" sent long ago arrives late: ignored.
-            conductor.heartbeat(created.id, {'service_status': 'shutdown'},
-                                sent=time.time() - 3600)
-            time.sleep(trove_system.report_interval * 2)
-            assert trove.instances.get(created.id).operating_status == \
-                'HEALTHY'
-        finally:
-            rpc.cleanup()
-            CONF.clear_override('transport_url')
+        # The real agent is paused so that only the heartbeats sent here
+        # reach the conductor: nothing else could repair a regression.
+        guest_pid = _guest_pid(trove_system, created.id)
+        os.kill(guest_pid, signal.SIGSTOP)
+
+        def operating_status():
+            # From the list: a show would call the paused agent for its
+            # volume usage and wait out the call timeout, longer than the
+            # heartbeat expiry that turns any silent instance to ERROR.
+            [listed] = [i for i in trove.instances.list()
+                        if i.id == created.id]
+            return listed.operating_status
+
+        sent = time.time()
+        conductor_client.heartbeat(created.id, {'service_status': 'shutdown'},
+                                   sent=sent)
+        wait_until(lambda: operating_status() == 'SHUTDOWN', timeout=5,
+                   message='the newest heartbeat was not recorded')
+        # A "healthy" sent before it arrives late: dropped, the status
+        # stays as the newer message left it. (Asserting that something
+        # does not happen needs a bounded wait: the conductor writes
+        # heartbeats within a fraction of a second, and the heartbeat
+        # expiry is still seconds away.)
+        conductor_client.heartbeat(created.id, {'service_status': 'healthy'},
+                                   sent=sent - 10)
+        time.sleep(2)
+        assert operating_status() == 'SHUTDOWN'
+
+        # The agent's own (newer) heartbeats bring HEALTHY back.
+        os.kill(guest_pid, signal.SIGCONT)
+        guest_pid = None
+        wait_until(lambda: operating_status() == 'HEALTHY', timeout=30,
+                   message='the agent\'s heartbeats were not recorded')
     finally:
+        if guest_pid is not None:
+            os.kill(guest_pid, signal.SIGCONT)
         trove.instances.delete(created.id)
         e2e.wait_for_deleted(trove, created.id)
 

@@ -30,9 +30,20 @@ def pg_connect(address, user, password, database):
 
 
 ENGINES = {
-    'mariadb': {'connect': mysql_connect, 'port': 3306},
-    'postgresql': {'connect': pg_connect, 'port': 5432},
+    'mariadb': {'connect': mysql_connect, 'port': 3306,
+                'memory_query': 'SELECT @@innodb_buffer_pool_size'},
+    'postgresql': {'connect': pg_connect, 'port': 5432,
+                   'memory_query': "SELECT setting::bigint * 8192 FROM "
+                                   "pg_settings WHERE name = "
+                                   "'shared_buffers'"},
 }
+
+
+def _query_one(engine, address, sql):
+    with engine['connect'](address, 'appuser', 'app-pass-1', 'appdb') as db:
+        with db.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
 
 
 def _create(trove, datastore, name, size=1):
@@ -67,9 +78,24 @@ def test_instance_lifecycle(trove, trove_system, datastore):
             cursor.execute('CREATE TABLE kept (id INT PRIMARY KEY)')
             cursor.execute('INSERT INTO kept VALUES (1), (2), (3)')
 
+    # The volume's used space is measured on the guest: the engine's data
+    # files take some of the 1 GB, not all of it.
     shown = trove.instances.get(created.id)
     assert shown.volume['size'] == 1
-    assert 'used' in shown.volume
+    assert 0 < shown.volume['used'] < 1
+    assert shown.volume['used_percent'] == pytest.approx(
+        shown.volume['used'] * 100, abs=0.1)
+
+    # Rename, then make it public: the address is reported as public.
+    trove.instances.update(created.id, name='renamed-' + datastore)
+    trove.instances.update(created.id, is_public=True)
+    shown = trove.instances.get(created.id)
+    assert shown.name == 'renamed-' + datastore
+    assert shown.access == {'is_public': True}
+    assert [a['type'] for a in shown.addresses] == ['public']
+    trove.instances.update(created.id, is_public=False)
+    assert [a['type'] for a in trove.instances.get(created.id).addresses] \
+        == ['private']
 
     # Restart keeps the data.
     trove.instances.restart(created.id)
@@ -87,6 +113,19 @@ def test_instance_lifecycle(trove, trove_system, datastore):
             trove.instances.get(created.id)),
         timeout=120, message='volume resize did not finish')
     assert resized.volume['size'] == 2
+
+    # Resize flavor: the config is rendered again for twice the RAM and
+    # the engine restarted, so its memory setting doubles; data is kept.
+    memory_before = _query_one(engine, address, engine['memory_query'])
+    trove.instances.resize_instance(created.id, '2')
+    wait_until(
+        lambda: (lambda i: i.status == 'ACTIVE' and i.flavor['id'] == '2'
+                 and i.operating_status == 'HEALTHY')(
+            trove.instances.get(created.id)),
+        timeout=120, message='flavor resize did not finish')
+    assert _query_one(engine, address, engine['memory_query']) == \
+        2 * memory_before
+    assert _query_one(engine, address, 'SELECT COUNT(*) FROM kept') == 3
 
     # Delete: 404 afterwards, and no process, directory or address left.
     instance_dir = trove_system.instance_dir(created.id)

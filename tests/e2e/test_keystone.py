@@ -11,8 +11,6 @@ teardown) must stop Keystone too.
 
 import json
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
@@ -24,7 +22,6 @@ from troveclient.v1 import client as trove_client
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e import system as e2e
 from tests.helpers import ports
-from tests.helpers import rabbit
 from tests.helpers.processes import wait_until
 from trove.common import daemon
 from trove.localenv import keystone
@@ -105,34 +102,17 @@ def _fault(response, code, name):
 
 @pytest.fixture(scope='module')
 def ks_system():
-    with rabbit.private_transport_url() as transport_url:
-        yield from _keystone_system(transport_url)
-
-
-def _keystone_system(transport_url):
-    state_dir = tempfile.mkdtemp(prefix='trove-e2e-ks-')
-    os.chmod(state_dir, 0o755)
-    system = KeystoneTroveSystem(
-        state_dir=state_dir, api_port=ports.free_port(),
-        transport_url=transport_url,
-        address_pool=e2e_conftest._address_pool(),
-        keystone_port=ports.free_port(),
-        extra_options=['oslo_policy.policy_file=%s' % os.path.join(
-            state_dir, 'policy-override.yaml')])
-    with open(system.policy_file, 'w') as policy:
-        policy.write('{}\n')
     keystone_pid = None
-    try:
+    with e2e.temporary_system('trove-e2e-ks-', KeystoneTroveSystem,
+                              keystone_port=ports.free_port()) as system:
+        system.extra_options.append(
+            'oslo_policy.policy_file=%s' % system.policy_file)
+        with open(system.policy_file, 'w') as policy:
+            policy.write('{}\n')
         system.up()
         keystone_pid = daemon.read_pid(os.path.join(system.keystone_dir,
                                                      'keystone.pid'))
         yield system
-    finally:
-        system.down()
-        if os.environ.get('TROVE_E2E_KEEP_STATE'):
-            print('e2e state kept in', state_dir)
-        else:
-            shutil.rmtree(state_dir, ignore_errors=True)
     # trove-local down stops Keystone by its pid as well.
     assert keystone_pid and not daemon.pid_alive(keystone_pid)
 

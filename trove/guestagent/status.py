@@ -107,6 +107,14 @@ class StatusReporter:
         except Exception:
             LOG.exception('Could not send heartbeat %s', status.description)
 
+    def report_root_enabled(self, user=None):
+        """Tell the conductor root was enabled (root history), as
+        upstream's agent does after enabling root in prepare."""
+        try:
+            self.conductor.report_root(self.instance_id, user=user)
+        except Exception:
+            LOG.exception('Could not report that root was enabled')
+
     def begin_install(self):
         operating_system.remove(self._path(PREPARE_FAILED))
         self._touch(PREPARE_START)

@@ -109,17 +109,25 @@ class Instance:
 
     @property
     def is_public(self):
-        access = self.access or {}
+        """The stored choice; without one, as upstream: whether the server
+        has a public address."""
+        access = self.access
+        if access is None:
+            return any(a.get('type') == 'public'
+                       for a in self._stored_addresses())
         return bool(access.get('is_public'))
+
+    def _stored_addresses(self):
+        try:
+            return json.loads(self.row.addresses or '[]')
+        except ValueError:
+            return []
 
     @property
     def addresses(self):
         """[{"address", "type", "network"?}]; a public instance reports
         its address as public (the local provider has just one)."""
-        try:
-            addresses = json.loads(self.row.addresses or '[]')
-        except ValueError:
-            addresses = []
+        addresses = self._stored_addresses()
         if self.is_public and not any(a.get('type') == 'public'
                                       for a in addresses):
             addresses = [dict(a, type='public') for a in addresses]

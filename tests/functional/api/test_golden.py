@@ -7,6 +7,7 @@ doc/compatibility.md.
 import pytest
 
 from tests.functional.api import shapes
+from tests.functional.responses import ok as _ok
 
 pytestmark = pytest.mark.functional
 
@@ -20,11 +21,6 @@ MGMT_VERSION_EXTRAS = ('image_tags', 'registry_ext', 'repl_strategy')
 @pytest.fixture
 def sample(api_samples_dir):
     return lambda name: shapes.load_sample(api_samples_dir, name)
-
-
-def _ok(response, status=200):
-    assert response.status_int == status, response.body
-    return response.json if response.body else None
 
 
 def test_versions(api, sample):

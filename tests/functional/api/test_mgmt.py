@@ -6,6 +6,7 @@ import pytest
 from trove.common import context as trove_context
 from trove.db import api as db_api
 from trove.db import models as db_models
+from tests.functional.responses import fault as _fault
 
 pytestmark = pytest.mark.functional
 
@@ -41,13 +42,6 @@ def _create(api, **values):
                      body['datastore_name'], body['name'],
                      body.get('version', body['name']))]
     return created
-
-
-def _fault(response, code):
-    assert response.status_int == code, response.body
-    [(name, fault)] = response.json.items()
-    assert fault['code'] == code
-    return name, fault['message']
 
 
 @pytest.mark.parametrize('method,path', [

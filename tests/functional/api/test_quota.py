@@ -18,6 +18,7 @@ from trove.common import rpc
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
+from tests.functional.responses import fault as _fault, ok as _ok
 
 pytestmark = pytest.mark.functional
 
@@ -28,18 +29,6 @@ ADMIN_BASE = '/v1.0/admin-project'
 
 def _quotas_url(project=PROJECT, base=ADMIN_BASE):
     return '%s/mgmt/quotas/%s' % (base, project)
-
-
-def _ok(response, status=200):
-    assert response.status_int == status, response.body
-    return response.json if response.body else None
-
-
-def _fault(response, code):
-    assert response.status_int == code, response.body
-    [(name, fault)] = response.json.items()
-    assert fault['code'] == code
-    return name, fault['message']
 
 
 def _usage(api, project=PROJECT):

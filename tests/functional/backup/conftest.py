@@ -6,6 +6,7 @@ for. Backup objects live in a temporary local storage directory, written
 with the same driver the guest agents use.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import io
@@ -15,6 +16,7 @@ import uuid
 import oslo_messaging as messaging
 import pytest
 
+from tests.functional import responses
 from tests.functional.api import app as api_app
 from tests.functional.api import seed
 from tests.helpers.processes import wait_until
@@ -137,18 +139,14 @@ class World:
             row.created = row.updated = then
 
 
-@pytest.fixture
-def world(tmp_path, rabbit_transport_url):
-    url = 'sqlite:///%s' % (tmp_path / 'trove.sqlite')
-    api_app.migrate(url)
-    ids = seed.seed_database(url)
-    backup_dir = str(tmp_path / 'backups')
+@contextlib.contextmanager
+def recording_taskmanager(transport_url, **overrides):
+    """A RecordingTaskManager served on ``transport_url`` under a queue
+    name of its own, with ``overrides`` of CONF set meanwhile."""
     rpc.get_transport()     # registers transport_url
     rpc.cleanup()
-    overrides = {'transport_url': rabbit_transport_url,
-                 'taskmanager_queue': 'tm-backup-' + uuid.uuid4().hex[:8],
-                 'backup_local_dir': backup_dir,
-                 'storage_strategy': 'local'}
+    overrides.update(transport_url=transport_url,
+                     taskmanager_queue='tm-recorder-' + uuid.uuid4().hex[:8])
     for name, value in overrides.items():
         CONF.set_override(name, value)
     recorder = RecordingTaskManager()
@@ -156,8 +154,7 @@ def world(tmp_path, rabbit_transport_url):
                                 [recorder])
     server.start()
     try:
-        with api_app.in_process_api(url, tmp_path) as api:
-            yield World(api, ids, recorder, backup_dir)
+        yield recorder
     finally:
         server.stop()
         rpc.cleanup()
@@ -165,13 +162,22 @@ def world(tmp_path, rabbit_transport_url):
             CONF.clear_override(name)
 
 
-def ok(response, status=200):
-    assert response.status_int == status, response.body
-    return response.json if response.body else None
+@pytest.fixture
+def world(tmp_path, rabbit_transport_url):
+    url = 'sqlite:///%s' % (tmp_path / 'trove.sqlite')
+    api_app.migrate(url)
+    ids = seed.seed_database(url)
+    backup_dir = str(tmp_path / 'backups')
+    with recording_taskmanager(rabbit_transport_url,
+                               backup_local_dir=backup_dir,
+                               storage_strategy='local') as recorder:
+        with api_app.in_process_api(url, tmp_path) as api:
+            yield World(api, ids, recorder, backup_dir)
+
+
+ok = responses.ok
 
 
 def fault(response, code):
-    assert response.status_int == code, response.body
-    [(_name, details)] = response.json.items()
-    assert details['code'] == code
-    return details['message']
+    """The message of a Trove fault with ``code``."""
+    return responses.fault(response, code)[1]

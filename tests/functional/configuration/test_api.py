@@ -11,24 +11,13 @@ from trove.common import states
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.instance import service_status
+from tests.functional.responses import fault as _fault, ok as _ok
 
 pytestmark = pytest.mark.functional
 
 BASE = '/v1.0/p1'
 OTHER = '/v1.0/p2'
 CONFIGS = BASE + '/configurations'
-
-
-def _ok(response, status=200):
-    assert response.status_int == status, response.body
-    return response.json if response.body else None
-
-
-def _fault(response, code):
-    assert response.status_int == code, response.body
-    [(name, fault)] = response.json.items()
-    assert fault['code'] == code
-    return name, fault['message']
 
 
 def _create(api, values, datastore='mariadb', version='10.11', name='grp',

@@ -60,6 +60,10 @@ def test_lifecycle(instance):
         assert connection.execute(
             'SELECT rolsuper FROM pg_roles WHERE rolname = current_user'
         ).fetchone() == (True,)
+    # The agent reported it to the conductor: root history is recorded
+    # (nothing else writes this control DB).
+    history = processes.wait_until(instance.root_history, timeout=30)
+    assert history[1] is not None
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(host=instance.address, port=5432, user='os_admin',
                         password='guess', dbname='postgres',

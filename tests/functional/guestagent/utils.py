@@ -124,6 +124,12 @@ class GuestInstance:
                 instance_id=self.id).first()
             return (fault.message, fault.details) if fault else None
 
+    def root_history(self):
+        """(user, created) of the instance's root history, or None."""
+        with db_api.reader(self.context) as session:
+            row = session.get(db_models.RootEnabledHistory, self.id)
+            return (row.user, row.created) if row else None
+
     def wait_status(self, description, timeout=90):
         return processes.wait_until(
             lambda: self.status() == description, timeout=timeout,

@@ -171,6 +171,8 @@ class Manager:
         admin.create_users(users)
         if root_password and not backup_info:
             admin.enable_root(root_password)
+            self.status.report_root_enabled(
+                getattr(context, 'user_id', None))
 
     # Backups -----------------------------------------------------------------
     def create_backup(self, context, backup_info):

@@ -2,6 +2,7 @@
 ``context_is_admin``, and overrides read from the policy file."""
 
 import json
+import time
 
 import pytest
 import webob
@@ -140,13 +141,35 @@ def test_policy_file_overrides_a_default(policy_file):
     policy.authorize_on_tenant(_context(), 'instance:show')
 
 
-def test_policy_file_changes_are_picked_up(policy_file, tmp_path):
+def test_policy_file_changes_are_picked_up(policy_file, tmp_path,
+                                          monkeypatch):
+    monkeypatch.setattr(policy, '_RECHECK_SECONDS', 0.05)
     policy_file({})
     policy.authorize_on_tenant(_context(), 'instance:create')
     path = tmp_path / 'policy.json'
     path.write_text(json.dumps({'instance:create': '!'}))
+    # The remembered decision holds until the file is looked at again.
+    policy.authorize_on_tenant(_context(), 'instance:create')
+    time.sleep(0.1)
     with pytest.raises(exception.PolicyNotAuthorized):
         policy.authorize_on_tenant(_context(), 'instance:create')
+
+
+def test_decisions_are_remembered_per_credentials(policy_file, monkeypatch):
+    policy_file({})
+    enforcer = policy.get_enforcer()
+    evaluated = []
+    real_authorize = enforcer.authorize
+
+    def counting_authorize(rule, target, creds, **kwargs):
+        evaluated.append((rule, creds['project_id']))
+        return real_authorize(rule, target, creds, **kwargs)
+
+    monkeypatch.setattr(enforcer, 'authorize', counting_authorize)
+    for _ in range(3):
+        policy.authorize_on_tenant(_context(), 'instance:index')
+    policy.authorize_on_tenant(_context(project='p2'), 'instance:index')
+    assert evaluated == [('instance:index', 'p1'), ('instance:index', 'p2')]
 
 
 # The context middleware asks the policy who is an administrator.

@@ -9,6 +9,8 @@ expire) and releases the quota; the taskmanager deletes the objects.
 """
 
 import datetime
+import functools
+import types
 
 from oslo_log import log as logging
 from oslo_utils import uuidutils
@@ -74,19 +76,73 @@ def list_page(context, limit, offset=0, datastore=None, instance_id=None,
     if datastore:
         found, _versions = datastore_models.get_datastore(context, datastore)
         datastore_ids = [found.id]
+    query = _page_query(all_projects, bool(instance_id),
+                        datastore_ids is not None)
+    parameters = {'project_id': project_id or context.project_id,
+                  'instance_id': instance_id, 'datastore_ids': datastore_ids,
+                  'offset': offset, 'limit': limit + 1}
     with db_api.reader(context) as session:
-        query = _query(session)
-        if not all_projects:
-            query = query.filter(
-                Row.tenant_id == (project_id or context.project_id))
-        if instance_id:
-            query = query.filter(Row.instance_id == instance_id)
-        if datastore_ids is not None:
-            query = query.filter(Row.datastore_version_id.in_(
-                sa.select(Version.id).where(
-                    Version.datastore_id.in_(datastore_ids))))
-        return (query.order_by(Row.updated.desc(), Row.id.desc())
-                .offset(offset).limit(limit + 1).all())
+        # A Core statement on the session's connection: no ORM layer.
+        result = session.connection().execute(query, parameters)
+        keys = tuple(result.keys())
+        versions = {}
+        return [ListedBackup(dict(zip(keys, row)), versions)
+                for row in result]
+
+
+# The columns views.backup_view shows: every column costs on every row
+# (the driver parses rows in Python).
+_LISTED_COLUMNS = (
+    Row.id, Row.name, Row.description, Row.location, Row.instance_id,
+    Row.created, Row.updated, Row.size, Row.state, Row.parent_id,
+    Row.tenant_id, Row.storage_driver, Row.datastore_version_id)
+
+
+class ListedBackup:
+    """A backup row read for a list: its columns as attributes and its
+    datastore version, like an ORM row to the views, without the ORM's
+    per-object bookkeeping (a page of 100 loads several times faster)."""
+
+    def __init__(self, values, versions):
+        """``versions``: the datastore versions already made for the
+        page's other rows, by id (a page has few distinct ones)."""
+        datastore_name = values.pop('datastore_name')
+        version_name = values.pop('datastore_version_name')
+        self.__dict__.update(values)
+        self.datastore_version = None
+        if version_name is not None:
+            version_id = self.datastore_version_id
+            self.datastore_version = versions.get(version_id)
+            if self.datastore_version is None:
+                self.datastore_version = versions[version_id] = \
+                    types.SimpleNamespace(
+                        id=version_id, name=version_name,
+                        datastore=types.SimpleNamespace(name=datastore_name))
+
+
+@functools.cache
+def _page_query(all_projects, by_instance, by_datastore):
+    """The SELECT of a page, built once per shape (building it costs more
+    than running it); the filters, offset and limit are bound
+    parameters."""
+    query = (sa.select(*_LISTED_COLUMNS,
+                       Version.name.label('datastore_version_name'),
+                       db_models.Datastore.name.label('datastore_name'))
+             .select_from(Row)
+             .outerjoin(Version, Version.id == Row.datastore_version_id)
+             .outerjoin(db_models.Datastore,
+                        db_models.Datastore.id == Version.datastore_id)
+             .where(Row.deleted == sa.false()))
+    if not all_projects:
+        query = query.where(Row.tenant_id == sa.bindparam('project_id'))
+    if by_instance:
+        query = query.where(Row.instance_id == sa.bindparam('instance_id'))
+    if by_datastore:
+        query = query.where(Row.datastore_version_id.in_(
+            sa.select(Version.id).where(Version.datastore_id.in_(
+                sa.bindparam('datastore_ids', expanding=True)))))
+    return (query.order_by(Row.updated.desc(), Row.id.desc())
+            .offset(sa.bindparam('offset')).limit(sa.bindparam('limit')))
 
 
 def latest_completed(context, instance_id, storage_driver):

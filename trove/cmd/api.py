@@ -37,7 +37,13 @@ def server_settings():
         'workers': workers,
         'worker_class': 'gthread',
         'threads': CONF.trove_api_threads,
-        'keepalive': 30,
+        # A worker accepts a connection only when one of its threads is
+        # free, so requests spread over the workers instead of piling up
+        # (and fighting over the GIL) in whichever accepted first. That
+        # needs connections closed after each response: an idle
+        # keep-alive connection would hold a thread's slot.
+        'worker_connections': CONF.trove_api_threads,
+        'keepalive': 0,
         'timeout': max(CONF.agent_call_high_timeout + 30, 60),
         'graceful_timeout': 10,
         'limit_request_field_size': CONF.max_header_line,

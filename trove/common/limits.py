@@ -140,6 +140,9 @@ class RateLimitingMiddleware:
         path = request.path_info[len('/' + project):] or '/'
         now = time.time()
         limits = self._limits()
+        # Only GET /limits shows the buckets a request does not fill;
+        # reading them for every request would lock the store for nothing.
+        shows_limits = path.rstrip('/') == '/limits'
         for limit in limits:
             cost = limit.unit_seconds / limit.value
             key = '%s:%s' % (project, limit.key)
@@ -148,8 +151,10 @@ class RateLimitingMiddleware:
                                                now)
                 if delay > 0:
                     return self._refuse(request, limit, delay)
-            else:
+            elif shows_limits:
                 level = self.store.level(key, now)
+            else:
+                continue
             limit.remaining = max(0, int(math.floor(
                 (limit.unit_seconds - level) / cost)))
             limit.next_available = now + max(0.0, level + cost -

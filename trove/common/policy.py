@@ -2,9 +2,18 @@
 
 ``authorize_on_tenant`` checks an action against the caller's own project;
 ``authorize_on_target`` against the project owning a resource.
+
+Decisions are remembered per (rule, target, credentials): evaluating a
+rule (oslo.policy inspects each check's signature and stats the policy
+file on every call) costs more than a page of rows. The policy file is
+looked at again at most once per ``_RECHECK_SECONDS``, and any change to
+the rules forgets every decision, so an edited policy file still takes
+effect within a second.
 """
 
+import json
 import threading
+import time
 
 from oslo_policy import policy
 
@@ -14,6 +23,11 @@ from trove.conf import CONF
 
 _lock = threading.Lock()
 _enforcer = None
+
+_RECHECK_SECONDS = 1.0
+_MAX_DECISIONS = 10000
+_decisions = {}
+_rules_checked = {'at': 0.0, 'fingerprint': None}
 
 
 def get_enforcer():
@@ -30,6 +44,37 @@ def reset():
     global _enforcer
     with _lock:
         _enforcer = None
+        _decisions.clear()
+        _rules_checked.update(at=0.0, fingerprint=None)
+
+
+def _forget_decisions_if_rules_changed(enforcer):
+    now = time.monotonic()
+    if now - _rules_checked['at'] < _RECHECK_SECONDS:
+        return
+    with _lock:
+        _rules_checked['at'] = now
+        enforcer.load_rules()   # rereads the policy file if it changed
+        fingerprint = hash(tuple(sorted(
+            (name, str(check)) for name, check in enforcer.rules.items())))
+        if fingerprint != _rules_checked['fingerprint']:
+            _decisions.clear()
+            _rules_checked['fingerprint'] = fingerprint
+
+
+def _allowed(rule, target, creds):
+    enforcer = get_enforcer()
+    _forget_decisions_if_rules_changed(enforcer)
+    key = (rule, json.dumps(target, sort_keys=True, default=str),
+           json.dumps(creds, sort_keys=True, default=str))
+    allowed = _decisions.get(key)
+    if allowed is None:
+        allowed = bool(enforcer.authorize(rule, target, creds,
+                                          do_raise=False))
+        if len(_decisions) >= _MAX_DECISIONS:
+            _decisions.clear()
+        _decisions[key] = allowed
+    return allowed
 
 
 def _credentials(context):
@@ -39,11 +84,7 @@ def _credentials(context):
 
 
 def authorize_on_target(context, rule, target):
-    enforcer = get_enforcer()
-    try:
-        enforcer.authorize(rule, target, _credentials(context),
-                           do_raise=True)
-    except policy.PolicyNotAuthorized:
+    if not _allowed(rule, target, _credentials(context)):
         raise exception.PolicyNotAuthorized(action=rule)
 
 
@@ -53,6 +94,4 @@ def authorize_on_tenant(context, rule):
 
 def check_is_admin(context):
     """Whether the caller's roles make it an administrator."""
-    enforcer = get_enforcer()
-    return enforcer.authorize('context_is_admin', {},
-                              _credentials(context), do_raise=False)
+    return _allowed('context_is_admin', {}, _credentials(context))

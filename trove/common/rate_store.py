@@ -9,6 +9,7 @@ thread lock (across a worker's threads). Each bucket is a fixed slot
 a bucket that has fully drained is free for reuse, so the file never grows.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import mmap
@@ -55,26 +56,15 @@ class FileRateStore:
         self._map = mmap.mmap(fd, self._size)
         self._pid = os.getpid()
 
+    @contextlib.contextmanager
     def _locked(self):
-        store = self
-
-        class _Lock:
-            def __enter__(self):
-                store._thread_lock.acquire()
-                try:
-                    store._open()
-                    fcntl.flock(store._file, fcntl.LOCK_EX)
-                except BaseException:
-                    store._thread_lock.release()
-                    raise
-
-            def __exit__(self, *exc):
-                try:
-                    fcntl.flock(store._file, fcntl.LOCK_UN)
-                finally:
-                    store._thread_lock.release()
-
-        return _Lock()
+        with self._thread_lock:
+            self._open()
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
 
     def _read(self, index):
         return _SLOT.unpack_from(self._map, index * _SLOT.size)

@@ -1,13 +1,21 @@
 """Helpers shared by the JSON views: links and datetimes."""
 
 
+_API_ROOT_KEY = 'trove.api_root'
+
+
 def api_root(request):
-    """Scheme, host and any prefix the API is mounted under, no version."""
-    script_name = request.script_name
-    version_mount = '/' + request.url_version
-    if script_name.endswith(version_mount):
-        script_name = script_name[:-len(version_mount)]
-    return request.host_url + script_name
+    """Scheme, host and any prefix the API is mounted under, no version
+    (worked out once per request: a page links every item twice)."""
+    root = request.environ.get(_API_ROOT_KEY)
+    if root is None:
+        script_name = request.script_name
+        version_mount = '/' + request.url_version
+        if script_name.endswith(version_mount):
+            script_name = script_name[:-len(version_mount)]
+        root = request.environ[_API_ROOT_KEY] = (request.host_url
+                                                 + script_name)
+    return root
 
 
 def create_links(request, resource_path, resource_id, tenant_id=None):
@@ -32,7 +40,7 @@ def isotime(value):
     """Upstream's datetime format: ISO 8601, no microseconds, no zone."""
     if value is None:
         return None
-    return value.replace(microsecond=0).isoformat()
+    return value.isoformat(timespec='seconds')
 
 
 def isotime_z(value):

@@ -14,9 +14,13 @@ api_opts = [
     cfg.IntOpt('trove_api_workers', min=1,
                help='Number of API worker processes. Defaults to the '
                     'number of CPUs.'),
-    cfg.IntOpt('trove_api_threads', default=8, min=1,
+    cfg.IntOpt('trove_api_threads', default=2, min=1,
                help='Threads per API worker process; each thread serves '
-                    'one request at a time.'),
+                    'one request at a time, and a worker accepts a new '
+                    'connection only while one of its threads is free. '
+                    'Requests are CPU-bound except those that wait for a '
+                    'guest agent (at most agent_call_*_timeout): raise '
+                    'this where many such calls may wait at once.'),
     cfg.StrOpt('auth_strategy', default='keystone',
                choices=[('keystone', 'Validate tokens with Keystone '
                                      '(keystonemiddleware auth_token).'),

@@ -10,6 +10,7 @@ instance uses it.
 
 import dataclasses
 import datetime
+import functools
 
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -98,12 +99,26 @@ def load(context, configuration_id):
 def list_page(context, limit, marker=None):
     """The project's groups in id order, ``limit + 1`` at most (the extra
     one says a next page exists)."""
+    parameters = {'project_id': context.project_id, 'marker': marker,
+                  'limit': limit + 1}
     with db_api.reader(context) as session:
-        query = _query(session).filter(Row.tenant_id == context.project_id)
-        if marker:
-            query = query.filter(Row.id > marker)
-        rows = query.order_by(Row.id).limit(limit + 1).all()
+        rows = session.execute(_page_query(bool(marker)),
+                               parameters).scalars().all()
         return [_group(session, row, with_values=False) for row in rows]
+
+
+@functools.cache
+def _page_query(after_marker):
+    """The SELECT of a page, built once (building it costs more than
+    running it); the project, marker and limit are bound parameters."""
+    query = (sa.select(Row)
+             .options(orm.joinedload(Row.datastore_version).joinedload(
+                 db_models.DatastoreVersion.datastore))
+             .where(Row.deleted == sa.false(),
+                    Row.tenant_id == sa.bindparam('project_id')))
+    if after_marker:
+        query = query.where(Row.id > sa.bindparam('marker'))
+    return query.order_by(Row.id).limit(sa.bindparam('limit'))
 
 
 def create(context, name, description, version, values):

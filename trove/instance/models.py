@@ -6,6 +6,7 @@ actions never issue further queries. Listing a page is one SELECT whatever
 the page size.
 """
 
+import functools
 import json
 
 from oslo_utils import uuidutils
@@ -17,6 +18,7 @@ from trove.common import states
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.instance import listing
 
 Row = db_models.Instance
 Backup = db_models.Backup
@@ -134,18 +136,19 @@ class Instance:
         return addresses
 
 
-def _load_options(detail):
-    options = [
-        orm.joinedload(Row.service_status),
-        orm.joinedload(Row.datastore_version).joinedload(
-            db_models.DatastoreVersion.datastore),
-    ]
-    if detail:
-        options.append(orm.joinedload(Row.fault))
-        options.append(orm.joinedload(Row.configuration))
-    return options
+@functools.cache
+def _load_options():
+    """Eager loads of what an instance's views and checks read (built
+    once: option objects are immutable, and building them costs more than
+    running the query)."""
+    return (orm.joinedload(Row.service_status),
+            orm.joinedload(Row.datastore_version).joinedload(
+                db_models.DatastoreVersion.datastore),
+            orm.joinedload(Row.fault),
+            orm.joinedload(Row.configuration))
 
 
+@functools.cache
 def _running_backup_column():
     return (sa.exists()
             .where(Backup.instance_id == Row.id,
@@ -161,7 +164,7 @@ def load(context, instance_id, include_deleted=False):
         raise exception.InstanceNotFound(instance=instance_id)
     with db_api.reader(context) as session:
         query = (session.query(Row, _running_backup_column())
-                 .options(*_load_options(detail=True))
+                 .options(*_load_options())
                  .filter(Row.id == instance_id))
         if not include_deleted:
             query = query.filter(Row.deleted == sa.false())
@@ -181,29 +184,11 @@ def list_page(context, limit, marker=None, detail=False,
     Returns ``limit + 1`` instances at most; the extra one tells that a
     next page exists. ``marker`` is the id of the last instance shown.
     """
-    with db_api.reader(context) as session:
-        query = (session.query(Row, _running_backup_column())
-                 .options(*_load_options(detail))
-                 .filter(Row.deleted == sa.false()))
-        if not all_projects:
-            query = query.filter(
-                Row.tenant_id == (project_id or context.project_id))
-        if not include_clustered:
-            query = query.filter(Row.cluster_id.is_(None))
-        if marker:
-            query = _after_marker(session, query, marker)
-        query = query.order_by(Row.created.desc(), Row.id.desc())
-        rows = query.limit(limit + 1).all()
-    return [Instance(row, bool(running)) for row, running in rows]
-
-
-def _after_marker(session, query, marker):
-    """Rows after the marker instance in (created desc, id desc) order."""
-    marker_created = (sa.select(Row.created).where(Row.id == marker)
-                      .scalar_subquery())
-    return query.filter(sa.or_(
-        Row.created < marker_created,
-        sa.and_(Row.created == marker_created, Row.id < marker)))
+    rows = listing.read_page(
+        context, _running_backup_column(), limit, marker=marker,
+        detail=detail, include_clustered=include_clustered,
+        project_id=project_id, all_projects=all_projects)
+    return [Instance(row, row.running_backup) for row in rows]
 
 
 def instances_using_configuration(context, configuration_id):

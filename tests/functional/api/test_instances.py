@@ -26,6 +26,7 @@ from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
+from trove.instance import faults
 from trove.instance import service_status
 
 pytestmark = pytest.mark.functional
@@ -273,3 +274,50 @@ def test_another_projects_instances_are_not_listed(api, ids, five):
     # Nor shown by id: for the caller it does not exist.
     name, _message = fault(api.get(BASE + '/instances/' + theirs), 404)
     assert name == 'itemNotFound'
+
+
+# What the detail list adds ----------------------------------------------------
+
+def test_detail_list_shows_fault_and_configuration_as_the_show(
+        taskmanager, api, ids):
+    """The list reads its rows its own way (one Core SELECT); an errored
+    instance with a configuration group must look as its show does."""
+    instance_id = add_instance(ids)
+    plain_id = add_instance(ids)
+    with db_api.writer(trove_context.get_admin_context()) as session:
+        group = db_models.Configuration(
+            name='tuned', tenant_id=PROJECT,
+            datastore_version_id=ids['mysql-version'],
+            created=db_models.utcnow(), updated=db_models.utcnow())
+        session.add(group)
+        session.flush()
+        group_id = group.id
+        row = session.get(db_models.Instance, instance_id)
+        row.configuration_id = group_id
+        row.server_status = states.ServerStatus.ERROR
+    faults.save_fault(trove_context.get_admin_context(), instance_id,
+                      'The engine did not start: out of memory.',
+                      'traceback...')
+
+    listed = {i['id']: i for i in ok(api.get(BASE + '/instances/detail'))[
+        'instances']}
+    with fake_guest(instance_id):
+        shown = ok(api.get(BASE + '/instances/' + instance_id))['instance']
+    errored = listed[instance_id]
+    assert errored['status'] == 'ERROR'
+    assert errored['fault'] == shown['fault']
+    assert errored['fault']['message'] == \
+        'The engine did not start: out of memory.'
+    assert 'details' not in errored['fault']      # administrators only
+    assert errored['configuration']['id'] == group_id
+    assert errored['configuration']['name'] == 'tuned'
+    assert errored['configuration'] == shown['configuration']
+    assert 'fault' not in listed[plain_id]
+    assert 'configuration' not in listed[plain_id]
+    # The summary list shows neither.
+    summary = ok(api.get(BASE + '/instances'))['instances']
+    assert not any('fault' in i or 'configuration' in i for i in summary)
+    # Administrators see the details in the list too.
+    admin_listed = {i['id']: i for i in ok(api.admin(
+        'GET', BASE + '/instances/detail'))['instances']}
+    assert admin_listed[instance_id]['fault']['details'] == 'traceback...'

@@ -1,0 +1,292 @@
+"""API read throughput: trove-api on a MariaDB control DB, driven by wrk.
+
+Seeds a MariaDB control database for one project (bench/api_seed.py:
+1,000 instances with statuses, 1,000 backups, 100 configuration groups,
+no engine running), starts ``trove-api`` with its default workers
+(``trove_api_workers`` unset: one per CPU) on the noauth pipeline, and
+drives it with ``wrk`` (keep-alive) at each ``--connections`` level for
+``--duration`` seconds per path:
+
+    GET /instances, /instances/detail, /instances/{id}, /datastores,
+    /backups, /backups?limit=100, /configurations
+
+Figures per path: requests/s, p50/p99 latency, errors (non-2xx, socket
+errors, timeouts), wrk's own CPU (it must not be the bottleneck), and the
+SQL statements of one request at limit=20 and limit=100, counted in this
+process through the same pipeline (bench/api_seed.py).
+
+Two settings differ from the defaults, both for the benchmark's sake:
+``http_get_rate`` is raised so the rate limiter (which still runs) does
+not refuse the load, and the page sizes of instances, backups and
+configurations are 100 so ``limit=100`` really returns 100 rows; the
+20-row paths therefore ask for ``limit=20``, the default page size.
+The database pool keeps its defaults (oslo.db ``max_pool_size`` etc.).
+
+The last line printed is one JSON object with every figure.
+
+    .venv/bin/python bench/api.py [--duration 10] [--connections 1,16]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import requests  # noqa: E402
+
+from bench import api_seed  # noqa: E402
+from tests.helpers import databases  # noqa: E402
+from tests.helpers import ports  # noqa: E402
+from tests.helpers import processes  # noqa: E402
+from tests.helpers import rabbit  # noqa: E402
+
+VENV_BIN = pathlib.Path(sys.executable).parent
+PAGE_SIZE = 100
+OVERRIDES = {
+    'http_get_rate': 100000000,
+    'instances_page_size': PAGE_SIZE,
+    'backups_page_size': PAGE_SIZE,
+    'configurations_page_size': PAGE_SIZE,
+}
+LIST_PATHS = ['instances', 'instances/detail', 'backups', 'configurations']
+TARGET_RPS, TARGET_P99_MS, TARGET_STATEMENTS = 500, 100.0, 3
+
+CONF_TEMPLATE = """\
+[DEFAULT]
+auth_strategy = noauth
+bind_host = 127.0.0.1
+bind_port = {port}
+state_path = {state}
+log_dir = {state}
+use_stderr = false
+transport_url = {transport_url}
+{overrides}
+[database]
+connection = {db_url}
+"""
+
+
+def bench_paths(shown_instance):
+    """(label, path under the project) of the seven measured requests."""
+    return [
+        ('GET /instances', 'instances?limit=20'),
+        ('GET /instances/detail', 'instances/detail?limit=20'),
+        ('GET /instances/{id}', 'instances/%s' % shown_instance),
+        ('GET /datastores', 'datastores'),
+        ('GET /backups', 'backups?limit=20'),
+        ('GET /backups?limit=100', 'backups?limit=100'),
+        ('GET /configurations', 'configurations?limit=20'),
+    ]
+
+
+def start_api(state, db_url, transport_url):
+    port = ports.free_port()
+    config = state / 'trove.conf'
+    config.write_text(CONF_TEMPLATE.format(
+        port=port, state=state, db_url=db_url, transport_url=transport_url,
+        overrides='\n'.join('%s = %s' % item for item in OVERRIDES.items())))
+    process = processes.ManagedProcess(
+        [str(VENV_BIN / 'trove-api'), '--config-file', str(config)],
+        str(state / 'trove-api.out'),
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    processes.wait_until(lambda: _answers(port) or not process.alive(),
+                         timeout=60, message='trove-api did not start')
+    if not process.alive():
+        raise RuntimeError('trove-api exited:\n' + process.log_tail())
+    return process, port
+
+
+def _answers(port):
+    try:
+        return requests.get('http://127.0.0.1:%d/' % port,
+                            timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def workers_of(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as children:
+            return [int(p) for p in children.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+_UNITS = {'us': 0.001, 'ms': 1.0, 's': 1000.0, 'm': 60000.0}
+
+
+def _ms(text):
+    match = re.match(r'([\d.]+)(us|ms|s|m)$', text)
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output):
+    figures = {'errors': 0}
+    for line in output.splitlines():
+        line = line.strip()
+        if line.startswith('Requests/sec:'):
+            figures['rps'] = round(float(line.split()[1]), 1)
+        elif re.match(r'(50|99)(\.000)?% ', line):
+            key = 'p50_ms' if line.startswith('50') else 'p99_ms'
+            figures[key] = round(_ms(line.split()[1]), 2)
+        elif line.startswith('Non-2xx or 3xx responses:'):
+            figures['errors'] += int(line.split(':')[1])
+        elif line.startswith('Socket errors:'):
+            figures['errors'] += sum(int(n) for n in re.findall(r'\d+', line))
+        elif re.match(r'\d+ requests in', line):
+            figures['requests'] = int(line.split()[0])
+    return figures
+
+
+def run_wrk(url, connections, duration, server_pids):
+    """wrk's figures, its own CPU use and the server's, as % of a core."""
+    threads = min(2, connections)
+    server_before = sum(cpu_seconds(p) for p in server_pids)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        ['wrk', '-t%d' % threads, '-c%d' % connections,
+         '-d%ds' % duration, '--timeout', '5s', '--latency',
+         '-H', 'Accept: application/json', url],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.monotonic() - started
+    if process.returncode != 0 or 'Requests/sec' not in output:
+        raise RuntimeError('wrk failed:\n' + output)
+    figures = parse_wrk(output)
+    figures['wrk_cpu_pct'] = round(
+        100 * (usage.ru_utime + usage.ru_stime) / elapsed, 1)
+    figures['api_cpu_pct'] = round(100 * (sum(
+        cpu_seconds(p) for p in server_pids) - server_before) / elapsed, 1)
+    return figures
+
+
+def check_targets(results, connections):
+    low, high = min(connections), max(connections)
+    failed = []
+    for entry in results:
+        label, c_high = entry['path'], entry['c%d' % high]
+        if c_high['errors']:
+            failed.append('%s: %d errors' % (label, c_high['errors']))
+        if entry['c%d' % low]['errors']:
+            failed.append('%s: errors at c=%d' % (label, low))
+        if high > low and c_high['rps'] <= entry['c%d' % low]['rps']:
+            failed.append('%s: c=%d not faster than c=%d' % (label, high,
+                                                             low))
+        if not entry['list']:
+            continue
+        if c_high['rps'] < TARGET_RPS or c_high['p99_ms'] >= TARGET_P99_MS:
+            failed.append('%s: %.0f req/s, p99 %.1f ms at c=%d'
+                          % (label, c_high['rps'], c_high['p99_ms'], high))
+        statements = entry['sql_statements']
+        if (max(statements.values()) > TARGET_STATEMENTS
+                or len(set(statements.values())) > 1):
+            failed.append('%s: SQL statements %s' % (label, statements))
+    return failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--duration', type=int, default=10)
+    parser.add_argument('--connections', default='1,16')
+    parser.add_argument('--only', default='',
+                        help='measure only the paths whose label contains '
+                             'this text (e.g. "/backups")')
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='OPT=VAL',
+                        help='another trove.conf option of [DEFAULT] for '
+                             'trove-api (e.g. trove_api_workers=4)')
+    args = parser.parse_args()
+    connections = [int(c) for c in args.connections.split(',')]
+    OVERRIDES.update(option.split('=', 1) for option in args.set)
+    state = pathlib.Path(tempfile.mkdtemp(prefix='trove-bench-api-'))
+    database = databases.TestDatabase('mysql', str(state))
+    vhost = rabbit.RabbitVhost()
+    process = None
+    results = []
+    try:
+        ids = api_seed.seed(database.url)
+        paths = [(label, path) for label, path
+                 in bench_paths(ids['shown_instance'])
+                 if args.only in label]
+        base = '/v1.0/%s/' % api_seed.PROJECT
+        counted = api_seed.count_statements(
+            database.url, state,
+            [base + p for _l, p in paths]
+            + [base + p.replace('limit=20', 'limit=100')
+               for _l, p in paths if 'limit=20' in p],
+            OVERRIDES)
+        process, port = start_api(state, database.url,
+                                  vhost.transport_url)
+        server_pids = [process.pid] + workers_of(process.pid)
+        root = 'http://127.0.0.1:%d' % port
+        print('trove-api: %d workers; MariaDB control DB; wrk %ss per run'
+              % (len(server_pids) - 1, args.duration), flush=True)
+        for label, path in paths:
+            status, rows, statements = counted[base + path]
+            if status != 200:
+                raise RuntimeError('%s answered %d' % (label, status))
+            entry = {'path': label, 'url': base + path, 'rows': rows,
+                     'list': any(path.startswith(p + '?') or path == p
+                                 for p in LIST_PATHS)}
+            entry['sql_statements'] = {'limit=20': statements}
+            wide = (base + path).replace('limit=20', 'limit=100')
+            if 'limit=' in path:
+                entry['sql_statements'] = {
+                    'limit=20': counted[base + path.replace(
+                        'limit=100', 'limit=20')][2],
+                    'limit=100': counted[wide][2]}
+            else:
+                entry['sql_statements'] = {'one': statements}
+            for count in connections:
+                figures = run_wrk(root + base + path, count, args.duration,
+                                  server_pids)
+                entry['c%d' % count] = figures
+                print('%-24s %3d rows %s SQL; c=%-2d %7.1f req/s  p50 %6.2f '
+                      'ms  p99 %6.2f ms  errors %d  (wrk CPU %.0f%%, API '
+                      'CPU %.0f%%)' % (
+                          label, rows, '/'.join(
+                              str(v) for v in entry['sql_statements']
+                              .values()), count, figures['rps'],
+                          figures['p50_ms'], figures['p99_ms'],
+                          figures['errors'], figures['wrk_cpu_pct'],
+                          figures['api_cpu_pct']), flush=True)
+            results.append(entry)
+        still_answers = _answers(port)
+    finally:
+        if process is not None:
+            process.stop()
+        database.drop()
+        vhost.delete()
+    failed = check_targets(results, connections)
+    if not still_answers:
+        failed.append('trove-api stopped answering after the runs')
+    for line in failed:
+        print('target missed: ' + line, flush=True)
+    summary = {'benchmark': 'api', 'control_db': 'mariadb',
+               'workers': len(server_pids) - 1,
+               'duration_s': args.duration, 'overrides': OVERRIDES,
+               'paths': results, 'targets_met': not failed,
+               'targets_missed': failed}
+    shutil.rmtree(state, ignore_errors=True)
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()

@@ -48,7 +48,9 @@ class ManagedProcess:
 
 
 def wait_until(predicate, timeout=30.0, interval=0.2, message=None):
-    """Poll ``predicate`` until it returns a true value, or fail."""
+    """Poll ``predicate`` until it returns a true value, or fail with
+    ``message`` (a callable is called then, to describe the state at the
+    time of failure)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -56,5 +58,7 @@ def wait_until(predicate, timeout=30.0, interval=0.2, message=None):
         if last:
             return last
         time.sleep(interval)
+    if callable(message):
+        message = message()
     raise AssertionError(message or 'condition not met within %ss (last: %r)'
                          % (timeout, last))

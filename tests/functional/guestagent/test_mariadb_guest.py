@@ -99,10 +99,7 @@ def test_lifecycle(instance):
     prepared_at = os.stat(instance.run / '.guestagent.prepare.end').st_mtime
     instance.kill_agent()
     assert daemon.pid_alive(engine_pid)
-    last_seen = instance.updated_at()
-    instance.start_agent()
-    processes.wait_until(lambda: instance.updated_at() > last_seen,
-                         timeout=30)
+    instance.start_agent_and_wait_for_its_report()
     instance.wait_status('healthy')
     assert instance.engine_pid() == engine_pid
     assert os.stat(instance.run /

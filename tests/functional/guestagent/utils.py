@@ -134,9 +134,10 @@ class GuestInstance:
         return processes.wait_until(
             lambda: self.status() == description, timeout=timeout,
             interval=0.2,
-            message='status of %s never became %r (last %r); agent log:\n%s'
-                    % (self.manager, description, self.status(),
-                       self.agent_log_tail()))
+            message=lambda: 'status of %s never became %r (last %r); agent '
+                            'log:\n%s' % (self.manager, description,
+                                          self.status(),
+                                          self.agent_log_tail()))
 
     # Guest RPC ---------------------------------------------------------------
     def api(self):
@@ -173,6 +174,17 @@ class GuestInstance:
         os.kill(self.agent.pid, signal.SIGKILL)
         self.agent.process.wait(timeout=10)
         self.agent.stop()
+
+    def start_agent_and_wait_for_its_report(self, timeout=30):
+        """Start the agent and wait until it has reported itself: a report
+        written before it started (a killed agent's last heartbeat may
+        still be on its way) says nothing of what it found."""
+        self.start_agent()
+        started = db_models.utcnow()
+        processes.wait_until(lambda: self.updated_at() > started,
+                             timeout=timeout,
+                             message=lambda: 'the agent did not report:\n'
+                                             + self.agent_log_tail())
 
     def engine_pid(self):
         name = 'postgres.pid' if self.manager == 'postgresql' else \

@@ -5,13 +5,17 @@ starts one ``trove-conductor`` process, and drives it with sender
 processes that cast heartbeats through the real conductor RPC client
 (``trove.conductor.api.API``) over a private RabbitMQ vhost:
 
-* flood: every instance sends ``--rounds`` heartbeats as fast as the
-  senders can; figures: heartbeats processed per second (from the first
-  cast to the last row written) and whether every instance ends with the
-  status of its newest heartbeat (the ordering rule);
+* flood: every instance sends ``--flood-messages`` / N heartbeats as fast
+  as the senders can; figures: heartbeats processed per second (from the first
+  cast until the conductor's queue is empty) and whether every instance
+  ends with the status of its newest heartbeat although each last sends a
+  stale one after it (the ordering rule, ``conductor_lastseen``);
 * paced: N instances at one heartbeat per ``--interval`` seconds (spread
   evenly), for ``--paced-seconds``; figures: lag from ``sent`` to the row
-  update (p50/p99) and the conductor's CPU use in percent of one core.
+  update (p50/p99) and the conductor's CPU use in percent of one core;
+* floor: a do-nothing oslo.messaging server receiving the largest
+  population's paced rate, for the CPU that is the messaging library's
+  own per-message cost (the conductor cannot go below it).
 
 The last line printed is one JSON object with every figure.
 
@@ -24,6 +28,7 @@ import multiprocessing
 import os
 import pathlib
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -33,6 +38,7 @@ import uuid
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import oslo_messaging  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from tests.helpers import databases  # noqa: E402
@@ -45,6 +51,7 @@ transport_url = {transport_url}
 control_exchange = trove
 log_dir = {work_dir}
 use_stderr = false
+{options}
 [database]
 connection = {db_url}
 """
@@ -80,10 +87,18 @@ def _sender(transport_url, ids, rounds, ready, go, pace=None):
     ready.set()
     go.wait()
     if pace is None:
-        for round_number in range(rounds):
-            status = 'healthy' if round_number == rounds - 1 else 'running'
+        for _round in range(rounds - 1):
             for instance_id in ids:
-                conductor.heartbeat(instance_id, {'service_status': status})
+                conductor.heartbeat(instance_id, {'service_status': 'running'})
+        # The last round: the newest heartbeat, then one sent a second
+        # earlier that arrives after it (a delayed message). The ordering
+        # rule must drop the latter: every row ends 'healthy', none 'shutdown'.
+        for instance_id in ids:
+            sent = time.time()
+            conductor.heartbeat(instance_id, {'service_status': 'healthy'},
+                                sent=sent)
+            conductor.heartbeat(instance_id, {'service_status': 'shutdown'},
+                                sent=sent - 1)
     else:
         delay, started = pace, time.time()
         for index, instance_id in enumerate(ids):
@@ -125,6 +140,29 @@ def wait_written(engine, ids, expected_status, timeout=600):
     raise TimeoutError('only %d of %d heartbeats landed' % (done, len(ids)))
 
 
+def wait_drained(vhost, queue, timeout=600):
+    """Time at which the conductor has taken every message off its queue
+    (stale heartbeats leave no trace in the rows, so the broker tells)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = vhost.messages_in(queue)
+        if left is None:
+            # No vhost of our own to ask: allow the stragglers a moment.
+            time.sleep(2)
+            return time.time()
+        if left == 0:
+            return time.time()
+        time.sleep(0.05)
+    raise TimeoutError('%s still holds %d messages' % (queue, left))
+
+
+def status_counts(engine):
+    query = sa.text('SELECT status_description, COUNT(*) FROM '
+                    'service_statuses GROUP BY status_description')
+    with engine.connect() as connection:
+        return dict(connection.execute(query).all())
+
+
 def cpu_seconds(pid):
     with open('/proc/%d/stat' % pid) as stat:
         fields = stat.read().rsplit(')', 1)[1].split()
@@ -132,7 +170,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def bench_population(count, args, transport_url, work_dir):
+def bench_population(count, args, vhost, work_dir):
     database = databases.TestDatabase('mysql', work_dir)
     ids = [str(uuid.uuid4()) for _ in range(count)]
     conductor_pid = None
@@ -141,8 +179,8 @@ def bench_population(count, args, transport_url, work_dir):
         conf = os.path.join(work_dir, 'conductor-%d.conf' % count)
         with open(conf, 'w') as conf_file:
             conf_file.write(CONF_TEMPLATE.format(
-                transport_url=transport_url, db_url=database.url,
-                work_dir=work_dir))
+                transport_url=vhost.transport_url, db_url=database.url,
+                work_dir=work_dir, options='\n'.join(args.set)))
         conductor_pid = daemon.spawn(
             [os.path.join(os.path.dirname(sys.executable), 'trove-conductor'),
              '--config-file', conf],
@@ -151,13 +189,29 @@ def bench_population(count, args, transport_url, work_dir):
         time.sleep(2)
         engine = sa.create_engine(database.url)
 
-        rounds = max(1, args.flood_messages // count)
-        workers, started = run_senders(transport_url, ids, rounds,
-                                       args.senders)
-        finished = wait_written(engine, ids, 'healthy')
+        # Each instance sends rounds - 1 heartbeats, then a newest and a
+        # stale one: rounds + 1 in all.
+        rounds = max(1, args.flood_messages // count - 1)
+        flood_heartbeats = (rounds + 1) * count
+        # The conductor is paused while the senders cast, so the figure is
+        # its own throughput: on two cores, live senders take the CPU it
+        # would use.
+        os.kill(conductor_pid, signal.SIGSTOP)
+        workers, _cast_started = run_senders(vhost.transport_url, ids,
+                                             rounds, args.senders)
         for worker in workers:
             worker.join()
-        flood_rate = rounds * count / (finished - started)
+        flood_cpu_before = cpu_seconds(conductor_pid)
+        started = time.time()
+        os.kill(conductor_pid, signal.SIGCONT)
+        wait_written(engine, ids, 'healthy')
+        finished = wait_drained(vhost, 'trove-conductor')
+        flood_rate = flood_heartbeats / (finished - started)
+        flood_cpu = ((cpu_seconds(conductor_pid) - flood_cpu_before)
+                     / (finished - started) * 100)
+        statuses = status_counts(engine)
+        ordering_kept = (statuses.get('healthy') == count
+                         and 'shutdown' not in statuses)
 
         paced_ids = ids[:int(min(count, count * args.paced_seconds /
                                  args.interval))]
@@ -166,7 +220,7 @@ def bench_population(count, args, transport_url, work_dir):
             connection.execute(sa.text(
                 "UPDATE service_statuses SET status_description='new'"))
         cpu_before = cpu_seconds(conductor_pid)
-        workers, started = run_senders(transport_url, paced_ids, 1,
+        workers, started = run_senders(vhost.transport_url, paced_ids, 1,
                                        args.senders, pace=pace)
         seen_at = watch_written(engine, paced_ids)
         elapsed = time.time() - started
@@ -177,9 +231,11 @@ def bench_population(count, args, transport_url, work_dir):
         engine.dispose()
         return {
             'instances': count,
-            'flood_heartbeats': rounds * count,
+            'flood_heartbeats': flood_heartbeats,
             'heartbeats_per_s': round(flood_rate),
-            'ordering_kept': True,
+            'flood_cpu_percent_of_one_core': round(flood_cpu, 1),
+            'ordering_kept': ordering_kept,
+            'final_statuses': statuses,
             'paced_rate_per_s': round(count / args.interval, 1),
             'paced_cpu_percent_of_one_core': round(cpu, 1),
             'lag_p50_ms': round(statistics.median(lags) * 1000, 1),
@@ -222,6 +278,64 @@ def lag_seconds(engine, seen_at):
     return [max(0.0, seen_at[i] - sent[i]) for i in seen_at if i in sent]
 
 
+class _NoopConductor:
+    """Receives heartbeats and does nothing: what oslo.messaging alone
+    costs per message."""
+    target = oslo_messaging.Target(version='1.0')
+
+    def __init__(self, counter):
+        self.counter = counter
+
+    def heartbeat(self, context, instance_id, payload, sent=None):
+        with self.counter.get_lock():
+            self.counter.value += 1
+
+
+def _noop_server(transport_url, threads, counter):
+    from trove.common import rpc
+    from trove.conf import CONF
+    CONF([], project='trove')
+    CONF.set_override('transport_url', transport_url)
+    server = rpc.get_server('trove-conductor', 'noop',
+                            [_NoopConductor(counter)])
+    server.start(override_pool_size=threads)
+    signal.sigwait([signal.SIGTERM])
+    server.stop()
+
+
+def transport_floor(args, vhost, rate):
+    """CPU of a do-nothing RPC server receiving ``rate`` heartbeats/s the
+    way the conductor does: the part of the conductor's CPU that is the
+    messaging library's, not its own."""
+    threads = int(dict(option.split('=', 1) for option in args.set).get(
+        'conductor_rpc_threads', 4))
+    counter = multiprocessing.Value('l', 0)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    server = multiprocessing.Process(
+        target=_noop_server, args=(vhost.transport_url, threads, counter))
+    server.start()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+    try:
+        time.sleep(3)
+        count = int(rate * args.paced_seconds)
+        ids = [str(uuid.uuid4()) for _ in range(count)]
+        cpu_before = cpu_seconds(server.pid)
+        workers, started = run_senders(vhost.transport_url, ids, 1,
+                                       args.senders, pace=1.0 / rate)
+        for worker in workers:
+            worker.join()
+        while counter.value < count and time.time() - started < 600:
+            time.sleep(0.02)
+        elapsed = time.time() - started
+        return {'rate_per_s': round(rate, 1),
+                'cpu_percent_of_one_core': round(
+                    (cpu_seconds(server.pid) - cpu_before) / elapsed * 100,
+                    1)}
+    finally:
+        server.terminate()
+        server.join()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--instances', default='100,1000,10000')
@@ -230,23 +344,35 @@ def main():
     parser.add_argument('--interval', type=float, default=60.0,
                         help='Heartbeat interval of the paced phase.')
     parser.add_argument('--paced-seconds', type=float, default=15.0)
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='OPT=VAL',
+                        help='A [DEFAULT] option for the conductor, e.g. '
+                             'conductor_rpc_threads=1.')
     args = parser.parse_args()
     vhost = rabbit.RabbitVhost()
     work_dir = tempfile.mkdtemp(prefix='trove-bench-conductor-')
     results = {'benchmark': 'conductor', 'control_db': 'mariadb',
-               'populations': []}
+               'options': args.set, 'populations': []}
     try:
         for count in [int(c) for c in args.instances.split(',')]:
-            figures = bench_population(count, args, vhost.transport_url,
-                                       work_dir)
+            figures = bench_population(count, args, vhost, work_dir)
             results['populations'].append(figures)
-            print('%6d instances: %5d heartbeats/s (flood of %d); paced %.0f/s:'
-                  ' conductor CPU %.1f%% of a core, lag p50 %.0f ms p99 %.0f ms'
+            last_rate = figures['paced_rate_per_s']
+            print('%6d instances: %5d heartbeats/s (flood of %d, ordering '
+                  '%s); paced %.0f/s: conductor CPU %.1f%% of a core, lag '
+                  'p50 %.0f ms p99 %.0f ms'
                   % (count, figures['heartbeats_per_s'],
-                     figures['flood_heartbeats'], figures['paced_rate_per_s'],
+                     figures['flood_heartbeats'],
+                     'kept' if figures['ordering_kept'] else 'BROKEN',
+                     figures['paced_rate_per_s'],
                      figures['paced_cpu_percent_of_one_core'],
                      figures['lag_p50_ms'], figures['lag_p99_ms']),
                   flush=True)
+        floor = transport_floor(args, vhost, last_rate)
+        results['noop_rpc_server_paced'] = floor
+        print('a no-op oslo.messaging server at %.0f/s: CPU %.1f%% of a core'
+              % (floor['rate_per_s'], floor['cpu_percent_of_one_core']),
+              flush=True)
     except Exception:
         log = os.path.join(work_dir, 'trove-conductor.log')
         if os.path.exists(log):

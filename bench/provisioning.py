@@ -1,7 +1,8 @@
 """Provisioning speed: create -> ACTIVE next to the raw engine start time.
 
 Runs the whole system (trove-local: every service its own process, real
-RabbitMQ, SQLite control DB), then for MariaDB and PostgreSQL:
+RabbitMQ, a MariaDB control DB unless ``--control-db sqlite``), then for
+MariaDB and PostgreSQL:
 
 * raw: initialise a data directory and start the engine until it accepts a
   connection, by hand, as the engine's OS user (what any provisioning must
@@ -33,6 +34,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.e2e import system as e2e  # noqa: E402
+from tests.helpers import databases  # noqa: E402
 from tests.helpers import ports  # noqa: E402
 from tests.helpers import rabbit  # noqa: E402
 from trove.common import daemon  # noqa: E402
@@ -169,15 +171,25 @@ def main():
     parser.add_argument('--concurrent', type=int, default=0,
                         help='Also create this many instances at once.')
     parser.add_argument('--datastores', default='mariadb,postgresql')
+    parser.add_argument('--control-db', choices=['mysql', 'sqlite'],
+                        default='mysql',
+                        help='Control DB backend (mysql: a fresh database '
+                             'on the local MariaDB server).')
     args = parser.parse_args()
 
     vhost = rabbit.RabbitVhost()
     state_dir = tempfile.mkdtemp(prefix='trove-bench-')
     os.chmod(state_dir, 0o755)
+    control_db = databases.TestDatabase(args.control_db, state_dir)
     system = e2e.TroveSystem(state_dir, ports.free_port(),
                              vhost.transport_url, '127.77.0.0/16',
-                             extra_options=['usage_sleep_time=1'])
-    results = {'benchmark': 'provisioning', 'runs': args.runs}
+                             # Polling every 50 ms is far past the
+                             # default GET rate limit.
+                             extra_options=['usage_sleep_time=1',
+                                            'http_get_rate=100000000'],
+                             control_db=control_db.url)
+    results = {'benchmark': 'provisioning', 'runs': args.runs,
+               'control_db': args.control_db}
     try:
         system.up()
         client = system.client('bench')
@@ -216,6 +228,7 @@ def main():
                 client, system, args.concurrent)
     finally:
         system.down()
+        control_db.drop()
         shutil.rmtree(state_dir, ignore_errors=True)
         vhost.delete()
     print(json.dumps(results))

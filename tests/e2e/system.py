@@ -36,8 +36,10 @@ TEST_OPTIONS = [
 class TroveSystem:
 
     def __init__(self, state_dir, api_port, transport_url, address_pool,
-                 report_interval=2, heartbeat_expiry=8, extra_options=()):
+                 report_interval=2, heartbeat_expiry=8, extra_options=(),
+                 control_db=None):
         self.state_dir = state_dir
+        self.control_db = control_db
         self.api_port = api_port
         self.transport_url = transport_url
         self.address_pool = address_pool
@@ -68,6 +70,8 @@ class TroveSystem:
                 '--address-pool', self.address_pool,
                 '--report-interval', str(self.report_interval),
                 '--heartbeat-expiry', str(self.heartbeat_expiry)]
+        if self.control_db:
+            args += ['--control-db', self.control_db]
         for option in self.extra_options:
             args += ['--set', option]
         return self._trove_local(*args)

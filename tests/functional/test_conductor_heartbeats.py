@@ -29,11 +29,16 @@ def _setup(url, count):
     return ids
 
 
-def _statuses(ids):
+def _column_by_instance(model, column, ids):
     with db_api.reader(trove_context.get_admin_context()) as session:
-        rows = session.query(models.ServiceStatusRecord).filter(
-            models.ServiceStatusRecord.instance_id.in_(ids)).all()
-    return {r.instance_id: r.status_description for r in rows}
+        return dict(session.query(model.instance_id, column).filter(
+            model.instance_id.in_(ids)).all())
+
+
+def _statuses(ids):
+    return _column_by_instance(models.ServiceStatusRecord,
+                               models.ServiceStatusRecord.status_description,
+                               ids)
 
 
 def test_batches_keep_the_newest_and_never_regress(control_db_url):
@@ -88,5 +93,44 @@ def test_background_writer_flushes_on_stop(control_db_url):
         recorder.stop()
         assert set(_statuses(ids).values()) == {'healthy'}
         assert recorder.written == 50
+    finally:
+        db_api.configure()
+
+
+def _last_seen(ids):
+    return _column_by_instance(models.ConductorLastSeen,
+                               models.ConductorLastSeen.sent, ids)
+
+
+def test_a_large_batch_gives_each_instance_its_own_values(control_db_url):
+    """Batches span several UPDATE chunks; no value lands on a neighbour's
+    row, stamps included, and heartbeats without a status only touch."""
+    ids = _setup(control_db_url, 2 * heartbeats._CHUNK + 7)
+    try:
+        recorder = heartbeats.HeartbeatRecorder(interval=0, batch_size=1000)
+        first = [heartbeats.Heartbeat(instance_id, 1000.0 + index,
+                                      HEALTHY if index % 2 else SHUTDOWN)
+                 for index, instance_id in enumerate(ids)]
+        recorder.write(first)
+        expected = {beat.instance_id: beat.status.description
+                    for beat in first}
+        assert _statuses(ids) == expected
+        assert _last_seen(ids) == {beat.instance_id: beat.sent
+                                   for beat in first}
+        # Second batch: the stamps rows now exist (the UPDATE path), odd
+        # instances report no status (touched, status unchanged).
+        second = [heartbeats.Heartbeat(
+                      instance_id, 5000.0 + index,
+                      None if index % 2 else RESTART_REQUIRED)
+                  for index, instance_id in enumerate(ids)]
+        recorder.write(second)
+        expected = {beat.instance_id: (
+                        'restart required' if beat.status else
+                        expected[beat.instance_id])
+                    for beat in second}
+        assert _statuses(ids) == expected
+        assert _last_seen(ids) == {beat.instance_id: beat.sent
+                                   for beat in second}
+        assert recorder.written == 2 * len(ids)
     finally:
         db_api.configure()

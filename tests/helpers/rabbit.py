@@ -41,6 +41,21 @@ class RabbitVhost:
         if self.own_vhost:
             _rabbitmqctl('delete_vhost', self.name)
 
+    def messages_in(self, queue):
+        """Messages of ``queue`` not yet acknowledged by its consumer
+        (ready + unacknowledged), or None when the broker cannot tell us
+        (no vhost of our own)."""
+        if not self.own_vhost:
+            return None
+        result = _rabbitmqctl('list_queues', '-p', self.name,
+                              '--no-table-headers', 'name',
+                              'messages_ready', 'messages_unacknowledged')
+        for line in result.stdout.splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[0] == queue:
+                return int(fields[1]) + int(fields[2])
+        return 0
+
 
 @contextlib.contextmanager
 def private_transport_url():

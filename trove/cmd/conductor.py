@@ -12,6 +12,7 @@ def main():
     common.setup(prog='trove-conductor')
     manager = importutils.import_object(CONF.conductor_manager)
     rpc_service = service.RpcService(CONF.conductor_queue, CONF.host,
-                                     [manager])
+                                     [manager],
+                                     rpc_threads=CONF.conductor_rpc_threads)
     service_runner.run(rpc_service, 'trove-conductor')
     manager.stop()

@@ -24,8 +24,12 @@ class PeriodicTask:
 
 class RpcService:
 
-    def __init__(self, topic, server, endpoints, periodic_tasks=()):
+    def __init__(self, topic, server, endpoints, periodic_tasks=(),
+                 rpc_threads=None):
         self.topic = topic
+        # Threads handling messages; None: oslo.messaging's
+        # executor_thread_pool_size.
+        self.rpc_threads = rpc_threads
         self.server = server
         self.endpoints = endpoints
         self.periodic_tasks = list(periodic_tasks)
@@ -36,7 +40,7 @@ class RpcService:
     def start(self):
         self._rpc_server = rpc.get_server(self.topic, self.server,
                                           self.endpoints)
-        self._rpc_server.start()
+        self._rpc_server.start(override_pool_size=self.rpc_threads)
         LOG.info('Serving topic %s as %s', self.topic, self.server)
         for task in self.periodic_tasks:
             if task.interval and task.interval > 0:

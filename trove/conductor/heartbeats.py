@@ -10,12 +10,14 @@ every ``conductor_heartbeat_batch_interval`` seconds (or when it reaches
 2. the last-seen stamps of the batch's instances are read under a row
    lock, and a heartbeat not newer than its instance's stamp is dropped
    (the ordering rule holds across batches and conductor processes);
-3. stamps and service statuses are written with one executemany each.
+3. stamps and service statuses are written with one UPDATE per 256
+   instances (a CASE on the instance id), not one per heartbeat.
 
 A pending RESTART_REQUIRED status is kept (see service_status).
 """
 
 import dataclasses
+import functools
 import threading
 
 from oslo_db import exception as db_exception
@@ -148,43 +150,102 @@ class HeartbeatRecorder:
     @staticmethod
     def _write_stamps(session, accepted, last_seen):
         stamped = [beat for beat in accepted if beat.sent is not None]
-        updates = [{'b_id': beat.instance_id, 'b_sent': beat.sent}
-                   for beat in stamped if beat.instance_id in last_seen]
+        updates = [(beat.instance_id, beat.sent) for beat in stamped
+                   if beat.instance_id in last_seen]
         inserts = [{'instance_id': beat.instance_id, 'method_name': METHOD,
                     'sent': beat.sent}
                    for beat in stamped if beat.instance_id not in last_seen]
-        if updates:
-            session.execute(
-                sa.update(LastSeen.__table__)
-                .where(LastSeen.__table__.c.instance_id ==
-                       sa.bindparam('b_id'),
-                       LastSeen.__table__.c.method_name == METHOD)
-                .values(sent=sa.bindparam('b_sent')), updates)
+        for statement, parameters in _padded_chunks(_stamps_update,
+                                                    updates):
+            session.execute(statement, parameters)
         if inserts:
             session.execute(sa.insert(LastSeen.__table__), inserts)
 
     @staticmethod
     def _write_statuses(session, accepted, now):
-        table = Status.__table__
-        keep = table.c.status_id == _RESTART_REQUIRED
-        with_status = [{'b_id': beat.instance_id, 'b_code': beat.status.code,
-                        'b_text': beat.status.description, 'b_now': now}
+        with_status = [(beat.instance_id, beat.status.code,
+                        beat.status.description)
                        for beat in accepted if beat.status is not None]
-        touch_only = [{'b_id': beat.instance_id, 'b_now': now}
-                      for beat in accepted if beat.status is None]
-        if with_status:
-            session.execute(
-                sa.update(table)
-                .where(table.c.instance_id == sa.bindparam('b_id'))
-                .values(status_id=sa.case((keep, table.c.status_id),
-                                          else_=sa.bindparam('b_code')),
-                        status_description=sa.case(
-                            (keep, table.c.status_description),
-                            else_=sa.bindparam('b_text')),
-                        updated_at=sa.bindparam('b_now')),
-                with_status)
-        if touch_only:
-            session.execute(
-                sa.update(table)
-                .where(table.c.instance_id == sa.bindparam('b_id'))
-                .values(updated_at=sa.bindparam('b_now')), touch_only)
+        touch_only = [(beat.instance_id,) for beat in accepted
+                      if beat.status is None]
+        for template, rows in ((_statuses_update, with_status),
+                               (_touch_update, touch_only)):
+            for statement, parameters in _padded_chunks(template, rows):
+                parameters['now'] = now
+                session.execute(statement, parameters)
+
+
+# A batch is written with UPDATEs of up to _CHUNK rows each (a CASE on the
+# instance id), not one statement per heartbeat: drivers run an
+# executemany of UPDATEs row by row. The statements are built once per
+# power-of-two size and reused (SQLAlchemy compiles each once); a smaller
+# chunk is padded by repeating its last row, which changes nothing.
+_CHUNK = 256
+
+
+def _padded_chunks(template, rows):
+    """(statement, parameters) for ``rows`` (tuples: instance id, values
+    in the order of the template's columns)."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        size = 1 << (len(chunk) - 1).bit_length()
+        chunk = chunk + [chunk[-1]] * (size - len(chunk))
+        parameters = {}
+        for index, row in enumerate(chunk):
+            for field, value in enumerate(row):
+                parameters['p%d_%d' % (index, field)] = value
+        yield template(size), parameters
+
+
+def _case(table, size, field, column):
+    """``CASE instance_id WHEN :p<i>_0 THEN :p<i>_<field> ... END``."""
+    return sa.case(*[(table.c.instance_id == sa.bindparam(
+                          'p%d_0' % index, type_=table.c.instance_id.type),
+                      sa.bindparam('p%d_%d' % (index, field),
+                                   type_=column.type))
+                     for index in range(size)])
+
+
+def _where_instances(table, size):
+    return table.c.instance_id.in_(
+        [sa.bindparam('p%d_0' % index, type_=table.c.instance_id.type)
+         for index in range(size)])
+
+
+@functools.cache
+def _stamps_update(size):
+    table = LastSeen.__table__
+    return (sa.update(table)
+            .where(table.c.method_name == METHOD,
+                   _where_instances(table, size))
+            .values(sent=_case(table, size, 1, table.c.sent)))
+
+
+@functools.cache
+def _statuses_update(size):
+    table = Status.__table__
+    keep = table.c.status_id == _RESTART_REQUIRED
+    # MySQL assigns left to right and later expressions see earlier
+    # assignments: the description goes first, while status_id still holds
+    # the value ``keep`` must test.
+    return (sa.update(table)
+            .where(_where_instances(table, size))
+            .ordered_values(
+                (table.c.status_description, sa.case(
+                    (keep, table.c.status_description),
+                    else_=_case(table, size, 2,
+                                table.c.status_description))),
+                (table.c.status_id, sa.case(
+                    (keep, table.c.status_id),
+                    else_=_case(table, size, 1, table.c.status_id))),
+                (table.c.updated_at,
+                 sa.bindparam('now', type_=table.c.updated_at.type))))
+
+
+@functools.cache
+def _touch_update(size):
+    table = Status.__table__
+    return (sa.update(table)
+            .where(_where_instances(table, size))
+            .values(updated_at=sa.bindparam(
+                'now', type_=table.c.updated_at.type)))

@@ -11,6 +11,12 @@ conductor_opts = [
     cfg.IntOpt('conductor_heartbeat_batch_size', default=500, min=1,
                help='Heartbeats that make the conductor write a batch '
                     'without waiting for the interval.'),
+    cfg.IntOpt('conductor_rpc_threads', default=4, min=1,
+               help='Threads that handle the messages the conductor '
+                    'receives (instead of executor_thread_pool_size). Its '
+                    'handlers are short (a heartbeat is only queued for the '
+                    'writer), and with many threads handing every message '
+                    'to another thread costs more than the handling.'),
 ]
 
 

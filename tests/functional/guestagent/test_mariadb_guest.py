@@ -57,6 +57,10 @@ def test_lifecycle(instance):
             cursor.execute("INSERT INTO notes VALUES (1, 'before restart')")
             cursor.execute('SELECT @@port, @@bind_address')
             assert cursor.fetchone() == (3306, instance.address)
+            # Temporary files stay in the instance's own directory: in a
+            # shared /tmp, engines starting together delete each other's.
+            cursor.execute('SELECT @@tmpdir')
+            assert cursor.fetchone()[0].startswith(str(instance.dir) + '/')
     # Nobody logs in as root or anonymously from the network.
     with pytest.raises(pymysql.err.OperationalError):
         pymysql.connect(host=instance.address, port=3306, user='root',

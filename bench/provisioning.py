@@ -40,6 +40,9 @@ from tests.helpers import rabbit  # noqa: E402
 from trove.common import daemon  # noqa: E402
 from trove.common import engines  # noqa: E402
 
+# create->ACTIVE may exceed the raw engine init+start by this much.
+TARGET_OVERHEAD_S = 2.0
+
 
 def _as_user(user):
     return ['runuser', '-u', user, '--'] if os.getuid() == 0 else []
@@ -91,8 +94,10 @@ def raw_postgresql(work_dir, address):
         shutil.chown(work_dir, 'postgres', 'postgres')
     start = time.monotonic()
     subprocess.run(_as_user('postgres') + [
+        # Synced to disk, as the guest agent's initdb is: a data directory
+        # lost in a crash right after provisioning is no provisioning.
         os.path.join(engine.bin_dir, 'initdb'), '-D', data, '-A', 'trust',
-        '-U', 'postgres', '--no-sync'], check=True, capture_output=True)
+        '-U', 'postgres'], check=True, capture_output=True)
     subprocess.run(_as_user('postgres') + [
         os.path.join(engine.bin_dir, 'pg_ctl'), '-D', data, '-l',
         os.path.join(work_dir, 'pg.log'), '-o',
@@ -216,11 +221,15 @@ def main():
             results[datastore]['overhead_s'] = round(
                 results[datastore]['create_to_active_s']
                 - results[datastore]['raw_init_start_s'], 2)
+            results[datastore]['within_target'] = (
+                results[datastore]['overhead_s'] <= TARGET_OVERHEAD_S)
             print('%-10s raw init+start %.2fs  create->ACTIVE %.2fs '
-                  '(median of %d)' % (datastore,
-                                      results[datastore]['raw_init_start_s'],
-                                      results[datastore]['create_to_active_s'],
-                                      args.runs), flush=True)
+                  '(median of %d; target: within %.0f s of raw: %s)'
+                  % (datastore, results[datastore]['raw_init_start_s'],
+                     results[datastore]['create_to_active_s'], args.runs,
+                     TARGET_OVERHEAD_S,
+                     'met' if results[datastore]['within_target']
+                     else 'MISSED'), flush=True)
         shutil.rmtree(raw_work, ignore_errors=True)
 
         if args.concurrent:

@@ -28,8 +28,11 @@ timeout_opts = [
     cfg.IntOpt('state_change_wait_time', default=180, min=1,
                help='Guest: seconds to wait for the database to change '
                     'state (start, stop, restart).'),
-    cfg.IntOpt('state_change_poll_time', default=3, min=1,
-               help='Guest: seconds between database status checks.'),
+    cfg.FloatOpt('state_change_poll_time', default=3, min=0.1,
+                 help='Guest: seconds between the healthy checks that '
+                      'confirm a started database (an integer upstream; '
+                      'fractions let a local engine be confirmed '
+                      'quickly).'),
     cfg.IntOpt('state_healthy_counts', default=5, min=1,
                help='Guest: consecutive healthy checks needed before a '
                     'database counts as started.'),

@@ -66,6 +66,21 @@ def test_create_reaches_active_then_delete_cleans_everything(world):
     assert_cleaned_up(world, instance_id, pids)
 
 
+def test_active_as_soon_as_the_guest_reports(world):
+    """The guest's report is read a few times a second; usage_sleep_time
+    only spaces the server checks (on a cloud, each is a call to Nova)."""
+    world.use_guest('healthy')
+    CONF.set_override('usage_sleep_time', 60)
+    try:
+        instance_id = world.new_instance()
+        world.cast_create(instance_id)
+        world.wait_task(instance_id, Tasks.NONE, timeout=15)
+    finally:
+        CONF.set_override('usage_sleep_time', 1)
+    assert world.service_status(instance_id) is Statuses.HEALTHY
+    world.delete(instance_id)
+
+
 def test_restart_resize_and_reboot_end_with_no_task(world):
     world.use_guest('healthy')
     instance_id = world.new_instance()

@@ -32,6 +32,8 @@ BUILDING = Tasks.BUILDING
 # How long a failed guest may take to deliver its own fault message (it
 # casts the heartbeat and the fault separately).
 GUEST_FAULT_WAIT = 5.0
+# Seconds between reads of the guest's reported status while building.
+STATUS_POLL = 0.2
 
 
 @dataclasses.dataclass
@@ -212,33 +214,49 @@ class CreateFlow(common.Flow):
 
     def wait_for_guest(self):
         """Poll until the guest reports its datastore up, the guest or
-        its server fails, or the deadline passes."""
+        its server fails, or the deadline passes.
+
+        The guest's report is one row of the control DB, read every
+        STATUS_POLL seconds: the instance is ACTIVE as soon as the guest
+        says so. The server is asked only every ``usage_sleep_time``
+        seconds (on a real cloud each check is a call to Nova)."""
         timeout = common.build_timeout(self.request.datastore_manager,
                                        bool(self.request.backup_id))
         deadline = time.monotonic() + timeout
         LOG.info('Waiting up to %ds for instance %s to become active',
                  timeout, self.instance_id)
+        next_server_check = time.monotonic()
         while True:
-            self.load()
             status, _ = service_status.get(self.context, self.instance_id)
             if status in states.SERVICE_ACTIVE_STATUSES:
                 return
             if (status is not None
                     and status not in states.SERVICE_PENDING_STATUSES):
+                self.load()
                 self.guest_failed(status)
-            try:
-                server = self.compute.get_server(self.context,
-                                                 self.server_id())
-            except base.ServerNotFound as error:
-                raise common.FlowFailed(
-                    Tasks.BUILDING_ERROR_SERVER,
-                    'The server of the instance disappeared.') from error
-            if server.status == states.ServerStatus.ERROR:
-                self.server_failed(server)
+            now = time.monotonic()
+            if now >= next_server_check:
+                next_server_check = now + CONF.usage_sleep_time
+                self.check_server()
             if time.monotonic() >= deadline:
-                self.timed_out(timeout, status, server)
-            time.sleep(min(CONF.usage_sleep_time,
-                           max(deadline - time.monotonic(), 0.1)))
+                self.load()
+                self.timed_out(timeout, status, self.get_server())
+            time.sleep(min(STATUS_POLL,
+                           max(deadline - time.monotonic(), 0.01)))
+
+    def get_server(self):
+        try:
+            return self.compute.get_server(self.context, self.server_id())
+        except base.ServerNotFound as error:
+            raise common.FlowFailed(
+                Tasks.BUILDING_ERROR_SERVER,
+                'The server of the instance disappeared.') from error
+
+    def check_server(self):
+        self.load()
+        server = self.get_server()
+        if server.status == states.ServerStatus.ERROR:
+            self.server_failed(server)
 
     def finish(self):
         # Ask the server too: the datastore is up, so it should be ACTIVE,

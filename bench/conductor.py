@@ -44,6 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 from tests.helpers import databases  # noqa: E402
 from tests.helpers import rabbit  # noqa: E402
 from trove.common import daemon  # noqa: E402
+from trove.conf import conductor as conductor_conf  # noqa: E402
 
 CONF_TEMPLATE = """\
 [DEFAULT]
@@ -307,8 +308,10 @@ def transport_floor(args, vhost, rate):
     """CPU of a do-nothing RPC server receiving ``rate`` heartbeats/s the
     way the conductor does: the part of the conductor's CPU that is the
     messaging library's, not its own."""
+    default = next(option.default for option in conductor_conf.conductor_opts
+                   if option.name == 'conductor_rpc_threads')
     threads = int(dict(option.split('=', 1) for option in args.set).get(
-        'conductor_rpc_threads', 4))
+        'conductor_rpc_threads', default))
     counter = multiprocessing.Value('l', 0)
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
     server = multiprocessing.Process(

@@ -81,13 +81,9 @@ def list_page(context, limit, offset=0, datastore=None, instance_id=None,
     parameters = {'project_id': project_id or context.project_id,
                   'instance_id': instance_id, 'datastore_ids': datastore_ids,
                   'offset': offset, 'limit': limit + 1}
-    with db_api.reader(context) as session:
-        # A Core statement on the session's connection: no ORM layer.
-        result = session.connection().execute(query, parameters)
-        keys = tuple(result.keys())
-        versions = {}
-        return [ListedBackup(dict(zip(keys, row)), versions)
-                for row in result]
+    versions = {}
+    return [ListedBackup(row, versions)
+            for row in db_api.read_rows(context, query, parameters)]
 
 
 # The columns views.backup_view shows: every column costs on every row

@@ -86,12 +86,9 @@ def read_page(context, running_backup, limit, marker=None, detail=False,
                         include_clustered, bool(marker))
     parameters = {'limit': limit + 1, 'marker': marker,
                   'project_id': project_id or context.project_id}
-    with db_api.reader(context) as session:
-        result = session.connection().execute(query, parameters)
-        keys = tuple(result.keys())
-        shared = {}
-        return [ListedInstance(dict(zip(keys, row)), shared)
-                for row in result]
+    shared = {}
+    return [ListedInstance(row, shared)
+            for row in db_api.read_rows(context, query, parameters)]
 
 
 @functools.cache

@@ -19,19 +19,6 @@ STAMP = datetime.datetime(2026, 3, 4, 5, 6, 7)
 
 
 @pytest.fixture
-def db(control_db_url):
-    """A migrated control database the facade points at; reset after."""
-    engine = sa.create_engine(control_db_url)
-    try:
-        migration.upgrade(engine)
-    finally:
-        engine.dispose()
-    db_api.configure(control_db_url)
-    yield control_db_url
-    db_api.configure()
-
-
-@pytest.fixture
 def ctx():
     return trove_context.get_admin_context()
 

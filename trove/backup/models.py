@@ -22,6 +22,7 @@ from trove.common import states
 from trove.conf import CONF
 from trove.datastore import models as datastore_models
 from trove.db import api as db_api
+from trove.db import expressions
 from trove.db import models as db_models
 from trove.quota import quota
 from trove.taskmanager import api as taskmanager_api
@@ -87,10 +88,12 @@ def list_page(context, limit, offset=0, datastore=None, instance_id=None,
 
 
 # The columns views.backup_view shows: every column costs on every row
-# (the driver parses rows in Python).
+# (the driver parses rows in Python); the times come as the API's text.
 _LISTED_COLUMNS = (
     Row.id, Row.name, Row.description, Row.location, Row.instance_id,
-    Row.created, Row.updated, Row.size, Row.state, Row.parent_id,
+    expressions.iso_seconds(Row.created).label('created'),
+    expressions.iso_seconds(Row.updated).label('updated'),
+    Row.size, Row.state, Row.parent_id,
     Row.tenant_id, Row.storage_driver, Row.datastore_version_id)
 
 

@@ -37,9 +37,11 @@ def create_links(request, resource_path, resource_id, tenant_id=None):
 
 
 def isotime(value):
-    """Upstream's datetime format: ISO 8601, no microseconds, no zone."""
-    if value is None:
-        return None
+    """Upstream's datetime format: ISO 8601, no microseconds, no zone.
+    List pages read their shown times already in this form (text from
+    ``trove.db.expressions.iso_seconds``); those pass unchanged."""
+    if value is None or isinstance(value, str):
+        return value
     return value.isoformat(timespec='seconds')
 
 

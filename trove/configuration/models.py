@@ -18,6 +18,7 @@ from sqlalchemy import orm
 
 from trove.common import exception
 from trove.db import api as db_api
+from trove.db import expressions
 from trove.db import models as db_models
 
 Row = db_models.Configuration
@@ -36,8 +37,9 @@ class Group:
     datastore_version_name: str
     datastore_version_number: str | None
     datastore_manager: str | None
-    created: datetime.datetime | None
-    updated: datetime.datetime | None
+    # datetimes, or the API's text where a list page read them
+    created: datetime.datetime | str | None
+    updated: datetime.datetime | str | None
     values: dict = dataclasses.field(default_factory=dict)
     instance_count: int = 0
 
@@ -51,7 +53,7 @@ def _live_instances(configuration_id):
                    Instance.deleted == sa.false())
 
 
-def _group(session, row, with_values=True):
+def _group(session, row):
     version = row.datastore_version
     group = Group(
         id=row.id, name=row.name, description=row.description,
@@ -62,12 +64,11 @@ def _group(session, row, with_values=True):
         datastore_version_number=version.version,
         datastore_manager=version.manager,
         created=row.created, updated=row.updated)
-    if with_values:
-        group.values = dict(session.query(
-            Item.configuration_key, Item.configuration_value).filter(
-            Item.configuration_id == row.id, Item.deleted == sa.false()))
-        group.instance_count = session.query(sa.func.count(Instance.id)) \
-            .filter(_live_instances(row.id)).scalar()
+    group.values = dict(session.query(
+        Item.configuration_key, Item.configuration_value).filter(
+        Item.configuration_id == row.id, Item.deleted == sa.false()))
+    group.instance_count = session.query(sa.func.count(Instance.id)) \
+        .filter(_live_instances(row.id)).scalar()
     return group
 
 
@@ -98,24 +99,35 @@ def load(context, configuration_id):
 
 def list_page(context, limit, marker=None):
     """The project's groups in id order, ``limit + 1`` at most (the extra
-    one says a next page exists)."""
+    one says a next page exists), without values: read as plain rows of
+    the summary's fields (ORM entities of the group, its version and
+    datastore cost several times the query)."""
     parameters = {'project_id': context.project_id, 'marker': marker,
                   'limit': limit + 1}
-    with db_api.reader(context) as session:
-        rows = session.execute(_page_query(bool(marker)),
-                               parameters).scalars().all()
-        return [_group(session, row, with_values=False) for row in rows]
+    return [Group(**row) for row in db_api.read_rows(
+        context, _page_query(bool(marker)), parameters)]
 
 
 @functools.cache
 def _page_query(after_marker):
     """The SELECT of a page, built once (building it costs more than
-    running it); the project, marker and limit are bound parameters."""
-    query = (sa.select(Row)
-             .options(orm.joinedload(Row.datastore_version).joinedload(
-                 db_models.DatastoreVersion.datastore))
-             .where(Row.deleted == sa.false(),
-                    Row.tenant_id == sa.bindparam('project_id')))
+    running it); the project, marker and limit are bound parameters. The
+    times come as the API's text."""
+    version = db_models.DatastoreVersion
+    query = (sa.select(
+        Row.id, Row.name, Row.description, Row.tenant_id,
+        Row.datastore_version_id,
+        db_models.Datastore.name.label('datastore_name'),
+        version.name.label('datastore_version_name'),
+        version.version.label('datastore_version_number'),
+        version.manager.label('datastore_manager'),
+        expressions.iso_seconds(Row.created).label('created'),
+        expressions.iso_seconds(Row.updated).label('updated'))
+        .join(version, version.id == Row.datastore_version_id)
+        .join(db_models.Datastore,
+              db_models.Datastore.id == version.datastore_id)
+        .where(Row.deleted == sa.false(),
+               Row.tenant_id == sa.bindparam('project_id')))
     if after_marker:
         query = query.where(Row.id > sa.bindparam('marker'))
     return query.order_by(Row.id).limit(sa.bindparam('limit'))

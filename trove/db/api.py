@@ -97,12 +97,13 @@ def writer(context):
 
 def read_rows(context, statement, parameters):
     """The rows of a Core SELECT as dicts (column label -> value), read
-    in a reader transaction without the ORM: for list pages, where
-    building ORM entities costs more than the query."""
-    with reader(context) as session:
-        return [dict(row) for row in
-                session.connection().execute(statement, parameters)
-                .mappings()]
+    on a reader connection without the ORM's Session: for list pages,
+    where building ORM entities costs more than the query."""
+    with _facade.reader.connection.using(context) as connection:
+        result = connection.execute(statement, parameters)
+        # zip over plain rows: a mapping view per row costs a third more.
+        keys = tuple(result.keys())
+        return [dict(zip(keys, row)) for row in result]
 
 
 def get_engine():

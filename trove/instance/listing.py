@@ -16,6 +16,7 @@ import types
 import sqlalchemy as sa
 
 from trove.db import api as db_api
+from trove.db import expressions
 from trove.db import models as db_models
 
 Row = db_models.Instance
@@ -27,14 +28,17 @@ Configuration = db_models.Configuration
 
 # Columns of the instances table the summary views read; the detail view
 # adds a few. Every column costs on every row (the driver parses rows in
-# Python).
+# Python), a DATETIME most: the times the detail view only shows come as
+# the API's text. The service status's time stays a datetime (heartbeat
+# expiry is computed from it).
 SUMMARY_COLUMNS = (
     Row.id, Row.name, Row.tenant_id, Row.flavor_id, Row.region_id,
     Row.access, Row.volume_size, Row.addresses, Row.task_id,
-    Row.server_status, Row.created, Row.datastore_version_id)
+    Row.server_status, Row.datastore_version_id)
 DETAIL_COLUMNS = SUMMARY_COLUMNS + (
-    Row.updated, Row.configuration_id, Row.compute_instance_id,
-    Row.volume_id)
+    expressions.iso_seconds(Row.created).label('created'),
+    expressions.iso_seconds(Row.updated).label('updated'),
+    Row.configuration_id, Row.compute_instance_id, Row.volume_id)
 
 
 class ListedInstance:
@@ -110,8 +114,10 @@ def _page_query(running_backup, detail, all_projects, include_clustered,
     if detail:
         columns += [Fault.message.label('fault_message'),
                     Fault.details.label('fault_details'),
-                    Fault.created.label('fault_created'),
-                    Fault.updated.label('fault_updated'),
+                    expressions.iso_seconds(Fault.created).label(
+                        'fault_created'),
+                    expressions.iso_seconds(Fault.updated).label(
+                        'fault_updated'),
                     Configuration.name.label('configuration_name')]
         joined = (joined
                   .outerjoin(Fault.__table__,

@@ -7,8 +7,8 @@ the page size.
 """
 
 import functools
-import json
 
+import orjson
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -30,6 +30,7 @@ class Instance:
     def __init__(self, row, running_backup=False):
         self.row = row
         self.has_running_backup = running_backup
+        self._parsed_json = {}
         status_row = row.service_status
         if status_row is not None:
             self.stored_service_status = states.ServiceStatuses.from_code(
@@ -100,14 +101,23 @@ class Instance:
         return self.row.fault
 
     # Attributes ------------------------------------------------------------
+    def _json_column(self, name, default):
+        """The value of JSON text column ``name`` (``default`` if empty or
+        invalid), parsed once per text: a view reads access and addresses
+        several times per instance, and a list shows a page of them."""
+        text = getattr(self.row, name)
+        key = (name, text)
+        if key not in self._parsed_json:
+            try:
+                parsed = orjson.loads(text) if text else default
+            except ValueError:
+                parsed = default
+            self._parsed_json[key] = parsed
+        return self._parsed_json[key]
+
     @property
     def access(self):
-        if self.row.access:
-            try:
-                return json.loads(self.row.access)
-            except ValueError:
-                pass
-        return None
+        return self._json_column('access', None)
 
     @property
     def is_public(self):
@@ -120,10 +130,7 @@ class Instance:
         return bool(access.get('is_public'))
 
     def _stored_addresses(self):
-        try:
-            return json.loads(self.row.addresses or '[]')
-        except ValueError:
-            return []
+        return self._json_column('addresses', [])
 
     @property
     def addresses(self):
@@ -152,7 +159,11 @@ def _load_options():
 def _running_backup_column():
     return (sa.exists()
             .where(Backup.instance_id == Row.id,
-                   Backup.state.in_(states.BackupState.RUNNING_STATES),
+                   # Literal values: an IN of bound values is rendered
+                   # again at every execution (an "expanding" parameter).
+                   Backup.state.in_([sa.literal_column("'%s'" % state)
+                                     for state in
+                                     states.BackupState.RUNNING_STATES]),
                    Backup.deleted == sa.false())
             .correlate(Row)
             .label('running_backup'))

@@ -1,0 +1,54 @@
+"""SQL expressions that let the database do per-row work of list pages.
+
+PyMySQL turns every DATETIME it reads into a ``datetime`` in Python (a
+regular expression and a constructor per value), and the views then turn
+it back into text: on a page of 100 backups that round trip is a tenth of
+the request. A column the page only shows is therefore selected as the
+API's text, formatted by the database.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.ext import compiler
+from sqlalchemy.sql import functions
+
+_MYSQL_FORMAT = '%Y-%m-%dT%H:%i:%s'
+_POSTGRESQL_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS'
+_SQLITE_FORMAT = '%Y-%m-%dT%H:%M:%S'
+
+
+def iso_seconds(column):
+    """``column`` (a naive DATETIME) as the API shows it: ISO 8601 to the
+    second (truncated), no zone, e.g. ``2024-01-31T12:05:09``; NULL stays
+    NULL. The same text as ``trove.common.views.isotime`` of the value."""
+    return IsoSeconds(column)
+
+
+class IsoSeconds(functions.FunctionElement):
+    type = sa.String()
+    inherit_cache = True
+    name = 'iso_seconds'
+
+
+def _column(element):
+    (column,) = element.clauses.clauses
+    return column
+
+
+@compiler.compiles(IsoSeconds)
+def _compile_sqlite(element, sql_compiler, **kw):
+    # SQLite stores SQLAlchemy's DateTime as text its strftime reads.
+    return sql_compiler.process(
+        sa.func.strftime(_SQLITE_FORMAT, _column(element)), **kw)
+
+
+@compiler.compiles(IsoSeconds, 'mysql')
+@compiler.compiles(IsoSeconds, 'mariadb')
+def _compile_mysql(element, sql_compiler, **kw):
+    return sql_compiler.process(
+        sa.func.date_format(_column(element), _MYSQL_FORMAT), **kw)
+
+
+@compiler.compiles(IsoSeconds, 'postgresql')
+def _compile_postgresql(element, sql_compiler, **kw):
+    return sql_compiler.process(
+        sa.func.to_char(_column(element), _POSTGRESQL_FORMAT), **kw)

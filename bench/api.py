@@ -22,6 +22,12 @@ configurations are 100 so ``limit=100`` really returns 100 rows; the
 20-row paths therefore ask for ``limit=20``, the default page size.
 The database pool keeps its defaults (oslo.db ``max_pool_size`` etc.).
 
+Each path gets ``--warmup`` seconds of load before it is measured (a
+worker's first requests connect and compile statements). The run also
+prints how fast this machine runs a fixed pure-Python loop right now
+("Python speed"): machines of one kind differ, so compare figures of two
+runs only together with it.
+
 The last line printed is one JSON object with every figure.
 
     .venv/bin/python bench/api.py [--duration 10] [--connections 1,16]
@@ -177,6 +183,21 @@ def run_wrk(url, connections, duration, server_pids):
     return figures
 
 
+def python_speed_ms():
+    """Best of 5 runs of a fixed pure-Python loop, in ms: how fast this
+    machine runs Python now (shared cloud machines of one kind differ by
+    half), so figures from different runs can be compared."""
+    best = None
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for number in range(300000):
+            total += number * number % 7
+        elapsed = (time.process_time() - started) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return round(best, 1)
+
+
 def check_targets(results, connections):
     low, high = min(connections), max(connections)
     failed = []
@@ -205,6 +226,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--duration', type=int, default=10)
     parser.add_argument('--connections', default='1,16')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='seconds of load on each path before it is '
+                             'measured (0: none)')
     parser.add_argument('--only', default='',
                         help='measure only the paths whose label contains '
                              'this text (e.g. "/backups")')
@@ -236,8 +260,10 @@ def main():
                                   vhost.transport_url)
         server_pids = [process.pid] + workers_of(process.pid)
         root = 'http://127.0.0.1:%d' % port
-        print('trove-api: %d workers; MariaDB control DB; wrk %ss per run'
-              % (len(server_pids) - 1, args.duration), flush=True)
+        speed = python_speed_ms()
+        print('trove-api: %d workers; MariaDB control DB; wrk %ss per run; '
+              'Python speed %.1f ms (lower is faster)'
+              % (len(server_pids) - 1, args.duration, speed), flush=True)
         for label, path in paths:
             status, rows, statements = counted[base + path]
             if status != 200:
@@ -254,6 +280,11 @@ def main():
                     'limit=100': counted[wide][2]}
             else:
                 entry['sql_statements'] = {'one': statements}
+            if args.warmup:
+                # The first requests of a worker connect to the database
+                # and compile statements: not the steady state measured.
+                run_wrk(root + base + path, max(connections), args.warmup,
+                        server_pids)
             for count in connections:
                 figures = run_wrk(root + base + path, count, args.duration,
                                   server_pids)
@@ -281,6 +312,7 @@ def main():
         print('target missed: ' + line, flush=True)
     summary = {'benchmark': 'api', 'control_db': 'mariadb',
                'workers': len(server_pids) - 1,
+               'python_speed_ms': speed,
                'duration_s': args.duration, 'overrides': OVERRIDES,
                'paths': results, 'targets_met': not failed,
                'targets_missed': failed}

@@ -62,3 +62,20 @@ def test_read_rows_binds_parameters(db):
     assert db_api.read_rows(ctx, statement, {'wanted': 'backup-2'}) == [
         {'name': 'b2'}]
     assert db_api.read_rows(ctx, statement, {'wanted': 'none'}) == []
+
+
+def test_row_documents_keep_values_and_types(db):
+    ctx = trove_context.get_admin_context()
+    awkward = 'it\'s "quoted" \\ back-slashed, ünïcode ✓, 100%'
+    with db_api.writer(ctx) as session:
+        session.add(m.Backup(id='doc', name=awkward, tenant_id='project',
+                             state='COMPLETED', size=1.25, description=None,
+                             backup_timestamp=STAMPS[0]))
+    statement = sa.select(expressions.row_document(
+        name=m.Backup.name, size=m.Backup.size,
+        description=m.Backup.description,
+        stamp=expressions.iso_seconds(m.Backup.backup_timestamp),
+        deleted=sa.case((m.Backup.deleted, 1), else_=0)))
+    assert db_api.read_documents(ctx, statement, {}) == [{
+        'name': awkward, 'size': 1.25, 'description': None,
+        'stamp': '2026-03-04T05:06:07', 'deleted': 0}]

@@ -157,8 +157,11 @@ class Router:
 
     def __init__(self, mapper=None):
         self.map = mapper or routes.Mapper()
+        # singleton=False: match straight into the environ instead of
+        # through Routes' thread-local URL-generation config, which
+        # nothing here reads and which costs a second parse per request.
         self._router = routes.middleware.RoutesMiddleware(
-            self._dispatch, self.map)
+            self._dispatch, self.map, singleton=False)
 
     def connect(self, path, resource, action, methods, **requirements):
         kwargs = {'requirements': requirements} if requirements else {}

@@ -14,6 +14,7 @@ facade elsewhere (tests, trove-manage --connection).
 import threading
 
 from oslo_db.sqlalchemy import enginefacade
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -104,6 +105,21 @@ def read_rows(context, statement, parameters):
         # zip over plain rows: a mapping view per row costs a third more.
         keys = tuple(result.keys())
         return [dict(zip(keys, row)) for row in result]
+
+
+def read_documents(context, statement, parameters):
+    """The JSON objects of a SELECT whose only column is an
+    ``expressions.row_document``, decoded, in row order."""
+    with _facade.reader.connection.using(context) as connection:
+        return [_decoded(document) for (document,) in
+                connection.execute(statement, parameters)]
+
+
+def _decoded(document):
+    # psycopg decodes json columns itself; the other drivers return text.
+    if isinstance(document, dict):
+        return document
+    return orjson.loads(document)
 
 
 def get_engine():

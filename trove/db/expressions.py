@@ -52,3 +52,37 @@ def _compile_mysql(element, sql_compiler, **kw):
 def _compile_postgresql(element, sql_compiler, **kw):
     return sql_compiler.process(
         sa.func.to_char(_column(element), _POSTGRESQL_FORMAT), **kw)
+
+
+def row_document(**columns):
+    """One JSON object per row holding ``columns`` (name -> expression),
+    built by the database.
+
+    PyMySQL parses every column of every row in Python, about a
+    microsecond each; a page of 100 backups has 1,500 of them. As one
+    JSON text per row the driver parses one column and orjson (C) the
+    rest: a list page reads in half the time. Values keep their JSON
+    types (numbers, strings, null); times should be ``iso_seconds``
+    text. Read the rows with ``trove.db.api.read_documents``.
+    """
+    arguments = []
+    for name, expression in columns.items():
+        arguments += [sa.literal_column("'%s'" % name), expression]
+    return RowDocument(*arguments)
+
+
+class RowDocument(functions.FunctionElement):
+    inherit_cache = True
+    name = 'row_document'
+
+
+@compiler.compiles(RowDocument)
+def _compile_document(element, sql_compiler, **kw):
+    # SQLite, MariaDB and MySQL: JSON_OBJECT(key, value, ...).
+    return 'json_object(%s)' % sql_compiler.process(element.clauses, **kw)
+
+
+@compiler.compiles(RowDocument, 'postgresql')
+def _compile_document_postgresql(element, sql_compiler, **kw):
+    return 'json_build_object(%s)' % sql_compiler.process(element.clauses,
+                                                          **kw)

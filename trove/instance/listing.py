@@ -2,14 +2,15 @@
 
 A list is the API's busiest request. Loading its rows as ORM entities
 with four eager-loaded relationships costs several times the query itself
-(identity map, per-object state), so a page is read as plain rows: the
-columns the list views show, joined with the service status, datastore
-version, datastore, fault and configuration name, and turned into
+(identity map, per-object state), so a page is read as one JSON document
+per row: the fields the list views show, joined from the service status,
+datastore version, datastore, fault and configuration name, turned into
 ``ListedInstance`` objects that look like ORM rows to ``Instance`` and
 the views. The statement is built once per shape; the project, marker
 and limit are bound parameters.
 """
 
+import datetime
 import functools
 import types
 
@@ -26,19 +27,39 @@ Datastore = db_models.Datastore
 Fault = db_models.InstanceFault
 Configuration = db_models.Configuration
 
-# Columns of the instances table the summary views read; the detail view
-# adds a few. Every column costs on every row (the driver parses rows in
-# Python), a DATETIME most: the times the detail view only shows come as
-# the API's text. The service status's time stays a datetime (heartbeat
-# expiry is computed from it).
-SUMMARY_COLUMNS = (
-    Row.id, Row.name, Row.tenant_id, Row.flavor_id, Row.region_id,
-    Row.access, Row.volume_size, Row.addresses, Row.task_id,
-    Row.server_status, Row.datastore_version_id)
-DETAIL_COLUMNS = SUMMARY_COLUMNS + (
-    expressions.iso_seconds(Row.created).label('created'),
-    expressions.iso_seconds(Row.updated).label('updated'),
-    Row.configuration_id, Row.compute_instance_id, Row.volume_id)
+
+def _summary_fields():
+    """What the summary view reads of a row, by name. A page is read as
+    one JSON document per row (expressions.row_document): every column
+    the driver parses costs on every row. Times come as the API's text."""
+    return {
+        'id': Row.id, 'name': Row.name, 'tenant_id': Row.tenant_id,
+        'flavor_id': Row.flavor_id, 'region_id': Row.region_id,
+        'access': Row.access, 'volume_size': Row.volume_size,
+        'addresses': Row.addresses, 'task_id': Row.task_id,
+        'server_status': Row.server_status,
+        'datastore_version_id': Row.datastore_version_id,
+        'status_id': Status.status_id,
+        'status_updated_at': expressions.iso_seconds(Status.updated_at),
+        'version_name': Version.name, 'version_number': Version.version,
+        'version_manager': Version.manager,
+        'datastore_name': Datastore.name,
+    }
+
+
+def _detail_fields():
+    """The detail view's fields beyond the summary's."""
+    return {
+        'created': expressions.iso_seconds(Row.created),
+        'updated': expressions.iso_seconds(Row.updated),
+        'configuration_id': Row.configuration_id,
+        'compute_instance_id': Row.compute_instance_id,
+        'volume_id': Row.volume_id,
+        'fault_message': Fault.message, 'fault_details': Fault.details,
+        'fault_created': expressions.iso_seconds(Fault.created),
+        'fault_updated': expressions.iso_seconds(Fault.updated),
+        'configuration_name': Configuration.name,
+    }
 
 
 class ListedInstance:
@@ -51,6 +72,9 @@ class ListedInstance:
         self.running_backup = bool(values.pop('running_backup'))
         status_id = values.pop('status_id')
         status_updated = values.pop('status_updated_at')
+        if status_updated is not None:
+            # Heartbeat expiry is reckoned from it.
+            status_updated = datetime.datetime.fromisoformat(status_updated)
         version = (values.pop('version_name'), values.pop('version_number'),
                    values.pop('version_manager'), values.pop('datastore_name'))
         fault = (values.pop('fault_message', None),
@@ -92,19 +116,16 @@ def read_page(context, running_backup, limit, marker=None, detail=False,
                   'project_id': project_id or context.project_id}
     shared = {}
     return [ListedInstance(row, shared)
-            for row in db_api.read_rows(context, query, parameters)]
+            for row in db_api.read_documents(context, query, parameters)]
 
 
 @functools.cache
 def _page_query(running_backup, detail, all_projects, include_clustered,
                 after_marker):
-    columns = list(DETAIL_COLUMNS if detail else SUMMARY_COLUMNS) + [
-        running_backup.label('running_backup'),
-        Status.status_id, Status.updated_at.label('status_updated_at'),
-        Version.name.label('version_name'),
-        Version.version.label('version_number'),
-        Version.manager.label('version_manager'),
-        Datastore.name.label('datastore_name')]
+    fields = _summary_fields()
+    # 1 or 0: MariaDB renders a bare EXISTS inside JSON_OBJECT as the
+    # string "0" or "1" (a truthy "0"), PostgreSQL as false or true.
+    fields['running_backup'] = sa.case((running_backup, 1), else_=0)
     joined = (Row.__table__
               .outerjoin(Status.__table__, Status.instance_id == Row.id)
               .outerjoin(Version.__table__,
@@ -112,20 +133,14 @@ def _page_query(running_backup, detail, all_projects, include_clustered,
               .outerjoin(Datastore.__table__,
                          Datastore.id == Version.datastore_id))
     if detail:
-        columns += [Fault.message.label('fault_message'),
-                    Fault.details.label('fault_details'),
-                    expressions.iso_seconds(Fault.created).label(
-                        'fault_created'),
-                    expressions.iso_seconds(Fault.updated).label(
-                        'fault_updated'),
-                    Configuration.name.label('configuration_name')]
+        fields.update(_detail_fields())
         joined = (joined
                   .outerjoin(Fault.__table__,
                              sa.and_(Fault.instance_id == Row.id,
                                      Fault.deleted == sa.false()))
                   .outerjoin(Configuration.__table__,
                              Configuration.id == Row.configuration_id))
-    query = (sa.select(*columns).select_from(joined)
+    query = (sa.select(expressions.row_document(**fields)).select_from(joined)
              .where(Row.deleted == sa.false()))
     if not all_projects:
         query = query.where(Row.tenant_id == sa.bindparam('project_id'))

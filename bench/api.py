@@ -159,10 +159,26 @@ def parse_wrk(output):
     return figures
 
 
+def machine_ticks():
+    """Per-state CPU ticks of the whole machine (/proc/stat: user, nice,
+    system, idle, iowait, irq, softirq, steal)."""
+    with open('/proc/stat') as stat:
+        return [int(n) for n in stat.readline().split()[1:9]]
+
+
+def steal_pct(before, after):
+    """% of the machine's CPU time the hypervisor gave to other guests
+    between two machine_ticks() readings: CPU this run could not use."""
+    delta = [b - a for a, b in zip(before, after)]
+    return round(100 * delta[7] / max(1, sum(delta)), 1)
+
+
 def run_wrk(url, connections, duration, server_pids):
-    """wrk's figures, its own CPU use and the server's, as % of a core."""
+    """wrk's figures, its own CPU use and the server's, as % of a core,
+    and the machine's steal time."""
     threads = min(2, connections)
     server_before = sum(cpu_seconds(p) for p in server_pids)
+    machine_before = machine_ticks()
     started = time.monotonic()
     process = subprocess.Popen(
         ['wrk', '-t%d' % threads, '-c%d' % connections,
@@ -180,6 +196,7 @@ def run_wrk(url, connections, duration, server_pids):
         100 * (usage.ru_utime + usage.ru_stime) / elapsed, 1)
     figures['api_cpu_pct'] = round(100 * (sum(
         cpu_seconds(p) for p in server_pids) - server_before) / elapsed, 1)
+    figures['steal_pct'] = steal_pct(machine_before, machine_ticks())
     return figures
 
 
@@ -291,13 +308,14 @@ def main():
                 entry['c%d' % count] = figures
                 print('%-24s %3d rows %s SQL; c=%-2d %7.1f req/s  p50 %6.2f '
                       'ms  p99 %6.2f ms  errors %d  (wrk CPU %.0f%%, API '
-                      'CPU %.0f%%)' % (
+                      'CPU %.0f%%, steal %.0f%%)' % (
                           label, rows, '/'.join(
                               str(v) for v in entry['sql_statements']
                               .values()), count, figures['rps'],
                           figures['p50_ms'], figures['p99_ms'],
                           figures['errors'], figures['wrk_cpu_pct'],
-                          figures['api_cpu_pct']), flush=True)
+                          figures['api_cpu_pct'], figures['steal_pct']),
+                      flush=True)
             results.append(entry)
         still_answers = _answers(port)
     finally:

@@ -267,12 +267,15 @@ def main():
                  in bench_paths(ids['shown_instance'])
                  if args.only in label]
         base = '/v1.0/%s/' % api_seed.PROJECT
+        # Each paged path is counted at both page sizes.
+        counted_urls = set()
+        for _label, path in paths:
+            counted_urls.add(base + path)
+            if 'limit=' in path:
+                for size in ('limit=20', 'limit=100'):
+                    counted_urls.add(base + re.sub(r'limit=\d+', size, path))
         counted = api_seed.count_statements(
-            database.url, state,
-            [base + p for _l, p in paths]
-            + [base + p.replace('limit=20', 'limit=100')
-               for _l, p in paths if 'limit=20' in p],
-            OVERRIDES)
+            database.url, state, sorted(counted_urls), OVERRIDES)
         process, port = start_api(state, database.url,
                                   vhost.transport_url)
         server_pids = [process.pid] + workers_of(process.pid)
@@ -288,13 +291,11 @@ def main():
             entry = {'path': label, 'url': base + path, 'rows': rows,
                      'list': any(path.startswith(p + '?') or path == p
                                  for p in LIST_PATHS)}
-            entry['sql_statements'] = {'limit=20': statements}
-            wide = (base + path).replace('limit=20', 'limit=100')
             if 'limit=' in path:
                 entry['sql_statements'] = {
-                    'limit=20': counted[base + path.replace(
-                        'limit=100', 'limit=20')][2],
-                    'limit=100': counted[wide][2]}
+                    size: counted[base + re.sub(r'limit=\d+', size,
+                                                path)][2]
+                    for size in ('limit=20', 'limit=100')}
             else:
                 entry['sql_statements'] = {'one': statements}
             if args.warmup:

@@ -16,6 +16,17 @@ _POSTGRESQL_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS'
 _SQLITE_FORMAT = '%Y-%m-%dT%H:%M:%S'
 
 
+def constant(text):
+    """A string constant written into the statement itself: a statement
+    built once per shape then carries no bound value for it, and an
+    ``IN`` of constants is not re-rendered at every execution (as an
+    "expanding" bound list is). Only for the code's own identifiers and
+    states, never for input."""
+    if "'" in text or '%' in text:
+        raise ValueError('not a plain constant: %r' % text)
+    return sa.literal_column("'%s'" % text)
+
+
 def iso_seconds(column):
     """``column`` (a naive DATETIME) as the API shows it: ISO 8601 to the
     second (truncated), no zone, e.g. ``2024-01-31T12:05:09``; NULL stays
@@ -71,7 +82,7 @@ def row_document(**columns):
     """
     arguments = []
     for name, expression in columns.items():
-        arguments += [sa.literal_column("'%s'" % name), expression]
+        arguments += [constant(name), expression]
     return RowDocument(*arguments)
 
 

@@ -17,6 +17,7 @@ from trove.common import exception
 from trove.common import states
 from trove.conf import CONF
 from trove.db import api as db_api
+from trove.db import expressions
 from trove.db import models as db_models
 from trove.instance import listing
 
@@ -159,9 +160,7 @@ def _load_options():
 def _running_backup_column():
     return (sa.exists()
             .where(Backup.instance_id == Row.id,
-                   # Literal values: an IN of bound values is rendered
-                   # again at every execution (an "expanding" parameter).
-                   Backup.state.in_([sa.literal_column("'%s'" % state)
+                   Backup.state.in_([expressions.constant(state)
                                      for state in
                                      states.BackupState.RUNNING_STATES]),
                    Backup.deleted == sa.false())

@@ -15,9 +15,9 @@ api_opts = [
                help='Number of API worker processes. Defaults to the '
                     'number of CPUs.'),
     cfg.IntOpt('trove_api_threads', default=2, min=1,
-               help='Threads per API worker process; each thread serves '
-                    'one request at a time, and a worker accepts a new '
-                    'connection only while one of its threads is free. '
+               help='Python threads per API worker process; each serves '
+                    'one request at a time, and further requests wait in '
+                    'arrival order while their connections stay open. '
                     'Requests are CPU-bound except those that wait for a '
                     'guest agent (at most agent_call_*_timeout): raise '
                     'this where many such calls may wait at once.'),
@@ -32,7 +32,9 @@ api_opts = [
                help='Base URL used in version links instead of the URL of '
                     'the incoming request.'),
     cfg.IntOpt('max_header_line', default=16384, min=1,
-               help='Maximum size of a request header line.'),
+               help='Size of a request header line (a large token) the '
+                    'API must accept: the request head may be this size '
+                    'plus 8 KiB, and at least about 400 KiB.'),
     cfg.StrOpt('default_datastore',
                help='Datastore used when a create request names none.'),
     cfg.BoolOpt('trove_volume_support', default=False,

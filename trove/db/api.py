@@ -13,13 +13,21 @@ facade elsewhere (tests, trove-manage --connection).
 
 import threading
 
+from oslo_db import exception as db_exception
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import exc_filters
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from trove.conf import CONF
+
 _lock = threading.Lock()
 _facade = enginefacade.transaction_context()
+# The engine of list pages (see _page_engine), made on first use;
+# _NO_PAGE_ENGINE where pages go through the facade.
+_NO_PAGE_ENGINE = False
+_pages = None
 
 
 def _is_sqlite(dbapi_connection):
@@ -63,29 +71,33 @@ def _begin_sqlite_immediate(connection):
 def _end_sqlite_transaction(connection):
     # The marker lives with the pooled DBAPI connection: clear it so the
     # next transaction on it begins again (oslo.db does this for its own
-    # engines only).
-    connection.info.pop('in_transaction', None)
+    # engines only). An invalidated connection has no info to clear
+    # (reading it would try to reconnect).
+    if connection.dialect.name == 'sqlite' and not connection.invalidated:
+        connection.info.pop('in_transaction', None)
 
 
 def configure(connection=None, **options):
     """Use a new facade, on ``connection`` or on the configured database."""
-    global _facade
+    global _facade, _pages
     with _lock:
-        old = _facade
-        _facade = enginefacade.transaction_context()
+        old, old_pages = _facade, _pages
+        _facade, _pages = enginefacade.transaction_context(), None
         if connection is not None:
             options['connection'] = connection
         if options:
             _facade.configure(**options)
-    _dispose(old)
+    _dispose(old, old_pages)
 
 
-def _dispose(facade):
+def _dispose(facade, pages):
     factory = facade._factory
     if factory._started:
         for engine in (factory._writer_engine, factory._reader_engine):
             if engine is not None:
                 engine.dispose()
+    if pages:
+        pages.dispose()
 
 
 def reader(context):
@@ -97,22 +109,87 @@ def writer(context):
 
 
 def read_rows(context, statement, parameters):
-    """The rows of a Core SELECT as dicts (column label -> value), read
-    on a reader connection without the ORM's Session: for list pages,
-    where building ORM entities costs more than the query."""
-    with _facade.reader.connection.using(context) as connection:
+    """The rows of a Core SELECT as dicts (column label -> value): for
+    list pages, where building ORM entities costs more than the query."""
+    def rows(connection):
         result = connection.execute(statement, parameters)
         # zip over plain rows: a mapping view per row costs a third more.
         keys = tuple(result.keys())
         return [dict(zip(keys, row)) for row in result]
+    return _read_page(context, rows)
 
 
 def read_documents(context, statement, parameters):
     """The JSON objects of a SELECT whose only column is an
     ``expressions.row_document``, decoded, in row order."""
-    with _facade.reader.connection.using(context) as connection:
-        return [_decoded(document) for (document,) in
-                connection.execute(statement, parameters)]
+    return _read_page(context, lambda connection: [
+        _decoded(document) for (document,) in
+        connection.execute(statement, parameters)])
+
+
+def _read_page(context, read):
+    """``read(connection)`` on a connection of the page engine; once
+    more on a new connection if the pooled one was found dead (the
+    engine does not ping before use)."""
+    engine = _page_engine()
+    if engine is None:
+        with _facade.reader.connection.using(context) as connection:
+            return read(connection)
+    try:
+        with engine.connect() as connection:
+            return read(connection)
+    except db_exception.DBConnectionError:
+        # The pool has dropped the connections it had before this one.
+        with engine.connect() as connection:
+            return read(connection)
+
+
+def _page_engine():
+    """An engine for single-statement reads, or None on SQLite.
+
+    Through the facade a list page costs four round trips to the
+    database: a ping when the connection leaves the pool, the SELECT,
+    the facade's ROLLBACK and the pool's own ROLLBACK on return. A page
+    is one SELECT, consistent by itself, so this engine runs in
+    autocommit mode (nothing to roll back) and does not ping (a dead
+    connection is retried once instead): one round trip. SQLite, one
+    file with no server, keeps the facade's path and its locking.
+    """
+    global _pages
+    if _pages is None:
+        with _lock:
+            if _pages is None:
+                url = _facade.reader.get_engine().url
+                _pages = (_NO_PAGE_ENGINE if url.get_backend_name() ==
+                          'sqlite' else _new_page_engine(url))
+    return _pages or None
+
+
+def _new_page_engine(url):
+    options = {
+        'isolation_level': 'AUTOCOMMIT',
+        # SQLAlchemy would still send ROLLBACK when a connection closes.
+        'skip_autocommit_rollback': True,
+        'pool_pre_ping': False,
+        'pool_reset_on_return': None,
+        'pool_recycle': CONF.database.connection_recycle_time,
+    }
+    # The pool limits oslo.db applies to its engines, where set.
+    for option, name in (('pool_size', 'max_pool_size'),
+                         ('max_overflow', 'max_overflow'),
+                         ('pool_timeout', 'pool_timeout')):
+        if getattr(CONF.database, name) is not None:
+            options[option] = getattr(CONF.database, name)
+    backend = url.get_backend_name()
+    # The character sets oslo.db gives its own engines.
+    if backend == 'mysql' and 'charset' not in url.query:
+        options['connect_args'] = {'charset': 'utf8'}
+    elif backend == 'postgresql' and 'client_encoding' not in url.query:
+        options['client_encoding'] = 'utf8'
+    engine = sa.create_engine(url, **options)
+    # Errors are oslo.db's, as on the facade's engines (DBConnectionError).
+    exc_filters.register_engine(engine)
+    return engine
 
 
 def _decoded(document):
@@ -128,4 +205,4 @@ def get_engine():
 
 def dispose():
     """Close every pooled connection (before forking, at shutdown)."""
-    _dispose(_facade)
+    _dispose(_facade, _pages)

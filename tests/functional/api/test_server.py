@@ -4,6 +4,7 @@ One server (noauth, two workers, a seeded SQLite control database) serves
 every test of this module and is stopped by its pid afterwards.
 """
 
+import http.client
 import json
 import os
 import pathlib
@@ -95,6 +96,32 @@ def test_server_runs_the_configured_workers(server):
         and _workers(server.process.pid), timeout=30)
     assert len(workers) == 2
 
+
+
+def test_every_keep_alive_connection_is_served(server):
+    """More open keep-alive connections than the workers have threads:
+    each is answered, and answered again on the same connection (a
+    server that gave each connection a thread's slot until it closed
+    would leave the rest waiting)."""
+    connections = [http.client.HTTPConnection('127.0.0.1', server.port,
+                                              timeout=10)
+                   for _ in range(16)]
+    try:
+        opened = None
+        for _round in range(2):
+            for connection in connections:
+                connection.request('GET', '/v1.0/%s/flavors' % PROJECT)
+            for connection in connections:
+                response = connection.getresponse()
+                response.read()
+                assert response.status == 200
+                assert not response.will_close
+            sockets = [connection.sock for connection in connections]
+            assert opened is None or sockets == opened
+            opened = sockets
+    finally:
+        for connection in connections:
+            connection.close()
 
 # The real python-troveclient library ----------------------------------------
 

@@ -4,7 +4,6 @@ Requests matching an extension route are served here; the rest fall
 through to the core application (``troveapp``).
 """
 
-import webob.dec
 
 from trove.common import wsgi
 
@@ -18,12 +17,10 @@ class ExtensionRouter(wsgi.Router):
         for add_routes in _extension_route_adders():
             add_routes(self)
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, request):
-        match = self.map.routematch(environ=request.environ)
-        if not match:
-            return self.fallback
-        return self._router
+    def __call__(self, environ, start_response):
+        if not self.map.routematch(environ=environ):
+            return self.fallback(environ, start_response)
+        return self._router(environ, start_response)
 
 
 def _extension_route_adders():

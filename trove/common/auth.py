@@ -35,39 +35,25 @@ def _project_header(request):
             or request.headers.get('X-Tenant'))
 
 
-class _Filter:
-    def __init__(self, application, **local_config):
-        self.application = application
-        self.local_config = local_config
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _factory(application):
-            return cls(application, **local_config)
-        return _factory
-
-
-class AuthorizationMiddleware(_Filter):
+class AuthorizationMiddleware(wsgi.Middleware):
     """403 unless the project in the URL is the authenticated project.
 
     Only paths that name a project are checked, so the version document
     ``GET /v1.0/`` stays readable (upstream answers 403 there).
     """
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, request):
+    def process(self, request):
         tenant_id = tenant_in_path(request.path_info)
         if tenant_id is not None and tenant_id != _project_header(request):
             error = exception.TenantMismatch(tenant_id=tenant_id)
             return faults.fault_response(request, 403, str(error))
-        return self.application
+        return None
 
 
-class ContextMiddleware(_Filter):
+class ContextMiddleware(wsgi.Middleware):
     """Builds the request's TroveContext from the identity headers."""
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, request):
+    def process(self, request):
         try:
             limit, marker = _paging(request)
         except exception.BadRequest as error:
@@ -96,7 +82,7 @@ class ContextMiddleware(_Filter):
         # make the answer depend on itself.
         ctx.is_admin = policy.check_is_admin(ctx)
         request.environ[wsgi.CONTEXT_KEY] = ctx
-        return self.application
+        return None
 
 
 def _paging(request):
@@ -123,7 +109,7 @@ def _service_catalog(request):
         return []
 
 
-class NoAuthMiddleware(_Filter):
+class NoAuthMiddleware(wsgi.Middleware):
     """Development only: trust the caller, no token needed.
 
     The project is the one the caller claims in X-Project-Id/X-Tenant-Id,
@@ -134,8 +120,7 @@ class NoAuthMiddleware(_Filter):
     else is a plain member. Never put this filter in a deployed pipeline.
     """
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, request):
+    def process(self, request):
         tenant_id = tenant_in_path(request.path_info)
         token = request.headers.get('X-Auth-Token', '')
         roles = request.headers.get('X-Roles')
@@ -149,7 +134,7 @@ class NoAuthMiddleware(_Filter):
                                                            'noauth')
         request.headers['X-Roles'] = roles
         request.headers['X-Identity-Status'] = 'Confirmed'
-        return self.application
+        return None
 
 
 class LegacyAuthApp:

@@ -13,7 +13,6 @@ import json
 
 from oslo_log import log as logging
 import webob
-import webob.dec
 import webob.exc
 
 from trove.common import exception
@@ -118,17 +117,19 @@ class FaultWrapper:
     def factory(cls, global_config, **local_config):
         return cls
 
-    @webob.dec.wsgify
-    def __call__(self, request):
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
         try:
             response = request.get_response(self.application)
         except Exception as error:  # the last line of defence
-            return exception_response(request, error)
-        if response.status_int >= 400 and not _is_fault(response):
-            message = _plain_message(response)
-            return fault_response(request, response.status_int, message,
-                                  headers=_passed_headers(response))
-        return response
+            response = exception_response(request, error)
+        else:
+            if response.status_int >= 400 and not _is_fault(response):
+                message = _plain_message(response)
+                response = fault_response(request, response.status_int,
+                                          message,
+                                          headers=_passed_headers(response))
+        return response(environ, start_response)
 
 
 def _plain_message(response):

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 
-import webob.dec
 
 from trove.common import faults
 from trove.common import views
@@ -115,10 +114,10 @@ def default_store():
         os.path.join(CONF.state_path, 'api-rate-limits'))
 
 
-class RateLimitingMiddleware:
+class RateLimitingMiddleware(wsgi.Middleware):
 
     def __init__(self, application, store=None, limits=None):
-        self.application = application
+        super().__init__(application)
         self.store = store or default_store()
         self.limits = limits
 
@@ -131,12 +130,11 @@ class RateLimitingMiddleware:
     def _limits(self):
         return self.limits if self.limits is not None else default_limits()
 
-    @webob.dec.wsgify(RequestClass=wsgi.Request)
-    def __call__(self, request):
+    def process(self, request):
         context = request.context
         project = context.project_id if context else None
         if project is None:
-            return self.application
+            return None
         path = request.path_info[len('/' + project):] or '/'
         now = time.time()
         limits = self._limits()
@@ -160,7 +158,7 @@ class RateLimitingMiddleware:
             limit.next_available = now + max(0.0, level + cost -
                                              limit.unit_seconds)
         request.environ['trove.limits'] = limits
-        return self.application
+        return None
 
     @staticmethod
     def _refuse(request, limit, delay):

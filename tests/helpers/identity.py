@@ -9,6 +9,7 @@ machine; see TROVE_KEYSTONE_VENV).
 
 import dataclasses
 import os
+import secrets
 import shutil
 import tempfile
 
@@ -45,8 +46,11 @@ class KeystoneFixture:
 
 
 def start_keystone(base_dir):
+    # A password beginning with '-', as secrets.token_urlsafe gives one
+    # time in 64, must still reach keystone-manage as a value.
     server = keystone.KeystoneServer(os.path.join(base_dir, 'keystone'),
-                                     ports.free_port())
+                                     ports.free_port(),
+                                     admin_password='-' + secrets.token_urlsafe(12))
     server.setup()
     server.start()
     try:

@@ -247,7 +247,8 @@ class KeystoneServer:
         if self._read(bootstrapped) != str(self.port):
             url = self.auth_url + '/'
             external.run(self._manage(
-                'bootstrap', '--bootstrap-password', self.admin_password,
+                # One form: a generated password may begin with '-'.
+                'bootstrap', '--bootstrap-password=' + self.admin_password,
                 '--bootstrap-admin-url', url,
                 '--bootstrap-internal-url', url,
                 '--bootstrap-public-url', url,

@@ -4,7 +4,6 @@ Requests matching an extension route are served here; the rest fall
 through to the core application (``troveapp``).
 """
 
-
 from trove.common import wsgi
 
 

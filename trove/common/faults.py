@@ -123,12 +123,10 @@ class FaultWrapper:
             response = request.get_response(self.application)
         except Exception as error:  # the last line of defence
             response = exception_response(request, error)
-        else:
-            if response.status_int >= 400 and not _is_fault(response):
-                message = _plain_message(response)
-                response = fault_response(request, response.status_int,
-                                          message,
-                                          headers=_passed_headers(response))
+        if response.status_int >= 400 and not _is_fault(response):
+            message = _plain_message(response)
+            response = fault_response(request, response.status_int, message,
+                                      headers=_passed_headers(response))
         return response(environ, start_response)
 
 

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 
-
 from trove.common import faults
 from trove.common import views
 from trove.common import wsgi
@@ -120,12 +119,6 @@ class RateLimitingMiddleware(wsgi.Middleware):
         super().__init__(application)
         self.store = store or default_store()
         self.limits = limits
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _factory(application):
-            return cls(application)
-        return _factory
 
     def _limits(self):
         return self.limits if self.limits is not None else default_limits()

@@ -97,7 +97,6 @@ def test_server_runs_the_configured_workers(server):
     assert len(workers) == 2
 
 
-
 def test_every_keep_alive_connection_is_served(server):
     """More open keep-alive connections than the workers have threads:
     each is answered, and answered again on the same connection (a
@@ -122,6 +121,7 @@ def test_every_keep_alive_connection_is_served(server):
     finally:
         for connection in connections:
             connection.close()
+
 
 # The real python-troveclient library ----------------------------------------
 

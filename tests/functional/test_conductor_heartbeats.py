@@ -1,5 +1,7 @@
 """The conductor's heartbeat writer on every control-DB backend."""
 
+import time
+
 import sqlalchemy as sa
 
 from trove.common import context as trove_context
@@ -134,3 +136,36 @@ def test_a_large_batch_gives_each_instance_its_own_values(control_db_url):
         assert recorder.written == 2 * len(ids)
     finally:
         db_api.configure()
+
+
+def _wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, 'not written in %ss' % timeout
+        time.sleep(0.02)
+
+
+def test_a_status_change_is_written_at_once_a_repeat_waits(control_db_url):
+    """A repeated status waits for the steady interval (here far longer
+    than the test); a change is written within the batch interval and
+    carries the waiting repeats with it."""
+    ids = _setup(control_db_url, 2)
+    recorder = heartbeats.HeartbeatRecorder(interval=0.05, batch_size=100,
+                                            steady_interval=300)
+    recorder.start()
+    try:
+        recorder.add(heartbeats.Heartbeat(ids[0], 1.0, HEALTHY))
+        _wait_for(lambda: _statuses([ids[0]]) == {ids[0]: 'healthy'})
+        recorder.add(heartbeats.Heartbeat(ids[0], 2.0, HEALTHY))
+        time.sleep(1.0)
+        assert _last_seen([ids[0]]) == {ids[0]: 1.0}
+        recorder.add(heartbeats.Heartbeat(ids[1], 3.0, SHUTDOWN))
+        _wait_for(lambda: _statuses([ids[1]]) == {ids[1]: 'shutdown'})
+        assert _last_seen(ids) == {ids[0]: 2.0, ids[1]: 3.0}
+        # And so is the next change.
+        recorder.add(heartbeats.Heartbeat(ids[1], 4.0, HEALTHY))
+        _wait_for(lambda: _statuses([ids[1]]) == {ids[1]: 'healthy'})
+    finally:
+        recorder.stop()
+        db_api.configure()
+    assert recorder.written == 4

@@ -3,8 +3,22 @@
 Thousands of guests heartbeat every few seconds; a transaction per
 heartbeat would make the control database the bottleneck. The RPC
 endpoint only queues a heartbeat here; a writer thread flushes the queue
-every ``conductor_heartbeat_batch_interval`` seconds (or when it reaches
-``conductor_heartbeat_batch_size``) in ONE transaction:
+in ONE transaction when it reaches ``conductor_heartbeat_batch_size``, or
+when its earliest deadline passes:
+
+* a heartbeat that changes its instance's status (from the one this
+  process last recorded) is due ``conductor_heartbeat_batch_interval``
+  seconds after it arrived: a user waits for that change (BUILD to
+  ACTIVE);
+* a heartbeat that repeats it, almost all of them, is due
+  ``conductor_heartbeat_steady_interval`` seconds after: it only
+  refreshes ``updated_at``, whose expiry is counted in tens of seconds,
+  and each transaction costs the conductor more CPU than the heartbeats
+  it carries. The memory is this process's own: a status another service
+  wrote (a restart's SHUTDOWN) is not in it, so the guest's next report
+  may wait the steady interval before it shows.
+
+The batch is written thus:
 
 1. within the batch, only the newest heartbeat of an instance survives;
 2. the last-seen stamps of the batch's instances are read under a row
@@ -19,6 +33,7 @@ A pending RESTART_REQUIRED status is kept (see service_status).
 import dataclasses
 import functools
 import threading
+import time
 
 from oslo_db import exception as db_exception
 from oslo_log import log as logging
@@ -36,6 +51,10 @@ LastSeen = db_models.ConductorLastSeen
 Status = db_models.ServiceStatusRecord
 _RESTART_REQUIRED = states.ServiceStatuses.RESTART_REQUIRED.code
 _ATTEMPTS = 3
+# Statuses remembered to tell a change from a repeat; past this many the
+# memory starts again (a forgotten instance's next heartbeat is only
+# written sooner).
+_REMEMBERED_MAX = 100_000
 
 
 @dataclasses.dataclass
@@ -59,10 +78,13 @@ def newest_per_instance(heartbeats):
 
 class HeartbeatRecorder:
 
-    def __init__(self, interval, batch_size):
+    def __init__(self, interval, batch_size, steady_interval=None):
         self.interval = interval
+        self.steady_interval = max(interval, steady_interval or 0)
         self.batch_size = batch_size
         self._pending = []
+        self._due_at = None
+        self._recorded = {}
         self._condition = threading.Condition()
         self._stopping = False
         self._thread = None
@@ -79,10 +101,20 @@ class HeartbeatRecorder:
         if self._thread is None:
             self.write([beat])
             return
+        wait = (self.interval if self._changes_status(beat)
+                else self.steady_interval)
+        due_at = time.monotonic() + wait
         with self._condition:
             self._pending.append(beat)
-            if len(self._pending) in (1, self.batch_size):
+            if self._due_at is None or due_at < self._due_at:
+                self._due_at = due_at
                 self._condition.notify()
+            elif len(self._pending) == self.batch_size:
+                self._condition.notify()
+
+    def _changes_status(self, beat):
+        return (beat.status is not None
+                and self._recorded.get(beat.instance_id) != beat.status.code)
 
     def stop(self):
         if self._thread is None:
@@ -93,17 +125,18 @@ class HeartbeatRecorder:
         self._thread.join(timeout=30)
         self._thread = None
 
+    def _batch_due(self):
+        return self._pending and (len(self._pending) >= self.batch_size
+                                  or time.monotonic() >= self._due_at)
+
     def _run(self):
         while True:
             with self._condition:
-                while not self._pending and not self._stopping:
-                    self._condition.wait()
-                if len(self._pending) < self.batch_size and \
-                        not self._stopping:
-                    # Let the batch fill for one interval after its first
-                    # heartbeat (or until it is full).
-                    self._condition.wait(self.interval)
-                batch, self._pending = self._pending, []
+                while not self._stopping and not self._batch_due():
+                    self._condition.wait(
+                        None if self._due_at is None
+                        else self._due_at - time.monotonic())
+                batch, self._pending, self._due_at = self._pending, [], None
                 stopping = self._stopping
             if batch:
                 try:
@@ -146,6 +179,14 @@ class HeartbeatRecorder:
             self._write_stamps(session, accepted, last_seen)
             self._write_statuses(session, accepted, now)
         self.written += len(accepted)
+        self._remember(accepted)
+
+    def _remember(self, accepted):
+        if len(self._recorded) > _REMEMBERED_MAX:
+            self._recorded = {}
+        for beat in accepted:
+            if beat.status is not None:
+                self._recorded[beat.instance_id] = beat.status.code
 
     @staticmethod
     def _write_stamps(session, accepted, last_seen):

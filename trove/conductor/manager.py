@@ -29,7 +29,8 @@ class Manager:
     def __init__(self):
         self.heartbeats = heartbeats.HeartbeatRecorder(
             CONF.conductor_heartbeat_batch_interval,
-            CONF.conductor_heartbeat_batch_size)
+            CONF.conductor_heartbeat_batch_size,
+            CONF.conductor_heartbeat_steady_interval)
         self.heartbeats.start()
 
     def stop(self):

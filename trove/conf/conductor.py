@@ -5,9 +5,18 @@ from oslo_config import cfg
 conductor_opts = [
     cfg.FloatOpt('conductor_heartbeat_batch_interval', default=0.05,
                  min=0,
-                 help='Seconds the conductor gathers guest heartbeats before '
-                      'writing them in one transaction; 0 writes each one '
-                      'at once.'),
+                 help='Seconds the conductor gathers a guest heartbeat that '
+                      'changes its instance\'s status, with any others, '
+                      'before writing them in one transaction; 0 writes each '
+                      'heartbeat at once.'),
+    cfg.FloatOpt('conductor_heartbeat_steady_interval', default=1.0,
+                 min=0,
+                 help='Seconds the conductor gathers heartbeats that repeat '
+                      'the status it last recorded for their instance (they '
+                      'only refresh updated_at) before writing them; one '
+                      'that changes a status is written within '
+                      'conductor_heartbeat_batch_interval. Values below '
+                      'that interval count as that interval.'),
     cfg.IntOpt('conductor_heartbeat_batch_size', default=500, min=1,
                help='Heartbeats that make the conductor write a batch '
                     'without waiting for the interval.'),

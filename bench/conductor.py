@@ -12,7 +12,8 @@ processes that cast heartbeats through the real conductor RPC client
   stale one after it (the ordering rule, ``conductor_lastseen``);
 * paced: N instances at one heartbeat per ``--interval`` seconds (spread
   evenly), for ``--paced-seconds``; figures: lag from ``sent`` to the row
-  update (p50/p99) and the conductor's CPU use in percent of one core;
+  update (p50/p99) and the conductor's CPU use in percent of one core
+  over the middle of the phase (its steady rate);
 * floor: a do-nothing oslo.messaging server receiving the largest
   population's paced rate, for the CPU that is the messaging library's
   own per-message cost (the conductor cannot go below it).
@@ -32,6 +33,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -171,6 +173,31 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+class SteadyCpu:
+    """A process's CPU in percent of one core over the middle of a paced
+    phase (a second after it starts to a second before its senders end):
+    the steady rate, without the start or the idle tail after the last
+    heartbeat, which would dilute it."""
+
+    def __init__(self, pid, started, seconds):
+        self._pid = pid
+        self._window = (started + 1, started + max(seconds - 1, 2))
+        self._thread = threading.Thread(target=self._measure, daemon=True)
+        self.percent = None
+        self._thread.start()
+
+    def _measure(self):
+        begin, end = self._window
+        time.sleep(max(0.0, begin - time.time()))
+        before = cpu_seconds(self._pid)
+        time.sleep(max(0.0, end - time.time()))
+        self.percent = (cpu_seconds(self._pid) - before) / (end - begin) * 100
+
+    def result(self):
+        self._thread.join()
+        return round(self.percent, 1)
+
+
 def bench_population(count, args, vhost, work_dir):
     database = databases.TestDatabase('mysql', work_dir)
     ids = [str(uuid.uuid4()) for _ in range(count)]
@@ -220,12 +247,11 @@ def bench_population(count, args, vhost, work_dir):
         with engine.begin() as connection:
             connection.execute(sa.text(
                 "UPDATE service_statuses SET status_description='new'"))
-        cpu_before = cpu_seconds(conductor_pid)
         workers, started = run_senders(vhost.transport_url, paced_ids, 1,
                                        args.senders, pace=pace)
+        steady_cpu = SteadyCpu(conductor_pid, started, args.paced_seconds)
         seen_at = watch_written(engine, paced_ids)
-        elapsed = time.time() - started
-        cpu = (cpu_seconds(conductor_pid) - cpu_before) / elapsed * 100
+        cpu = steady_cpu.result()
         for worker in workers:
             worker.join()
         lags = lag_seconds(engine, seen_at)
@@ -238,7 +264,7 @@ def bench_population(count, args, vhost, work_dir):
             'ordering_kept': ordering_kept,
             'final_statuses': statuses,
             'paced_rate_per_s': round(count / args.interval, 1),
-            'paced_cpu_percent_of_one_core': round(cpu, 1),
+            'paced_cpu_percent_of_one_core': cpu,
             'lag_p50_ms': round(statistics.median(lags) * 1000, 1),
             'lag_p99_ms': round(sorted(lags)[int(0.99 * (len(lags) - 1))]
                                 * 1000, 1),
@@ -322,18 +348,15 @@ def transport_floor(args, vhost, rate):
         time.sleep(3)
         count = int(rate * args.paced_seconds)
         ids = [str(uuid.uuid4()) for _ in range(count)]
-        cpu_before = cpu_seconds(server.pid)
         workers, started = run_senders(vhost.transport_url, ids, 1,
                                        args.senders, pace=1.0 / rate)
+        steady_cpu = SteadyCpu(server.pid, started, args.paced_seconds)
         for worker in workers:
             worker.join()
         while counter.value < count and time.time() - started < 600:
             time.sleep(0.02)
-        elapsed = time.time() - started
         return {'rate_per_s': round(rate, 1),
-                'cpu_percent_of_one_core': round(
-                    (cpu_seconds(server.pid) - cpu_before) / elapsed * 100,
-                    1)}
+                'cpu_percent_of_one_core': steady_cpu.result()}
     finally:
         server.terminate()
         server.join()

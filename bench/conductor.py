@@ -14,6 +14,10 @@ processes that cast heartbeats through the real conductor RPC client
   evenly), for ``--paced-seconds``; figures: lag from ``sent`` to the row
   update (p50/p99) and the conductor's CPU use in percent of one core
   over the middle of the phase (its steady rate);
+* changes: ``--changes`` of them then report a new status, one every
+  20 ms; figure: lag from ``sent`` to the row (a repeated status may wait
+  ``conductor_heartbeat_steady_interval``, a change only
+  ``conductor_heartbeat_batch_interval``);
 * floor: a do-nothing oslo.messaging server receiving the largest
   population's paced rate, for the CPU that is the messaging library's
   own per-message cost (the conductor cannot go below it).
@@ -77,7 +81,8 @@ def seed(db_url, ids):
     engine.dispose()
 
 
-def _sender(transport_url, ids, rounds, ready, go, pace=None):
+def _sender(transport_url, ids, rounds, ready, go, pace=None,
+            status='healthy'):
     """A guest population: casts heartbeats for ``ids``."""
     from trove.common import context
     from trove.common import rpc
@@ -108,17 +113,18 @@ def _sender(transport_url, ids, rounds, ready, go, pace=None):
             wait = started + index * delay - time.time()
             if wait > 0:
                 time.sleep(wait)
-            conductor.heartbeat(instance_id, {'service_status': 'healthy'})
+            conductor.heartbeat(instance_id, {'service_status': status})
     rpc.cleanup()
 
 
-def run_senders(transport_url, ids, rounds, processes, pace=None):
+def run_senders(transport_url, ids, rounds, processes, pace=None,
+                status='healthy'):
     chunks = [ids[i::processes] for i in range(processes)]
     ready = [multiprocessing.Event() for _ in chunks]
     go = multiprocessing.Event()
     workers = [multiprocessing.Process(
         target=_sender, args=(transport_url, chunk, rounds, ready[i], go,
-                              pace * processes if pace else None))
+                              pace * processes if pace else None, status))
         for i, chunk in enumerate(chunks)]
     for worker in workers:
         worker.start()
@@ -255,6 +261,16 @@ def bench_population(count, args, vhost, work_dir):
         for worker in workers:
             worker.join()
         lags = lag_seconds(engine, seen_at)
+
+        # Status changes: what a user waits for (BUILD to ACTIVE).
+        changed_ids = paced_ids[:args.changes]
+        workers, _started = run_senders(vhost.transport_url, changed_ids, 1,
+                                        args.senders, pace=0.02,
+                                        status='shutdown')
+        change_lags = lag_seconds(
+            engine, watch_written(engine, changed_ids, status='shutdown'))
+        for worker in workers:
+            worker.join()
         engine.dispose()
         return {
             'instances': count,
@@ -265,9 +281,11 @@ def bench_population(count, args, vhost, work_dir):
             'final_statuses': statuses,
             'paced_rate_per_s': round(count / args.interval, 1),
             'paced_cpu_percent_of_one_core': cpu,
-            'lag_p50_ms': round(statistics.median(lags) * 1000, 1),
-            'lag_p99_ms': round(sorted(lags)[int(0.99 * (len(lags) - 1))]
-                                * 1000, 1),
+            'lag_p50_ms': _ms(statistics.median(lags)),
+            'lag_p99_ms': _ms(_p99(lags)),
+            'status_changes': len(change_lags),
+            'change_lag_p50_ms': _ms(statistics.median(change_lags)),
+            'change_lag_p99_ms': _ms(_p99(change_lags)),
         }
     finally:
         if conductor_pid:
@@ -275,10 +293,19 @@ def bench_population(count, args, vhost, work_dir):
         database.drop()
 
 
-def watch_written(engine, ids, poll=0.02, timeout=600):
+def _ms(seconds):
+    return round(seconds * 1000, 1)
+
+
+def _p99(values):
+    return sorted(values)[int(0.99 * (len(values) - 1))]
+
+
+def watch_written(engine, ids, poll=0.02, timeout=600, status='healthy'):
     """When each instance's new status was first visible in the DB."""
     query = sa.text("SELECT instance_id FROM service_statuses "
-                    "WHERE status_description = 'healthy'")
+                    "WHERE status_description = :status"
+                    ).bindparams(status=status)
     seen_at = {}
     deadline = time.monotonic() + timeout
     while len(seen_at) < len(ids) and time.monotonic() < deadline:
@@ -370,6 +397,9 @@ def main():
     parser.add_argument('--interval', type=float, default=60.0,
                         help='Heartbeat interval of the paced phase.')
     parser.add_argument('--paced-seconds', type=float, default=15.0)
+    parser.add_argument('--changes', type=int, default=200,
+                        help='Instances that then report a new status, '
+                             'one every 20 ms, for the lag of a change.')
     parser.add_argument('--set', action='append', default=[],
                         metavar='OPT=VAL',
                         help='A [DEFAULT] option for the conductor, e.g. '
@@ -386,13 +416,17 @@ def main():
             last_rate = figures['paced_rate_per_s']
             print('%6d instances: %5d heartbeats/s (flood of %d, ordering '
                   '%s); paced %.0f/s: conductor CPU %.1f%% of a core, lag '
-                  'p50 %.0f ms p99 %.0f ms'
+                  'p50 %.0f ms p99 %.0f ms; %d status changes: lag p50 %.0f '
+                  'ms p99 %.0f ms'
                   % (count, figures['heartbeats_per_s'],
                      figures['flood_heartbeats'],
                      'kept' if figures['ordering_kept'] else 'BROKEN',
                      figures['paced_rate_per_s'],
                      figures['paced_cpu_percent_of_one_core'],
-                     figures['lag_p50_ms'], figures['lag_p99_ms']),
+                     figures['lag_p50_ms'], figures['lag_p99_ms'],
+                     figures['status_changes'],
+                     figures['change_lag_p50_ms'],
+                     figures['change_lag_p99_ms']),
                   flush=True)
         floor = transport_floor(args, vhost, last_rate)
         results['noop_rpc_server_paced'] = floor

@@ -1,6 +1,6 @@
-"""List pages are read in one round trip to the database server, see
-what was committed before them, and survive a pooled connection that the
-server closed (SQLite, MariaDB, PostgreSQL)."""
+"""List pages and single-object loads are read in one round trip to the
+database server, see what was committed before them, and survive a
+pooled connection that the server closed (SQLite, MariaDB, PostgreSQL)."""
 
 import pytest
 import sqlalchemy as sa
@@ -44,9 +44,32 @@ def test_a_page_sees_every_commit_before_it(db):
     assert _names(ctx) == ['second']
 
 
-def test_a_page_is_one_statement_and_nothing_else(db, control_db_url):
+def _loaded_name(ctx, backup_id):
+    found = db_api.read_objects(ctx, lambda session: session.get(
+        m.Backup, backup_id))
+    return found.name if found is not None else None
+
+
+def test_a_load_sees_every_commit_before_it(db):
+    ctx = trove_context.get_admin_context()
+    _add_backup(ctx, 'first')
+    assert _loaded_name(ctx, 'first') == 'first'
+    with db_api.writer(ctx) as session:
+        session.query(m.Backup).filter_by(id='first').update(
+            {'name': 'renamed'})
+    assert _loaded_name(ctx, 'first') == 'renamed'
+    with db_api.writer(ctx) as session:
+        session.query(m.Backup).filter_by(id='first').delete()
+    assert _loaded_name(ctx, 'first') is None
+
+
+@pytest.mark.parametrize('read', [
+    lambda ctx: _names(ctx) == ['one'],
+    lambda ctx: _loaded_name(ctx, 'one') == 'one',
+], ids=['page', 'load'])
+def test_a_read_is_one_statement_and_nothing_else(db, control_db_url, read):
     """No ping before, no ROLLBACK after: the server counts, on the
-    pooled connection's own session, one SELECT per page."""
+    pooled connection's own session, one SELECT per page or load."""
     if _backend(control_db_url) != 'mysql':
         pytest.skip('session counters are read from MariaDB')
     ctx = trove_context.get_admin_context()
@@ -58,7 +81,7 @@ def test_a_page_is_one_statement_and_nothing_else(db, control_db_url):
 
     before = counters()
     for _ in range(5):
-        assert _names(ctx) == ['one']
+        assert read(ctx)
     after = counters()
     assert {name: after[name] - before[name] for name in before} == {
         'Com_select': 5, 'Com_rollback': 0, 'Com_commit': 0,

@@ -59,11 +59,13 @@ def load(context, backup_id):
     """A live backup visible to the caller, or BackupNotFound (404)."""
     if not uuidutils.is_uuid_like(backup_id):
         raise exception.BackupNotFound(uuid=backup_id)
-    with db_api.reader(context) as session:
+
+    def find(session):
         query = _query(session).filter(Row.id == backup_id)
         if not context.is_admin:
             query = query.filter(Row.tenant_id == context.project_id)
-        row = query.first()
+        return query.first()
+    row = db_api.read_objects(context, find)
     if row is None:
         raise exception.BackupNotFound(uuid=backup_id)
     return row

@@ -19,6 +19,7 @@ from oslo_db.sqlalchemy import exc_filters
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy import orm
 
 from trove.conf import CONF
 
@@ -125,6 +126,18 @@ def read_documents(context, statement, parameters):
     return _read_page(context, lambda connection: [
         _decoded(document) for (document,) in
         connection.execute(statement, parameters)])
+
+
+def read_objects(context, find):
+    """``find(session)`` with an ORM session on one connection of the
+    page engine: for a load that is ONE SELECT (an instance shown or
+    checked before an action), in one round trip as a list page is. The
+    objects come back detached, as from a ``reader`` session once it
+    closes, so everything the caller reads must be loaded eagerly."""
+    def read(connection):
+        with orm.Session(bind=connection) as session:
+            return find(session)
+    return _read_page(context, read)
 
 
 def _read_page(context, read):

@@ -172,7 +172,8 @@ def load(context, instance_id, include_deleted=False):
     """One instance visible to the caller, or InstanceNotFound (404)."""
     if not uuidutils.is_uuid_like(instance_id):
         raise exception.InstanceNotFound(instance=instance_id)
-    with db_api.reader(context) as session:
+
+    def find(session):
         query = (session.query(Row, _running_backup_column())
                  .options(*_load_options())
                  .filter(Row.id == instance_id))
@@ -180,7 +181,8 @@ def load(context, instance_id, include_deleted=False):
             query = query.filter(Row.deleted == sa.false())
         if not context.is_admin:
             query = query.filter(Row.tenant_id == context.project_id)
-        found = query.first()
+        return query.first()
+    found = db_api.read_objects(context, find)
     if found is None:
         raise exception.InstanceNotFound(instance=instance_id)
     row, running_backup = found

@@ -20,10 +20,10 @@ def _visible_versions(versions, include_inactive):
 
 def list_datastores(context, include_inactive=False):
     """Datastores with their versions; hidden ones need admin."""
-    with db_api.reader(context) as session:
-        datastores = (session.query(db_models.Datastore)
-                      .options(orm.selectinload(db_models.Datastore.versions))
-                      .order_by(db_models.Datastore.name).all())
+    datastores = db_api.read_objects(context, lambda session: (
+        session.query(db_models.Datastore)
+        .options(orm.selectinload(db_models.Datastore.versions))
+        .order_by(db_models.Datastore.name).all()))
     result = []
     for datastore in datastores:
         versions = _visible_versions(datastore.versions, include_inactive)
@@ -34,14 +34,16 @@ def list_datastores(context, include_inactive=False):
 
 def get_datastore(context, id_or_name, include_inactive=True):
     """A datastore and its versions; DatastoreNotFound if none matches."""
-    with db_api.reader(context) as session:
+
+    def find(session):
         query = session.query(db_models.Datastore).options(
             orm.selectinload(db_models.Datastore.versions))
-        datastore = None
         if uuidutils.is_uuid_like(id_or_name):
-            datastore = query.filter_by(id=id_or_name).first()
-        if datastore is None:
-            datastore = query.filter_by(name=id_or_name).first()
+            found = query.filter_by(id=id_or_name).first()
+            if found is not None:
+                return found
+        return query.filter_by(name=id_or_name).first()
+    datastore = db_api.read_objects(context, find)
     if datastore is None:
         raise exception.DatastoreNotFound(datastore=id_or_name)
     versions = _visible_versions(datastore.versions, include_inactive)
@@ -51,11 +53,10 @@ def get_datastore(context, id_or_name, include_inactive=True):
 
 
 def get_version_by_uuid(context, version_id, include_inactive=True):
-    with db_api.reader(context) as session:
-        version = (session.query(db_models.DatastoreVersion)
-                   .options(orm.joinedload(
-                       db_models.DatastoreVersion.datastore))
-                   .filter_by(id=version_id).first())
+    version = db_api.read_objects(context, lambda session: (
+        session.query(db_models.DatastoreVersion)
+        .options(orm.joinedload(db_models.DatastoreVersion.datastore))
+        .filter_by(id=version_id).first()))
     if version is None or not (include_inactive or version.active):
         raise exception.DatastoreVersionNotFound(version=version_id)
     return version

@@ -131,9 +131,11 @@ def read_documents(context, statement, parameters):
 def read_objects(context, find):
     """``find(session)`` with an ORM session on one connection of the
     page engine: for a load that is ONE SELECT (an instance shown or
-    checked before an action), in one round trip as a list page is. The
-    objects come back detached, as from a ``reader`` session once it
-    closes, so everything the caller reads must be loaded eagerly."""
+    checked before an action), in one round trip as a list page is, or
+    whose statements need no common snapshot (the datastore catalogue and
+    its eagerly loaded versions). The objects come back detached, as
+    from a ``reader`` session once it closes, so everything the caller
+    reads must be loaded eagerly."""
     def read(connection):
         with orm.Session(bind=connection) as session:
             return find(session)

@@ -40,13 +40,13 @@ class LocalFlavors:
     """Flavors of the local provider, stored in the control database."""
 
     def list(self, context):
-        with db_api.reader(context) as session:
-            rows = session.query(db_models.Flavor).all()
+        rows = db_api.read_objects(
+            context, lambda session: session.query(db_models.Flavor).all())
         return sorted((_from_row(r) for r in rows), key=_sort_key)
 
     def get(self, context, flavor_id):
-        with db_api.reader(context) as session:
-            row = session.get(db_models.Flavor, str(flavor_id))
+        row = db_api.read_objects(context, lambda session: session.get(
+            db_models.Flavor, str(flavor_id)))
         if row is None:
             raise exception.FlavorNotFound(uuid=flavor_id)
         return _from_row(row)

@@ -4,6 +4,7 @@ import time
 
 import sqlalchemy as sa
 
+from tests.helpers import processes
 from trove.common import context as trove_context
 from trove.common import states
 from trove.conductor import heartbeats
@@ -138,11 +139,9 @@ def test_a_large_batch_gives_each_instance_its_own_values(control_db_url):
         db_api.configure()
 
 
-def _wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, 'not written in %ss' % timeout
-        time.sleep(0.02)
+def _wait_for(predicate):
+    processes.wait_until(predicate, timeout=10.0, interval=0.02,
+                         message='not written in 10 s')
 
 
 def test_a_status_change_is_written_at_once_a_repeat_waits(control_db_url):

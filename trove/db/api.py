@@ -150,13 +150,15 @@ def _read_page(context, read):
     if engine is None:
         with _facade.reader.connection.using(context) as connection:
             return read(connection)
-    try:
-        with engine.connect() as connection:
-            return read(connection)
-    except db_exception.DBConnectionError:
-        # The pool has dropped the connections it had before this one.
-        with engine.connect() as connection:
-            return read(connection)
+    for attempt in range(2):
+        try:
+            with engine.connect() as connection:
+                return read(connection)
+        except db_exception.DBConnectionError:
+            # The pool has dropped the connections it had before this
+            # one; a second failure is the server's, not a stale socket.
+            if attempt:
+                raise
 
 
 def _page_engine():

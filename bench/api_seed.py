@@ -27,7 +27,7 @@ from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 from trove.db import migration
 from trove.db import models as db_models
-from trove.flavor import models as flavor_models
+from trove.compute.local import flavors as local_flavors
 
 PROJECT = 'bench-project'
 S = states.ServiceStatuses
@@ -68,7 +68,7 @@ def _register_catalogue(url):
             context, 'mariadb', '10.11', 'mariadb', '', '', True,
             image_tags=['trove'], version='10.11.6')
         datastore_models.update_datastore(context, 'mariadb', '10.11')
-        flavors = flavor_models.LocalFlavors()
+        flavors = local_flavors.LocalFlavors()
         for name, ram, vcpus, disk in (('small', 1024, 1, 5),
                                        ('medium', 2048, 2, 10),
                                        ('large', 4096, 4, 20)):

@@ -15,6 +15,7 @@ from troveclient.v1 import client as trove_client
 
 from tests.helpers import ports
 from tests.helpers import rabbit
+from trove.compute.local import layout as local_layout
 
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -35,7 +36,7 @@ class TroveSystem:
 
     def __init__(self, state_dir, api_port, transport_url, address_pool,
                  report_interval=2, heartbeat_expiry=8, extra_options=(),
-                 control_db=None):
+                 control_db=None, extra_args=()):
         self.state_dir = state_dir
         self.control_db = control_db
         self.api_port = api_port
@@ -44,6 +45,8 @@ class TroveSystem:
         self.report_interval = report_interval
         self.heartbeat_expiry = heartbeat_expiry
         self.extra_options = list(TEST_OPTIONS) + list(extra_options)
+        # More trove-local up flags (--taskmanagers 2...).
+        self.extra_args = list(extra_args)
 
     @property
     def api_url(self):
@@ -72,7 +75,7 @@ class TroveSystem:
             args += ['--control-db', self.control_db]
         for option in self.extra_options:
             args += ['--set', option]
-        return self._trove_local(*args)
+        return self._trove_local(*(args + self.extra_args))
 
     def down(self):
         return self._trove_local('down', '--state-dir', self.state_dir)
@@ -118,11 +121,33 @@ class TroveSystem:
                 'context.get_admin_context(), sys.argv[2])')
         subprocess.run([sys.executable, '-c', code,
                         os.path.join(self.state_dir, 'trove.conf'),
-                        instance_id], check=True, timeout=60,
-                       capture_output=True)
+                        self.server_id(instance_id)], check=True,
+                       timeout=60, capture_output=True)
+
+    def server_ids(self, instance_id):
+        """Ids of the local servers made for an instance (read from their
+        records, as the provider's find_servers does)."""
+        found = []
+        for server_dir in local_layout.child_dirs(
+                os.path.join(self.state_dir, 'instances')):
+            record = local_layout.read_json(
+                os.path.join(server_dir, 'server.json')) or {}
+            if (record.get('metadata') or {}).get(
+                    'trove_instance_id') == instance_id:
+                found.append(record['id'])
+        return found
+
+    def server_id(self, instance_id):
+        found = self.server_ids(instance_id)
+        if len(found) != 1:
+            raise AssertionError('instance %s has servers %s, not one'
+                                 % (instance_id, found))
+        return found[0]
 
     def instance_dir(self, instance_id):
-        return os.path.join(self.state_dir, 'instances', instance_id)
+        """The directory of the instance's server."""
+        return os.path.join(self.state_dir, 'instances',
+                            self.server_id(instance_id))
 
     def client(self, project_id):
         auth = noauth.NoAuth(endpoint=self.endpoint(project_id))

@@ -89,7 +89,10 @@ def test_every_table_round_trips(db, ctx):
          m.QuotaUsage(tenant_id='p1', resource='instances', in_use=1),
          m.Reservation(usage_id='u', delta=1, status='Reserved'),
          m.InstanceModule(instance_id=instance.id, module_id=module.id,
-                          md5='0' * 32))
+                          md5='0' * 32),
+         m.WorkClaim(resource_id=instance.id, resource_type='instance',
+                     flow='create', lease_expires=STAMP,
+                     args='{"databases": []}'))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()
                   for model in m.Base.registry._class_registry.values()

@@ -13,13 +13,13 @@ from oslo_log import log as logging
 
 from trove.backup import models
 from trove.backup import storage as control_storage
+from trove.common import datastore_registry
 from trove.common import exception
 from trove.common import states
 from trove.conf import CONF
 from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.guestagent import backup as guest_backup
 from trove.instance import actions as instance_actions
 from trove.instance import models as instance_models
 from trove.quota import quota
@@ -65,7 +65,7 @@ def _check_strategy(instance):
     strategy = None
     if manager in CONF:
         strategy = getattr(CONF.get(manager), 'backup_strategy', None)
-    if strategy not in guest_backup.STRATEGIES:
+    if strategy not in datastore_registry.BACKUP_STRATEGIES:
         raise exception.NotImplementedForDatastore(
             'Backups of datastore %s (strategy %s) are not supported by '
             'this deployment.' % (instance.datastore.name, strategy))

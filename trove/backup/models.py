@@ -25,6 +25,7 @@ from trove.db import api as db_api
 from trove.db import expressions
 from trove.db import models as db_models
 from trove.quota import quota
+from trove.records import work_claims as claims
 from trove.taskmanager import api as taskmanager_api
 
 LOG = logging.getLogger(__name__)
@@ -207,10 +208,14 @@ def backup_info(row, instance, parent, container):
 
 
 def cast_create(context, row_id, info, instance_id):
+    """Record the work (so a lost cast only delays it) and cast it."""
+    claims.submit_now(context, row_id, 'backup', 'create_backup',
+                      args={'backup_info': info, 'instance_id': instance_id})
     try:
-        taskmanager_api.API(context).create_backup(info, instance_id)
+        taskmanager_api.API(context).create_backup(row_id, instance_id)
     except Exception as error:
         LOG.exception('Could not ask the taskmanager for backup %s', row_id)
+        claims.forget(context, row_id)
         remove(context, row_id)
         raise exception.ServiceUnavailable(
             reason='the taskmanager cannot be reached (%s)' % error) \
@@ -257,10 +262,11 @@ def delete(context, root):
     try:
         api = taskmanager_api.API(context)
         for row in rows:
-            if row.location and row.state != BackupState.RESTORED:
+            has_objects = row.location and row.state != BackupState.RESTORED
+            _mark_deleted(context, row.id, has_objects)
+            if has_objects:
                 # The taskmanager reads the (deleted) row for the location.
                 api.delete_backup(row.id)
-            _mark_deleted(context, row.id)
     except Exception as error:
         reservation.rollback()
         LOG.exception('Deleting backup %s failed', root.id)
@@ -271,9 +277,13 @@ def delete(context, root):
     return [row.id for row in rows]
 
 
-def _mark_deleted(context, backup_id):
+def _mark_deleted(context, backup_id, has_objects):
+    """The row is deleted and, with its objects, their removal is due."""
     now = db_models.utcnow()
     with db_api.writer(context) as session:
         session.execute(sa.update(Row).where(Row.id == backup_id).values(
             deleted=True, deleted_at=now, updated=now,
             datastore_version_id=None))
+        if has_objects:
+            claims.submit(session, backup_id, 'backup', 'delete_backup',
+                          request_id=getattr(context, 'request_id', None))

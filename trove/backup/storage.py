@@ -8,9 +8,9 @@ failures into API errors.
 
 import contextlib
 
+from trove import storage as backup_storage
 from trove.common import exception
 from trove.conf import CONF
-from trove.guestagent.backup import storage as backup_storage
 
 _INTERFACES = {'publicURL': 'public', 'internalURL': 'internal',
                'adminURL': 'admin'}

@@ -8,6 +8,7 @@ RPC transport is ever shared between processes.
 """
 
 import os
+import sys
 
 from granian import constants as granian_constants
 from granian import http as granian_http
@@ -16,6 +17,7 @@ from granian import server as granian_server
 from oslo_log import log as logging
 
 from trove.cmd import common
+from trove.common import ports
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -67,6 +69,11 @@ def server_settings():
 def main():
     common.setup(prog='trove-api')
     settings = server_settings()
+    try:
+        ports.ensure_free(settings['address'], settings['port'])
+    except ports.PortInUse as error:
+        LOG.error('trove-api cannot start: %s', error)
+        sys.exit('trove-api: %s; set bind_port to a free one' % error)
     LOG.info('trove-api listening on %s:%d with %d workers',
              settings['address'], settings['port'], settings['workers'])
     server = granian_server.MPServer('trove.cmd.api:load_application',

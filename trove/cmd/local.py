@@ -19,7 +19,9 @@ import os
 import sys
 
 from trove.localenv import config as local_config
+from trove.common import ports
 from trove.localenv import external
+from trove.localenv import isolation
 from trove.localenv import keystone_runner
 from trove.localenv import services
 from trove.localenv import swift_runner
@@ -39,7 +41,8 @@ def _parser():
                     help='Control database URL (default: SQLite in the '
                          'state directory).')
     up.add_argument('--transport-url',
-                    help='RabbitMQ URL (default: the local broker).')
+                    help='RabbitMQ URL (default: a vhost of its own on the '
+                         'local broker, created now, removed by down).')
     up.add_argument('--project', default=DEFAULT_PROJECT,
                     help='Project id written into openrc.')
     up.add_argument('--report-interval', type=int, default=10,
@@ -47,8 +50,18 @@ def _parser():
     up.add_argument('--heartbeat-expiry', type=int, default=60,
                     help='Seconds without heartbeat before an instance '
                          'shows operating_status ERROR.')
-    up.add_argument('--address-pool', default='127.10.0.0/16',
-                    help='Loopback network of instance addresses.')
+    up.add_argument('--address-pool',
+                    help='Loopback network of instance addresses (default: '
+                         'a /16 of its own, 127.10.0.0/16 for the first '
+                         'deployment on this machine).')
+    up.add_argument('--taskmanagers', type=int, default=1, metavar='N',
+                    help='Taskmanager processes (they share the work).')
+    up.add_argument('--conductors', type=int, default=1, metavar='N',
+                    help='Conductor processes (they share the reports).')
+    up.add_argument('--extra-api-port', type=int, action='append',
+                    default=[], metavar='PORT',
+                    help='Run another trove-api of the same deployment on '
+                         'PORT; repeatable.')
     up.add_argument('--keystone', action='store_true',
                     help='Run a real Keystone beside the services and '
                          'authenticate API requests with its tokens.')
@@ -94,6 +107,8 @@ def _configure_in_process(config):
 
 
 def up(args):
+    _refuse_busy_api_port(args)
+    transport_url, address_pool = _isolation(args)
     identity = None
     if args.keystone:
         identity = keystone_runner.start(
@@ -102,10 +117,11 @@ def up(args):
     storage = _backup_storage(args)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
-        transport_url=args.transport_url,
+        transport_url=transport_url,
         report_interval=args.report_interval,
         heartbeat_expiry=args.heartbeat_expiry,
-        address_pool=args.address_pool,
+        address_pool=address_pool, taskmanagers=args.taskmanagers,
+        conductors=args.conductors, extra_api_ports=args.extra_api_port,
         extra_options=storage + _parse_options(args.set), identity=identity,
         guest_options=storage + _backup_options(_parse_options(args.set)))
     if identity is None and keystone_runner.stop(config.keystone_dir):
@@ -122,10 +138,18 @@ def up(args):
     datastores.create_default_flavors()
     if previous not in (None, config.auth_strategy):
         # A running API would keep authenticating the old way.
-        services.stop(config, 'trove-api')
-    for name in services.SERVICES:
+        for name in services.known(config):
+            if services.kind_of(name) == 'trove-api':
+                services.stop(config, name)
+    # Converge on the asked shape: extra processes of an earlier up stop.
+    for name in set(services.known(config)) - set(services.wanted(config)):
+        services.stop(config, name)
+    for name in services.wanted(config):
         services.start(config, name)
     services.wait_for_api(config)
+    for number, port in enumerate(config.extra_api_ports, start=2):
+        services.wait_for_api(config, name='trove-api-%d' % number,
+                              url='http://%s:%d' % (config.api_host, port))
 
     if identity is None:
         config.write_openrc(args.project)
@@ -145,6 +169,44 @@ def up(args):
     print('  openstack database instance list')
     print('  openstack datastore list')
     return 0
+
+
+def _refuse_busy_api_port(args):
+    """Another server on an API port would share its connections with
+    ours (SO_REUSEPORT): refuse, naming the port. Our own running APIs
+    are fine (``up`` is idempotent)."""
+    config = local_config.LocalConfig(args.state_dir)
+    ours = set()
+    if os.path.exists(config.trove_conf):
+        written = local_config.LocalConfig.from_state_dir(args.state_dir)
+        running = services.status(written)
+        if running.get('trove-api'):
+            ours.add(written.api_port)
+        for number, port in enumerate(written.extra_api_ports, start=2):
+            if running.get('trove-api-%d' % number):
+                ours.add(port)
+    for flag, port in [('--api-port', args.api_port)] + [
+            ('--extra-api-port', p) for p in args.extra_api_port]:
+        if port in ours:
+            continue
+        try:
+            ports.ensure_free(config.api_host, port)
+        except ports.PortInUse as error:
+            raise RuntimeError('%s: choose another with %s' % (error, flag))
+
+
+def _isolation(args):
+    """(transport URL, address pool) of this deployment: its own vhost
+    and loopback /16 unless given."""
+    pool = isolation.address_pool(args.state_dir, args.address_pool)
+    try:
+        url = isolation.transport_url(args.state_dir, args.transport_url)
+    except isolation.IsolationError as error:
+        print('warning: no RabbitMQ vhost of its own for this deployment '
+              '(%s); using the default vhost, which another deployment on '
+              'this broker would share' % error, file=sys.stderr)
+        url = None
+    return url, pool
 
 
 def _backup_storage(args):
@@ -204,20 +266,25 @@ def down(args):
     config = _config_for(args)
     if config is None:
         return 1
-    for name in reversed(services.SERVICES):
-        pid = services.stop(config, name)
-        if pid:
-            print('stopped %s (pid %d)' % (name, pid))
+    for name, pid in services.stop_all(config):
+        print('stopped %s (pid %d)' % (name, pid))
     from trove.compute.local import processes
-    for instance_dir in processes.instance_dirs(config.instances_dir):
-        for pid in processes.stop_instance_processes(instance_dir):
-            print('stopped pid %d of %s' % (pid,
-                                            os.path.basename(instance_dir)))
+    for server_dir in processes.instance_dirs(config.instances_dir):
+        for pid in processes.stop_instance_processes(server_dir):
+            print('stopped pid %d of server %s'
+                  % (pid, os.path.basename(server_dir)))
     pid = keystone_runner.stop(config.keystone_dir)
     if pid:
         print('stopped keystone (pid %d)' % pid)
     for pid in swift_runner.stop(config.state_dir):
         print('stopped swift (pid %d)' % pid)
+    try:
+        vhost = isolation.remove_vhost(config.state_dir)
+    except isolation.IsolationError as error:
+        print('warning: %s' % error, file=sys.stderr)
+    else:
+        if vhost:
+            print('removed RabbitMQ vhost %s' % vhost)
     return 0
 
 
@@ -252,7 +319,7 @@ def main(argv=None):
     from trove.localenv import demo as local_demo
     try:
         return handlers[args.command](args)
-    except (RuntimeError, local_demo.DemoError,
+    except (RuntimeError, local_demo.DemoError, isolation.IsolationError,
             external.ExternalServiceError, external.HttpError) as error:
         print('error: %s' % error, file=sys.stderr)
         return 1

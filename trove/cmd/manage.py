@@ -19,10 +19,11 @@ from oslo_db import exception as db_exception
 from trove.cmd import common
 from trove.common import context as trove_context
 from trove.common import exception
+from trove.compute.local import flavors as local_flavors
 from trove.conf import CONF
 from trove.datastore import models as datastore_models
+from trove.datastore import parameters as datastore_parameters
 from trove.db import migration
-from trove.flavor import models as flavor_models
 
 
 def _admin():
@@ -65,21 +66,21 @@ def db_load_datastore_config_parameters():
         context, datastore, args.datastore_version_name, args.version)
     with open(args.config_file_location) as rules_file:
         rules = json.load(rules_file)
-    count = datastore_models.load_parameters(context, version.id, rules)
+    count = datastore_parameters.load_parameters(context, version.id, rules)
     print('Loaded %d configuration parameters for %s %s.'
           % (count, datastore.name, version.name))
 
 
 def flavor_create():
     args = CONF.command
-    flavor = flavor_models.LocalFlavors().create(
+    flavor = local_flavors.LocalFlavors().create(
         _admin(), args.flavor_name, args.ram, args.vcpus, args.disk,
         ephemeral=args.ephemeral, flavor_id=args.id)
     print('Flavor %s (%s) created.' % (flavor.id, flavor.name))
 
 
 def flavor_list():
-    flavors = flavor_models.LocalFlavors().list(_admin())
+    flavors = local_flavors.LocalFlavors().list(_admin())
     print('%-8s %-20s %8s %6s %8s %10s' % ('ID', 'Name', 'RAM', 'VCPUs',
                                            'Disk', 'Ephemeral'))
     for f in flavors:
@@ -88,7 +89,7 @@ def flavor_list():
 
 
 def flavor_delete():
-    flavor_models.LocalFlavors().delete(_admin(), CONF.command.id)
+    local_flavors.LocalFlavors().delete(_admin(), CONF.command.id)
     print('Flavor %s deleted.' % CONF.command.id)
 
 

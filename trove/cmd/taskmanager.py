@@ -15,3 +15,4 @@ def main():
                                      [manager],
                                      periodic_tasks=manager.periodic_tasks())
     service_runner.run(rpc_service, 'trove-taskmanager')
+    manager.stop()

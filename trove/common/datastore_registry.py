@@ -1,4 +1,4 @@
-"""Which guest manager and replication strategy serve each datastore.
+"""Which guest manager, backup and replication strategy serve each datastore.
 
 Shared by the control plane (stored per datastore version, injected into
 ``guest_info.conf``) and the guest agent (which class to load). Holds only
@@ -9,6 +9,12 @@ MANAGERS = {
     'mysql': 'trove.guestagent.datastore.mysql.manager.Manager',
     'mariadb': 'trove.guestagent.datastore.mariadb.manager.Manager',
     'postgresql': 'trove.guestagent.datastore.postgresql.manager.Manager',
+}
+
+# [<manager>] backup_strategy -> the guest class implementing it.
+BACKUP_STRATEGIES = {
+    'mariabackup': 'trove.guestagent.backup.mariadb.MariaBackup',
+    'pg_basebackup': 'trove.guestagent.backup.postgresql.PgBaseBackup',
 }
 
 REPLICATION_STRATEGIES = {

@@ -4,6 +4,8 @@ Version ledger:
 
 * 1.0 - Initial version: heartbeat, update_backup, report_root,
         notify_end, notify_exc_info.
+* 1.1 - A heartbeat's payload may carry ``fault`` ({message, details}):
+        the status and the instance fault are recorded together.
 
 Every method is a cast carrying ``sent`` (epoch seconds, float): the
 conductor ignores a message that is not newer than the last one it
@@ -16,7 +18,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.0'
+API_LATEST_VERSION = '1.1'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -29,13 +31,27 @@ class API:
                               API_LATEST_VERSION)
         self.client = rpc.get_client(CONF.conductor_queue, cap)
 
-    def _cast(self, method, **kwargs):
-        cctxt = self.client.prepare(version=API_BASE_VERSION)
+    def _cast(self, method, version=API_BASE_VERSION, **kwargs):
+        cctxt = self.client.prepare(version=version)
         cctxt.cast(self.context, method, **kwargs)
 
     def heartbeat(self, instance_id, payload, sent=None):
         self._cast('heartbeat', instance_id=instance_id, payload=payload,
                    sent=sent if sent is not None else time.time())
+
+    def heartbeat_with_fault(self, instance_id, status, message, details,
+                             event_type):
+        """A status and the fault explaining it, as one message (two on a
+        conductor older than 1.1)."""
+        if not self.client.can_send_version('1.1'):
+            self.heartbeat(instance_id, {'service_status': status})
+            self.notify_exc_info(instance_id, event_type, message, details)
+            return
+        self._cast('heartbeat', version='1.1', instance_id=instance_id,
+                   payload={'service_status': status,
+                            'fault': {'message': message,
+                                      'details': details or ''}},
+                   sent=time.time())
 
     def update_backup(self, instance_id, backup_id, sent=None,
                       **backup_fields):

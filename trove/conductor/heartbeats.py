@@ -22,8 +22,10 @@ The batch is written thus:
 
 1. within the batch, only the newest heartbeat of an instance survives;
 2. the last-seen stamps of the batch's instances are read under a row
-   lock, and a heartbeat not newer than its instance's stamp is dropped
-   (the ordering rule holds across batches and conductor processes);
+   lock (an instance's first heartbeat makes its stamp row first, with
+   an insert that skips a row another conductor just made), and a
+   heartbeat not newer than its instance's stamp is dropped (the
+   ordering rule holds across batches and conductor processes);
 3. stamps and service statuses are written with one UPDATE per 256
    instances (a CASE on the instance id), not one per heartbeat.
 
@@ -35,14 +37,15 @@ import functools
 import threading
 import time
 
+import sqlalchemy as sa
 from oslo_db import exception as db_exception
 from oslo_log import log as logging
-import sqlalchemy as sa
 
 from trove.common import context as trove_context
 from trove.common import states
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.records import faults
 
 LOG = logging.getLogger(__name__)
 
@@ -62,6 +65,9 @@ class Heartbeat:
     instance_id: str
     sent: float | None
     status: states.ServiceStatus | None
+    # {"message", "details"}: why the status is what it is (a failed
+    # prepare); written with the status, in the same transaction.
+    fault: dict | None = None
 
 
 def newest_per_instance(heartbeats):
@@ -113,8 +119,9 @@ class HeartbeatRecorder:
                 self._condition.notify()
 
     def _changes_status(self, beat):
-        return (beat.status is not None
-                and self._recorded.get(beat.instance_id) != beat.status.code)
+        return beat.fault is not None or (
+            beat.status is not None
+            and self._recorded.get(beat.instance_id) != beat.status.code)
 
     def stop(self):
         if self._thread is None:
@@ -163,14 +170,20 @@ class HeartbeatRecorder:
 
     def _write_once(self, beats):
         context = trove_context.get_admin_context()
-        ids = [beat.instance_id for beat in beats]
         now = db_models.utcnow()
         with db_api.writer(context) as session:
-            last_seen = dict(session.execute(
-                sa.select(LastSeen.instance_id, LastSeen.sent)
-                .where(LastSeen.method_name == METHOD,
-                       LastSeen.instance_id.in_(ids))
-                .with_for_update()).all())
+            beats = self._known(session, beats)
+            ids = [beat.instance_id for beat in beats]
+            if not ids:
+                return
+            last_seen = self._locked_stamps(session, ids)
+            missing = [i for i in ids if i not in last_seen]
+            if missing:
+                # An instance's first heartbeat: its stamp row is made
+                # (unless another conductor makes it at the same moment),
+                # so every stamp of the batch can be locked.
+                _insert_missing_stamps(session, missing)
+                last_seen.update(self._locked_stamps(session, missing))
             accepted = [beat for beat in beats
                         if beat.sent is None
                         or beat.instance_id not in last_seen
@@ -178,8 +191,35 @@ class HeartbeatRecorder:
             self.dropped += len(beats) - len(accepted)
             self._write_stamps(session, accepted, last_seen)
             self._write_statuses(session, accepted, now)
+            for beat in accepted:
+                if beat.fault is not None:
+                    faults.save_in(session, beat.instance_id,
+                                   beat.fault['message'],
+                                   beat.fault.get('details'))
         self.written += len(accepted)
         self._remember(accepted)
+
+    @staticmethod
+    def _locked_stamps(session, ids):
+        return dict(session.execute(
+            sa.select(LastSeen.instance_id, LastSeen.sent)
+            .where(LastSeen.method_name == METHOD,
+                   LastSeen.instance_id.in_(ids))
+            .with_for_update()).all())
+
+    def _known(self, session, beats):
+        """The heartbeats of instances this deployment knows; another
+        deployment's guest (a shared broker) writes nothing here."""
+        ids = [beat.instance_id for beat in beats]
+        known = set(session.scalars(sa.select(Status.instance_id).where(
+            Status.instance_id.in_(ids))))
+        unknown = len(beats) - sum(1 for b in beats
+                                   if b.instance_id in known)
+        if unknown:
+            LOG.warning('Ignoring %d heartbeat(s) of instances this '
+                        'deployment does not know', unknown)
+            self.dropped += unknown
+        return [beat for beat in beats if beat.instance_id in known]
 
     def _remember(self, accepted):
         if len(self._recorded) > _REMEMBERED_MAX:
@@ -190,17 +230,12 @@ class HeartbeatRecorder:
 
     @staticmethod
     def _write_stamps(session, accepted, last_seen):
-        stamped = [beat for beat in accepted if beat.sent is not None]
-        updates = [(beat.instance_id, beat.sent) for beat in stamped
-                   if beat.instance_id in last_seen]
-        inserts = [{'instance_id': beat.instance_id, 'method_name': METHOD,
-                    'sent': beat.sent}
-                   for beat in stamped if beat.instance_id not in last_seen]
+        # Every instance of the batch has a (locked) stamp row by now.
+        updates = [(beat.instance_id, beat.sent) for beat in accepted
+                   if beat.sent is not None]
         for statement, parameters in _padded_chunks(_stamps_update,
                                                     updates):
             session.execute(statement, parameters)
-        if inserts:
-            session.execute(sa.insert(LastSeen.__table__), inserts)
 
     @staticmethod
     def _write_statuses(session, accepted, now):
@@ -214,6 +249,28 @@ class HeartbeatRecorder:
             for statement, parameters in _padded_chunks(template, rows):
                 parameters['now'] = now
                 session.execute(statement, parameters)
+
+
+# The stamp of an instance that never reported: older than any "sent".
+_NEVER = -1.0
+
+
+def _insert_missing_stamps(session, instance_ids):
+    """Stamp rows for these instances, skipping any another conductor
+    inserted meanwhile (no duplicate-key failure to retry)."""
+    rows = [{'instance_id': instance_id, 'method_name': METHOD,
+             'sent': _NEVER} for instance_id in instance_ids]
+    dialect = session.get_bind().dialect.name
+    table = LastSeen.__table__
+    if dialect == 'postgresql':
+        from sqlalchemy.dialects import postgresql
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect in ('mysql', 'mariadb'):
+        statement = sa.insert(table).prefix_with('IGNORE')
+    else:
+        from sqlalchemy.dialects import sqlite
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    session.execute(statement, rows)
 
 
 # A batch is written with UPDATEs of up to _CHUNK rows each (a CASE on the

@@ -6,17 +6,17 @@ not newer than the last one accepted for the same instance and method is
 dropped, so late deliveries never regress a status.
 """
 
-from oslo_db import exception as db_exception
-from oslo_log import log as logging
 import oslo_messaging as messaging
 import sqlalchemy as sa
+from oslo_db import exception as db_exception
+from oslo_log import log as logging
 
 from trove.common import states
 from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.instance import faults
+from trove.records import faults, root_history
 
 LOG = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ LastSeen = db_models.ConductorLastSeen
 
 
 class Manager:
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.1')
 
     def __init__(self):
         self.heartbeats = heartbeats.HeartbeatRecorder(
@@ -82,11 +82,19 @@ class Manager:
             except ValueError:
                 LOG.warning('Instance %s reported unknown status %r',
                             instance_id, description)
+        fault = (payload or {}).get('fault')
+        if not isinstance(fault, dict) or not fault.get('message'):
+            fault = None
         self.heartbeats.add(heartbeats.Heartbeat(
-            instance_id, float(sent) if sent is not None else None, status))
+            instance_id, float(sent) if sent is not None else None, status,
+            fault))
 
     def update_backup(self, context, instance_id, backup_id, sent=None,
                       **backup_fields):
+        if not self._backup_known(context, instance_id, backup_id):
+            LOG.warning('Backup %s of instance %s is unknown here; ignoring '
+                        'its update', backup_id, instance_id)
+            return
         if self._message_too_old(context, instance_id, 'update_backup',
                                  sent):
             return
@@ -115,16 +123,17 @@ class Manager:
             for key, value in values.items():
                 setattr(backup, key, value)
 
+    @staticmethod
+    def _backup_known(context, instance_id, backup_id):
+        with db_api.reader(context) as session:
+            backup = session.get(db_models.Backup, backup_id)
+            return backup is not None and backup.instance_id == instance_id
+
     def report_root(self, context, instance_id, user=None):
-        with db_api.writer(context) as session:
-            history = session.get(db_models.RootEnabledHistory, instance_id)
-            if history is None:
-                session.add(db_models.RootEnabledHistory(
-                    id=instance_id, user=user or context.user_id))
-            elif history.deleted_at is not None:
-                history.created = db_models.utcnow()
-                history.deleted_at = None
-                history.user = user or context.user_id
+        if not root_history.record_enabled(context, instance_id,
+                                           user or context.user_id):
+            LOG.warning('Root report of unknown instance %s ignored',
+                        instance_id)
 
     def notify_end(self, context, instance_id, event_type, payload=None,
                    sent=None):

@@ -7,11 +7,9 @@ compute_opts = [
                choices=[('local', 'Instances are guest-agent processes on '
                                   'this machine, each with its own loopback '
                                   'address; flavors live in the control '
-                                  'database.'),
-                        ('openstack', 'Instances are Nova servers with '
-                                      'Cinder volumes.')],
+                                  'database.')],
                help='Compute, volume and flavor provider of the '
-                    'taskmanager and the API.'),
+                    'taskmanager and the API (trove.compute.PROVIDERS).'),
 ]
 
 

@@ -9,6 +9,18 @@ local_opts = [
                help='Where each instance gets its directory (config, '
                     'volume, logs, runtime files). Engine users must be '
                     'able to traverse it.'),
+    cfg.StrOpt('volumes_dir', default='$state_path/volumes',
+               help='Where each data volume gets its directory. Engine '
+                    'users must be able to traverse it.'),
+    cfg.StrOpt('availability_zone', default='nova',
+               help='The one availability zone of the local provider '
+                    '(every instance runs on this machine); a create '
+                    'naming another zone is refused. "nova" is the zone '
+                    'name the clients and Horizon use by default.'),
+    cfg.ListOpt('volume_types', default=['local'],
+                help='Volume types the local provider offers (all are '
+                     'directories on this machine); the first is the '
+                     'default. A create naming another type is refused.'),
     cfg.StrOpt('address_pool', default='127.10.0.0/16',
                help='Loopback network the instances\' addresses come '
                     'from; every instance gets its own address and its '

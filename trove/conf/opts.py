@@ -20,6 +20,7 @@ GROUP_MODULES = (
     'service',
     'conductor',
     'timeouts',
+    'work',
     'quota',
     'backup',
     'compute',

@@ -22,8 +22,7 @@ from trove.configuration import rules as parameter_rules
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
-from trove.instance import faults
-from trove.instance import service_status
+from trove.records import service_status
 
 LOG = logging.getLogger(__name__)
 
@@ -156,41 +155,19 @@ def record_restarted(context, instance_id):
                                   states.ServiceStatuses.HEALTHY)
 
 
-def reapply(context, instance_id, configuration_id):
-    """Apply the current values of a group to one attached instance (the
-    taskmanager, after the group changed); failures become its fault."""
-    from trove.instance import models as instance_models
-    try:
-        instance = instance_models.load(context, instance_id)
-    except exception.InstanceNotFound:
-        return
-    if instance.row.configuration_id != configuration_id:
-        LOG.info('Instance %s no longer uses configuration %s',
-                 instance_id, configuration_id)
-        return
-    try:
-        check_state(instance)
-        group = models.load(context, configuration_id)
-        rules = parameter_rules.load_rules(context,
-                                           group.datastore_version_id)
-        restart = apply(context, instance_id, overrides_of(group, rules),
-                        rules)
-    except exception.TroveError as error:
-        LOG.warning('Configuration %s not applied to %s: %s',
-                    configuration_id, instance_id, error)
-        faults.save_fault(context, instance_id,
-                          'The changed configuration group %s was not '
-                          'applied: %s' % (configuration_id, error), '')
-        return
-    record_outcome(context, instance_id, restart)
-    LOG.info('Configuration %s re-applied to %s (restart needed for: %s)',
-             configuration_id, instance_id, ', '.join(restart) or 'nothing')
-
-
 def overrides_for_create(context, configuration_id, version):
     """(group, typed overrides) a new instance of ``version`` starts
     with; the same checks as attach."""
-    group = group_for_instance(context, configuration_id,
-                               context.project_id, version.id)
+    return overrides_for_instance(context, configuration_id,
+                                  context.project_id, version.id)
+
+
+def overrides_for_instance(context, configuration_id, tenant_id,
+                           version_id):
+    """(group, typed overrides) of a group for an instance of
+    ``tenant_id`` running ``version_id`` (the taskmanager's read of what
+    the API checked)."""
+    group = group_for_instance(context, configuration_id, tenant_id,
+                               version_id)
     rules = parameter_rules.load_rules(context, group.datastore_version_id)
     return group, overrides_of(group, rules)

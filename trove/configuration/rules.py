@@ -19,6 +19,7 @@ import math
 import re
 
 from trove.common import exception
+from trove.datastore import parameters
 
 # configuration_parameters.configuration_value is a String(128).
 MAX_VALUE_LENGTH = 128
@@ -37,25 +38,6 @@ class ConfigurationNotSupported(exception.UnprocessableEntity):
 class UnknownParameter(exception.UnprocessableEntity):
     message = 'The configuration parameter %(name)s is not supported for ' \
               'datastore %(datastore)s.'
-
-
-def encode_allowed(values, multiple=False):
-    """The ``allowed_values`` column of a rule (None: any value)."""
-    if not values:
-        return None
-    return json.dumps({'values': [str(v) for v in values],
-                       'multiple': bool(multiple)})
-
-
-def decode_allowed(text):
-    """(values tuple or None, multiple) from an ``allowed_values`` column."""
-    if not text:
-        return None, False
-    try:
-        data = json.loads(text)
-        return tuple(data['values']), bool(data.get('multiple'))
-    except (ValueError, KeyError, TypeError):
-        return None, False
 
 
 def _bound(text, kind):
@@ -79,8 +61,8 @@ class Rule:
 
     @classmethod
     def from_row(cls, row):
-        allowed, multiple = decode_allowed(getattr(row, 'allowed_values',
-                                                   None))
+        allowed, multiple = parameters.decode_allowed(
+            getattr(row, 'allowed_values', None))
         return cls(name=row.name, data_type=row.data_type,
                    restart_required=bool(row.restart_required),
                    min=_bound(row.min_size, row.data_type),
@@ -90,9 +72,8 @@ class Rule:
 
 def load_rules(context, version_id):
     """{name: Rule} of a datastore version."""
-    from trove.datastore import models as datastore_models
     return {row.name: Rule.from_row(row)
-            for row in datastore_models.list_parameters(context, version_id)}
+            for row in parameters.list_parameters(context, version_id)}
 
 
 # Validation ---------------------------------------------------------------

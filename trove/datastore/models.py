@@ -6,7 +6,6 @@ names may repeat across version numbers, which then disambiguate.
 """
 
 from oslo_utils import uuidutils
-import sqlalchemy as sa
 from sqlalchemy import orm
 
 from trove.common import exception
@@ -165,48 +164,3 @@ def update_version(context, datastore_name, version_name, manager, image_id,
         row.repl_strategy = repl_strategy
         session.flush()
         return row.id
-
-
-def list_parameters(context, version_id):
-    with db_api.reader(context) as session:
-        return (session.query(db_models.DatastoreConfigurationParameter)
-                .filter_by(datastore_version_id=version_id, deleted=False)
-                .order_by(db_models.DatastoreConfigurationParameter.name)
-                .all())
-
-
-def get_parameter(context, version_id, name):
-    with db_api.reader(context) as session:
-        param = (session.query(db_models.DatastoreConfigurationParameter)
-                 .filter_by(datastore_version_id=version_id, name=name,
-                            deleted=False).first())
-    if param is None:
-        raise exception.ConfigurationParameterNotFound(name=name)
-    return param
-
-
-def load_parameters(context, version_id, rules):
-    """Replace a version's parameter rules with ``rules`` (validation-rules
-    JSON: ``{"configuration-parameters": [{name, restart_required, type,
-    min, max, allowed_values, multiple}, ...]}``)."""
-    from trove.configuration import rules as parameter_rules
-    Param = db_models.DatastoreConfigurationParameter
-    with db_api.writer(context) as session:
-        session.execute(sa.delete(Param).where(
-            Param.datastore_version_id == version_id))
-        for rule in rules['configuration-parameters']:
-            session.add(Param(
-                datastore_version_id=version_id,
-                name=rule['name'],
-                restart_required=bool(rule.get('restart_required', False)),
-                data_type=rule['type'],
-                max_size=_bound(rule.get('max')),
-                min_size=_bound(rule.get('min')),
-                allowed_values=parameter_rules.encode_allowed(
-                    rule.get('allowed_values'), rule.get('multiple')),
-            ))
-    return len(rules['configuration-parameters'])
-
-
-def _bound(value):
-    return None if value is None else str(value)

@@ -1,9 +1,7 @@
 """API controllers of datastores, versions and their parameters."""
 
-from trove.common import policy
-from trove.common import wsgi
-from trove.datastore import models
-from trove.datastore import views
+from trove.common import policy, wsgi
+from trove.datastore import models, parameters, views
 
 
 class DatastoreController(wsgi.Controller):
@@ -67,7 +65,7 @@ class ParametersController(wsgi.Controller):
         version = DatastoreController._version(req.context, datastore,
                                                version_id)
         return views.parameter_view(
-            models.get_parameter(req.context, version.id, name))
+            parameters.get_parameter(req.context, version.id, name))
 
     def index_by_version(self, req, tenant_id, version):
         policy.authorize_on_tenant(req.context,
@@ -82,10 +80,10 @@ class ParametersController(wsgi.Controller):
         found = models.get_version_by_uuid(
             req.context, version, include_inactive=req.context.is_admin)
         return views.parameter_view(
-            models.get_parameter(req.context, found.id, name))
+            parameters.get_parameter(req.context, found.id, name))
 
     @staticmethod
     def _list(req, version_id):
-        params = models.list_parameters(req.context, version_id)
+        params = parameters.list_parameters(req.context, version_id)
         return {'configuration-parameters': [views.parameter_view(p)
                                              for p in params]}

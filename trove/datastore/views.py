@@ -1,6 +1,7 @@
 """JSON shapes of datastores, versions and configuration parameters."""
 
 from trove.common import views
+from trove.datastore import parameters
 
 
 def _admin_version_fields(version):
@@ -68,8 +69,7 @@ def _number(value, data_type):
 def allowed_values_view(param):
     """``allowed_values`` (and ``multiple``) of an enum or set parameter,
     keys upstream does not have; clients ignore them."""
-    from trove.configuration import rules
-    values, multiple = rules.decode_allowed(param.allowed_values)
+    values, multiple = parameters.decode_allowed(param.allowed_values)
     if not values:
         return {}
     view = {'allowed_values': list(values)}

@@ -7,13 +7,11 @@ investigate (command output, engine log tail).
 
 import os
 
+from trove.common import failures
 
-class GuestAgentError(Exception):
 
-    def __init__(self, message, details=''):
-        super().__init__(message)
-        self.message = message
-        self.details = details or ''
+class GuestAgentError(failures.ReportedFailure):
+    """A failure of the guest agent (see failures.ReportedFailure)."""
 
 
 class EngineError(GuestAgentError):

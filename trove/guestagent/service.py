@@ -4,7 +4,9 @@ Loads the datastore manager named by ``datastore_manager``, serves it as
 the RPC endpoint with server = guest_id, and runs the heartbeat as a
 periodic task every ``report_interval`` seconds. Once the RPC server
 consumes, ``<guest_state_dir>/agent.ready`` exists (the local provider
-reads it as "server ACTIVE"); a clean stop removes it.
+reads it as "server ACTIVE"); a clean stop removes it, while
+``agent.served`` stays (a server whose agent had served and stopped is
+SHUTDOWN, not ERROR).
 """
 
 import os
@@ -18,6 +20,7 @@ from trove.common import service
 from trove.conf import CONF
 from trove.guestagent import operating_system
 from trove.guestagent import status as guest_status
+from trove.guestagent import volume
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ def load_manager():
     if not CONF.guest_id:
         raise ConfigurationError('guest_id is not set; the agent does not '
                                  'know which instance it serves.')
+    # Before the manager reads its paths: the volume prepare was given.
+    volume.apply_remembered_attachment()
     class_path = datastore_registry.manager_class(CONF.datastore_manager)
     if not class_path:
         raise ConfigurationError('No guest manager for datastore manager %r '
@@ -55,11 +60,16 @@ class GuestService(service.RpcService):
                          periodic_tasks=[heartbeat])
         self.ready_path = os.path.join(CONF.guest_state_dir,
                                        guest_status.AGENT_READY)
+        self.served_path = os.path.join(CONF.guest_state_dir,
+                                        guest_status.AGENT_SERVED)
 
     def start(self):
         operating_system.ensure_dir(CONF.guest_state_dir, 0o755)
         super().start()
         operating_system.write_file(self.ready_path, '%d\n' % os.getpid())
+        # Kept after the agent exits: it had served (see the local
+        # provider's server status).
+        operating_system.write_file(self.served_path, '%d\n' % os.getpid())
         LOG.info('Guest agent of instance %s (%s) ready', CONF.guest_id,
                  CONF.datastore_manager)
         # Bringing a prepared engine back up may take a while; RPC is

@@ -27,6 +27,7 @@ PREPARE_END = '.guestagent.prepare.end'
 PREPARE_FAILED = '.guestagent.prepare.failed'
 ENGINE_STOPPED = 'engine.stopped'
 AGENT_READY = 'agent.ready'
+AGENT_SERVED = 'agent.served'
 
 CREATE_EVENT = 'instance_create'
 
@@ -125,12 +126,14 @@ class StatusReporter:
         self.report(status)
 
     def fail_install(self, message, details=''):
-        """Prepare failed: record it, report it, and leave a fault."""
+        """Prepare failed: record it, and report the status and the
+        fault in ONE message, so the conductor writes them together and
+        nobody waits for a second message."""
         self._touch(PREPARE_FAILED, message + '\n')
-        self.report(ServiceStatuses.FAILED)
+        self.last_reported = ServiceStatuses.FAILED
         try:
-            self.conductor.notify_exc_info(
-                self.instance_id, event_type=CREATE_EVENT, message=message,
-                details=details)
+            self.conductor.heartbeat_with_fault(
+                self.instance_id, ServiceStatuses.FAILED.description,
+                message, details, event_type=CREATE_EVENT)
         except Exception:
             LOG.exception('Could not report the prepare failure')

@@ -5,8 +5,14 @@ Two drivers, picked by ``volume_driver``:
 * ``block``: a block device mounted at the datastore's mount point (Nova
   and Cinder). Sizes come from statvfs; growing runs resize2fs.
 * ``directory``: a plain directory (local provider). Its size in GB is
-  read from ``directory_volume_size_file`` ({"size": <GB>}) and its usage
-  is measured by walking it, counting each file's allocated blocks once.
+  read from ``volume.json`` ({"size": <GB>}) in its "device" directory
+  (or ``directory_volume_size_file``) and its usage is measured by
+  walking it, counting each file's allocated blocks once.
+
+Where the volume is comes from the provider through ``prepare``
+(``device_path``, ``mount_point``): ``remember_attachment`` keeps them in
+the guest's state dir and ``apply_remembered_attachment`` makes them the
+datastore's ``device_path``/``mount_point`` whenever the agent starts.
 
 Both answer ``stats`` in the shape of the guest RPC
 ``get_filesystem_stats``: block_size, total_blocks, free_blocks,
@@ -124,10 +130,51 @@ class DirectoryVolume:
         return self.stats(mount_point)
 
 
+ATTACHMENT_FILE = 'volume.attachment.json'
+DIRECTORY_SIZE_FILE = 'volume.json'
+
+
+def _attachment_path():
+    return os.path.join(CONF.guest_state_dir, ATTACHMENT_FILE)
+
+
+def remember_attachment(device_path, mount_point):
+    """Keep the provider's paths of the data volume (from prepare) and
+    use them from now on."""
+    values = {'device_path': device_path, 'mount_point': mount_point}
+    operating_system.write_file(_attachment_path(), json.dumps(values))
+    _apply(values)
+
+
+def apply_remembered_attachment():
+    """At agent start: the paths prepare was given, if it was."""
+    try:
+        with open(_attachment_path()) as source:
+            values = json.load(source)
+    except FileNotFoundError:
+        return
+    except ValueError as error:
+        LOG.error('Ignoring %s: %s', _attachment_path(), error)
+        return
+    _apply(values)
+
+
+def _apply(values):
+    group = CONF.datastore_manager
+    for name in ('device_path', 'mount_point'):
+        if values.get(name):
+            CONF.set_override(name, values[name], group=group)
+
+
 def get_driver(name=None):
     name = name or CONF.volume_driver
     if name == 'directory':
-        return DirectoryVolume(CONF.directory_volume_size_file)
+        size_file = CONF.directory_volume_size_file
+        if not size_file and CONF.datastore_manager in CONF:
+            device = CONF.get(CONF.datastore_manager).device_path
+            if device and os.path.isdir(device):
+                size_file = os.path.join(device, DIRECTORY_SIZE_FILE)
+        return DirectoryVolume(size_file)
     if name == 'block':
         return BlockVolume()
     raise errors.GuestAgentError('Unknown volume_driver %r' % name)

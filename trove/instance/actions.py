@@ -1,24 +1,25 @@
 """What users do to an existing instance: restart, resize, update, delete.
 
 Each action checks that the instance can take it (422 otherwise), records
-the intent (task, status, quota) and casts the work to the taskmanager.
+the intent (task, status, quota) and the work in one transaction, and
+casts the work to the taskmanagers.
 """
 
 import json
 
-from oslo_log import log as logging
 import sqlalchemy as sa
+from oslo_log import log as logging
 
-from trove.common import exception
-from trove.common import states
+from trove.common import exception, states
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.flavor import models as flavor_models
 from trove.instance import create as instance_create
-from trove.instance import service_status
 from trove.quota import quota
+from trove.records import service_status
+from trove.records import work_claims as claims
 from trove.taskmanager import api as taskmanager_api
 
 LOG = logging.getLogger(__name__)
@@ -44,21 +45,40 @@ def validate_can_perform_action(instance):
         refuse('instance', states.InstanceStatus.BACKUP)
 
 
-def set_task(context, instance_id, task, **values):
+def set_task(context, instance_id, task, work=None, args=None, **values):
+    """Set the task and, with ``work``, submit that flow to the
+    taskmanagers in the same transaction."""
     values.update(task_id=task.code, task_description=task.db_text,
                   task_start_time=db_models.utcnow(),
                   updated=db_models.utcnow())
     with db_api.writer(context) as session:
         session.execute(sa.update(Row).where(Row.id == instance_id)
                         .values(**values))
+        if work:
+            claims.submit(session, instance_id, 'instance', work, args=args,
+                          request_id=getattr(context, 'request_id', None))
+
+
+def nudge(instance_id, cast):
+    """Cast recorded work to the taskmanagers. The work is already in the
+    control DB, so a cast that fails (or is lost) only delays it: the
+    sweep of any taskmanager takes it over within work_pickup_timeout."""
+    try:
+        cast()
+    except Exception as error:
+        LOG.warning('Could not cast the work on instance %s (%s); a '
+                    'taskmanager will take it over within %d seconds',
+                    instance_id, error, CONF.work_pickup_timeout)
 
 
 def restart(context, instance):
     validate_can_perform_action(instance)
-    set_task(context, instance.id, states.InstanceTasks.REBOOTING)
+    set_task(context, instance.id, states.InstanceTasks.REBOOTING,
+             work='restart')
     service_status.set_status(context, instance.id,
                               states.ServiceStatuses.RESTARTING)
-    taskmanager_api.API(context).restart(instance.id)
+    nudge(instance.id,
+          lambda: taskmanager_api.API(context).restart(instance.id))
 
 
 def resize_flavor(context, instance, flavor_ref):
@@ -71,13 +91,16 @@ def resize_flavor(context, instance, flavor_ref):
     reservation = quota.reserve(context, instance.tenant_id,
                                 {'ram': new_flavor.ram - old_flavor.ram})
     try:
-        set_task(context, instance.id, states.InstanceTasks.RESIZING)
-        taskmanager_api.API(context).resize_flavor(
-            instance.id, old_flavor.to_dict(), new_flavor.to_dict())
+        set_task(context, instance.id, states.InstanceTasks.RESIZING,
+                 work='resize_flavor',
+                 args={'old_flavor_id': old_flavor.id,
+                       'new_flavor_id': new_flavor.id})
     except Exception:
         reservation.rollback()
         raise
     reservation.commit()
+    nudge(instance.id,
+          lambda: taskmanager_api.API(context).resize_flavor(instance.id))
 
 
 def resize_volume(context, instance, new_size):
@@ -100,18 +123,22 @@ def resize_volume(context, instance, new_size):
     reservation = quota.reserve(context, instance.tenant_id,
                                 {'volumes': new_size - current})
     try:
-        set_task(context, instance.id, states.InstanceTasks.RESIZING)
-        taskmanager_api.API(context).resize_volume(new_size, instance.id)
+        set_task(context, instance.id, states.InstanceTasks.RESIZING,
+                 work='resize_volume', args={'new_size': new_size})
     except Exception:
         reservation.rollback()
         raise
     reservation.commit()
+    nudge(instance.id,
+          lambda: taskmanager_api.API(context).resize_volume(instance.id))
 
 
 def reset_status(context, instance):
-    """Back to a state from which the user can act: no task, status
-    unknown until the next heartbeat, running backups failed."""
+    """Back to a state from which the user can act: no task, no work due
+    (a flow still running stops at its next step), status unknown until
+    the next heartbeat, running backups failed."""
     set_task(context, instance.id, states.InstanceTasks.NONE)
+    claims.forget(context, instance.id)
     service_status.set_status(context, instance.id,
                               states.ServiceStatuses.UNKNOWN)
     with db_api.writer(context) as session:
@@ -158,10 +185,8 @@ def update(context, instance, data):
 
 
 def delete(context, instance):
-    if instance.task.action == 'BUILDING' and not instance.task.is_error:
-        raise exception.InstanceNotActionable(
-            instance_id=instance.id, kind='instance',
-            status=states.InstanceStatus.BUILD)
+    """Always accepted, also while the instance builds: the build stops
+    and the delete removes whatever it made."""
     if instance.task is states.InstanceTasks.DELETING:
         return
     # Only the request that moves the instance to DELETING releases its
@@ -172,18 +197,14 @@ def delete(context, instance):
     reservation = quota.reserve(context, instance.tenant_id, {
         'instances': -1, 'ram': -flavor_ram,
         'volumes': -(instance.row.volume_size or 0)})
-    try:
-        taskmanager_api.API(context).delete_instance(instance.id)
-    except Exception:
-        reservation.rollback()
-        set_task(context, instance.id, instance.task,
-                 configuration_id=instance.row.configuration_id)
-        raise
     reservation.commit()
+    nudge(instance.id, lambda: taskmanager_api.API(context).delete_instance(
+        instance.id))
 
 
 def _claim_delete(context, instance):
-    """Set the DELETING task unless a concurrent request already did."""
+    """Set the DELETING task and submit the delete, unless a concurrent
+    request already did."""
     task = states.InstanceTasks.DELETING
     now = db_models.utcnow()
     with db_api.writer(context) as session:
@@ -193,6 +214,9 @@ def _claim_delete(context, instance):
             .values(task_id=task.code, task_description=task.db_text,
                     task_start_time=now, updated=now,
                     configuration_id=None)).rowcount
+        if claimed == 1:
+            claims.submit(session, instance.id, 'instance', 'delete',
+                          request_id=getattr(context, 'request_id', None))
     return claimed == 1
 
 

@@ -9,10 +9,10 @@ import json
 
 from oslo_log import log as logging
 
+from trove import compute
 from trove.backup import restore as backup_restore
-from trove.common import exception
-from trove.common import states
-from trove.common import utils
+from trove.common import exception, states, utils
+from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
 from trove.datastore import models as datastore_models
@@ -21,8 +21,9 @@ from trove.db import models as db_models
 from trove.extensions.common import guest_models
 from trove.flavor import models as flavor_models
 from trove.instance import models
-from trove.instance import service_status
 from trove.quota import quota
+from trove.records import service_status
+from trove.records import work_claims as claims
 from trove.taskmanager import api as taskmanager_api
 
 LOG = logging.getLogger(__name__)
@@ -76,9 +77,9 @@ def create(context, body):
     # "configuration_id" (reference quirk 15): either attaches a group.
     configuration_id = data.get('configuration') or data.get(
         'configuration_id')
-    overrides = None
     if configuration_id:
-        _group, overrides = configuration_instances.overrides_for_create(
+        # The checks only: the taskmanager reads the values when it builds.
+        configuration_instances.overrides_for_create(
             context, configuration_id, version)
     if 'flavorRef' not in data:
         raise exception.BadRequest('flavorRef is required.')
@@ -97,34 +98,52 @@ def create(context, body):
         root_password = utils.generate_password(
             CONF.get(manager).default_password_length)
 
+    facts = _provider_facts(data, flavor, manager, volume_size)
+    work_args = {'databases': databases,
+                 'backup_id': restore.id if restore is not None else None,
+                 'has_secrets': bool(users or root_password)}
     deltas = {'instances': 1, 'ram': flavor.ram, 'volumes': volume_size or 0}
     with quota.reserved(context, context.project_id, deltas):
         instance_id = _create_rows(context, data, version, flavor,
-                                   volume_size, configuration_id)
+                                   volume_size, configuration_id, facts,
+                                   work_args)
         try:
+            # Only ids and secrets travel: the taskmanager reads the rest
+            # from the rows just written.
             taskmanager_api.API(context).create_instance(
-                instance_id, data['name'], flavor.to_dict(),
-                version.image_id, databases, users, manager,
-                version.packages, volume_size,
-                backup_id=restore.id if restore is not None else None,
-                availability_zone=data.get('availability_zone'),
-                root_password=root_password, nics=data.get('nics'),
-                volume_type=(data.get('volume') or {}).get('type'),
-                locality=data.get('locality'), access=data.get('access'),
-                ds_version=version.version, overrides=overrides)
+                instance_id, users=users, root_password=root_password)
         except Exception as error:
             LOG.exception('Could not ask the taskmanager to build %s',
                           instance_id)
             _delete_rows(context, instance_id)
             raise exception.ServiceUnavailable(
                 reason='the taskmanager cannot be reached (%s)' % error)
-    if root_password:
-        _record_root_enabled(context, instance_id)
     return models.load(context, instance_id), root_password
 
 
+def _provider_facts(data, flavor, manager, volume_size):
+    """The create's placement facts, refused (400) before any row exists
+    if the provider cannot honour them."""
+    nics = data.get('nics') or []
+    facts = {'availability_zone': data.get('availability_zone'),
+             'volume_type': (data.get('volume') or {}).get('type'),
+             'nics': nics, 'locality': data.get('locality')}
+    compute.get_provider().validate(
+        compute_base.ServerSpec(
+            instance_id='', name=data['name'], flavor=flavor.to_dict(),
+            datastore_manager=manager,
+            availability_zone=facts['availability_zone'], nics=nics,
+            locality=facts['locality'], access=data.get('access')),
+        compute_base.VolumeSpec(instance_id='', size=volume_size,
+                                volume_type=facts['volume_type'])
+        if volume_size else None)
+    return facts
+
+
 def _create_rows(context, data, version, flavor, volume_size,
-                 configuration_id=None):
+                 configuration_id, facts, work_args):
+    """The instance, its service status and its ``create`` work, in one
+    transaction."""
     now = db_models.utcnow()
     access = data.get('access')
     with db_api.writer(context) as session:
@@ -141,23 +160,25 @@ def _create_rows(context, data, version, flavor, volume_size,
             region_id=CONF.service_credentials.region_name,
             access=json.dumps(access) if access is not None else None,
             configuration_id=configuration_id,
+            availability_zone=facts['availability_zone'],
+            volume_type=facts['volume_type'],
+            nics=json.dumps(facts['nics']) if facts['nics'] else None,
+            locality=facts['locality'],
             created=now, updated=now,
         )
         session.add(row)
         session.flush()
         service_status.create(session, row.id)
+        claims.submit(session, row.id, 'instance', 'create', args=work_args,
+                      request_id=getattr(context, 'request_id', None))
         return row.id
 
 
 def _delete_rows(context, instance_id):
     with db_api.writer(context) as session:
+        session.query(db_models.WorkClaim).filter_by(
+            resource_id=instance_id).delete()
         session.query(db_models.ServiceStatusRecord).filter_by(
             instance_id=instance_id).delete()
         session.query(db_models.Instance).filter_by(
             id=instance_id).delete()
-
-
-def _record_root_enabled(context, instance_id):
-    with db_api.writer(context) as session:
-        session.add(db_models.RootEnabledHistory(id=instance_id,
-                                                 user=context.user_id))

@@ -1,5 +1,6 @@
 """The config files trove-local writes into its state directory."""
 
+import glob
 import os
 
 TROVE_CONF = """\
@@ -24,6 +25,7 @@ connection = {control_db}
 
 [local]
 instances_dir = {state_dir}/instances
+volumes_dir = {state_dir}/volumes
 address_pool = {address_pool}
 """
 
@@ -71,7 +73,8 @@ class LocalConfig:
                  control_db=None, transport_url=None, api_workers=2,
                  report_interval=10, heartbeat_expiry=60,
                  address_pool='127.10.0.0/16', extra_options=(),
-                 identity=None, guest_options=()):
+                 identity=None, guest_options=(), taskmanagers=1,
+                 conductors=1, extra_api_ports=()):
         self.state_dir = os.path.abspath(state_dir)
         self.api_port = api_port
         self.api_host = api_host
@@ -88,6 +91,10 @@ class LocalConfig:
         self.guest_options = list(guest_options)
         # A trove.localenv.keystone.IdentityEnvironment, or None (noauth).
         self.identity = identity
+        # Processes of each kind (trove.localenv.services).
+        self.taskmanagers = taskmanagers
+        self.conductors = conductors
+        self.extra_api_ports = list(extra_api_ports)
         # What the trove.conf on disk says (set by from_state_dir).
         self.written_auth_strategy = None
 
@@ -106,6 +113,16 @@ class LocalConfig:
         config.api_host = defaults.get('bind_host', config.api_host)
         config.api_port = int(defaults.get('bind_port', config.api_port))
         config.written_auth_strategy = defaults.get('auth_strategy')
+        number = 2
+        while True:
+            path = os.path.join(state_dir, 'trove-api-%d.conf' % number)
+            if not os.path.exists(path):
+                break
+            extra = configparser.ConfigParser(strict=False,
+                                              interpolation=None)
+            extra.read(path)
+            config.extra_api_ports.append(int(extra.defaults()['bind_port']))
+            number += 1
         return config
 
     @property
@@ -129,6 +146,10 @@ class LocalConfig:
         return os.path.join(self.state_dir, 'instances')
 
     @property
+    def volumes_dir(self):
+        return os.path.join(self.state_dir, 'volumes')
+
+    @property
     def openrc(self):
         return os.path.join(self.state_dir, 'openrc')
 
@@ -142,11 +163,11 @@ class LocalConfig:
 
     def write(self):
         for path in (self.state_dir, self.run_dir, self.log_dir,
-                     self.instances_dir):
+                     self.instances_dir, self.volumes_dir):
             os.makedirs(path, exist_ok=True)
         # Engines run as unprivileged users and must reach their volumes.
-        os.chmod(self.state_dir, 0o755)
-        os.chmod(self.instances_dir, 0o755)
+        for path in (self.state_dir, self.instances_dir, self.volumes_dir):
+            os.chmod(path, 0o755)
         values = dict(vars(self), auth_strategy=self.auth_strategy)
         # With Keystone it holds the service user's password.
         mode = 0o600 if self.identity is not None else 0o644
@@ -161,6 +182,15 @@ class LocalConfig:
         with open(self.guest_conf, 'w') as conf:
             conf.write(GUEST_CONF.format(**values))
             conf.write(self._sections(self.guest_options))
+        for stale in glob.glob(os.path.join(self.state_dir,
+                                            'trove-api-*.conf')):
+            os.unlink(stale)
+        for number, port in enumerate(self.extra_api_ports, start=2):
+            # Read after trove.conf by trove-api-N: its own port.
+            path = os.path.join(self.state_dir, 'trove-api-%d.conf' % number)
+            with open(path, 'w') as conf:
+                conf.write('# Written by trove-local: the port of trove-api-%d.'
+                           '\n[DEFAULT]\nbind_port = %d\n' % (number, port))
 
     def _keystone_sections(self):
         service = self.identity.service

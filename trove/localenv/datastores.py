@@ -5,8 +5,9 @@ import os
 
 from trove.common import context as trove_context
 from trove.common import engines
+from trove.compute.local import flavors as local_flavors
 from trove.datastore import models as datastore_models
-from trove.flavor import models as flavor_models
+from trove.datastore import parameters as datastore_parameters
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)),
                              'templates')
@@ -48,14 +49,14 @@ def _load_parameter_rules(context, engine):
                                            engine.version_name,
                                            engine.version)
     with open(rules_path) as rules_file:
-        datastore_models.load_parameters(context, version.id,
+        datastore_parameters.load_parameters(context, version.id,
                                          json.load(rules_file))
 
 
 def create_default_flavors(context=None):
     """The default flavors, when no flavor exists yet."""
     context = context or trove_context.get_admin_context()
-    flavors = flavor_models.LocalFlavors()
+    flavors = local_flavors.LocalFlavors()
     if flavors.list(context):
         return []
     return [flavors.create(context, name, ram, vcpus, disk, flavor_id=fid)

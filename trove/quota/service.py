@@ -4,10 +4,10 @@ A project may read its own quotas and usage; reading another project's,
 and changing any, is for administrators (403 otherwise).
 """
 
+from trove.common import policy
 from trove.common import exception
 from trove.common import wsgi
 from trove.common.schemas import mgmt as schemas
-from trove.extensions.mgmt import admin
 from trove.quota import quota
 from trove.quota import views
 
@@ -27,7 +27,7 @@ class QuotaController(wsgi.Controller):
 
     def update(self, req, tenant_id, id, body):
         context = req.context
-        admin.require_admin(context)
+        policy.require_admin(context)
         requested = body['quotas']
         # Unknown names are refused even when their value is null.
         quota.check_resources(requested)

@@ -7,16 +7,24 @@ Version ledger:
         delete_backup, update_overrides..., all casts.
 * 1.1 - update_configuration: apply a changed configuration group to
         one attached instance.
+* 1.2 - Work claims: every cast names work the API recorded in the
+        claims table, and carries ids and secrets only. create_instance
+        takes instance_id, users and root_password (the rest is read from
+        the control DB); resize_volume, resize_flavor and create_backup
+        take the resource ids (sizes, flavors and backup_info are the
+        work's arguments).
 
-Every method is a cast: the API records the intent (task, rows) and
-answers; the taskmanager does the work and ends in a terminal state.
+Every method is a cast: the API records the intent (task, rows, the
+work) and answers; a taskmanager claims the work and ends it in a
+terminal state. A lost cast is only a delay: the sweep of any
+taskmanager takes the work over.
 """
 
 from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.1'
+API_LATEST_VERSION = '1.2'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -33,23 +41,9 @@ class API:
         cctxt = self.client.prepare(version=version)
         cctxt.cast(self.context, method, **kwargs)
 
-    def create_instance(self, instance_id, name, flavor, image_id,
-                        databases, users, datastore_manager, packages,
-                        volume_size, backup_id=None, availability_zone=None,
-                        root_password=None, nics=None, overrides=None,
-                        slave_of_id=None, cluster_config=None,
-                        volume_type=None, modules=None, locality=None,
-                        access=None, ds_version=None):
-        self._cast('create_instance', instance_id=instance_id, name=name,
-                   flavor=flavor, image_id=image_id, databases=databases,
-                   users=users, datastore_manager=datastore_manager,
-                   packages=packages, volume_size=volume_size,
-                   backup_id=backup_id, availability_zone=availability_zone,
-                   root_password=root_password, nics=nics,
-                   overrides=overrides, slave_of_id=slave_of_id,
-                   cluster_config=cluster_config, volume_type=volume_type,
-                   modules=modules, locality=locality, access=access,
-                   ds_version=ds_version)
+    def create_instance(self, instance_id, users=None, root_password=None):
+        self._cast('create_instance', version='1.2', instance_id=instance_id,
+                   users=users or [], root_password=root_password)
 
     def delete_instance(self, instance_id):
         self._cast('delete_instance', instance_id=instance_id)
@@ -60,16 +54,14 @@ class API:
     def reboot(self, instance_id):
         self._cast('reboot', instance_id=instance_id)
 
-    def resize_volume(self, new_size, instance_id):
-        self._cast('resize_volume', new_size=new_size,
-                   instance_id=instance_id)
+    def resize_volume(self, instance_id):
+        self._cast('resize_volume', version='1.2', instance_id=instance_id)
 
-    def resize_flavor(self, instance_id, old_flavor, new_flavor):
-        self._cast('resize_flavor', instance_id=instance_id,
-                   old_flavor=old_flavor, new_flavor=new_flavor)
+    def resize_flavor(self, instance_id):
+        self._cast('resize_flavor', version='1.2', instance_id=instance_id)
 
-    def create_backup(self, backup_info, instance_id):
-        self._cast('create_backup', backup_info=backup_info,
+    def create_backup(self, backup_id, instance_id):
+        self._cast('create_backup', version='1.2', backup_id=backup_id,
                    instance_id=instance_id)
 
     def delete_backup(self, backup_id):

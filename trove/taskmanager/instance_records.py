@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from trove.common import states
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.records import faults
 
 Row = db_models.Instance
 
 # Columns flows may set besides the task.
 WRITABLE = frozenset(['server_status', 'compute_instance_id', 'volume_id',
-                      'addresses', 'volume_size', 'flavor_id'])
+                      'addresses', 'volume_size', 'flavor_id',
+                      'server_group_id'])
 
 
 @dataclasses.dataclass
@@ -41,6 +43,18 @@ class InstanceRecord:
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None
     datastore_manager: str | None = None
+    datastore_version_id: str | None = None
+    image_id: str | None = None
+    image_tags: list = dataclasses.field(default_factory=list)
+    packages: str | None = None
+    availability_zone: str | None = None
+    volume_type: str | None = None
+    nics: list = dataclasses.field(default_factory=list)
+    locality: str | None = None
+    server_group_id: str | None = None
+    configuration_id: str | None = None
+    access: dict | None = None
+    addresses: list = dataclasses.field(default_factory=list)
 
     @property
     def gone(self):
@@ -61,7 +75,14 @@ def load(context, instance_id):
             deleted=bool(row.deleted), flavor_id=row.flavor_id,
             volume_size=row.volume_size, volume_id=row.volume_id,
             compute_instance_id=row.compute_instance_id,
-            server_status=row.server_status)
+            server_status=row.server_status,
+            availability_zone=row.availability_zone,
+            volume_type=row.volume_type, nics=_json(row.nics, []),
+            locality=row.locality, server_group_id=row.server_group_id,
+            configuration_id=row.configuration_id,
+            datastore_version_id=row.datastore_version_id,
+            access=_json(row.access, None),
+            addresses=_json(row.addresses, []))
         if row.datastore_version_id:
             version = session.get(db_models.DatastoreVersion,
                                   row.datastore_version_id)
@@ -72,7 +93,23 @@ def load(context, instance_id):
                 record.datastore_version_name = version.name
                 record.datastore_version_number = version.version
                 record.datastore_manager = version.manager
+                record.image_id = version.image_id
+                record.image_tags = _tags(version.image_tags)
+                record.packages = version.packages
     return record
+
+
+def _json(text, default):
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+def _tags(text):
+    if not text:
+        return []
+    return [tag.strip() for tag in str(text).split(',') if tag.strip()]
 
 
 def is_gone(context, instance_id):
@@ -114,6 +151,23 @@ def update(context, instance_id, task=None, only_if_task=None, **values):
 
 def set_task(context, instance_id, task, **values):
     return update(context, instance_id, task=task, **values)
+
+
+def fail(context, instance_id, task, message, details='', only_if_task=None):
+    """The error ``task`` and the fault (unless ``message`` is None: the
+    guest's own is kept) in ONE transaction: a reader never sees an
+    error task without its reason. Nothing is written if another task
+    took the instance over (``only_if_task``); returns whether written."""
+    query = sa.update(Row).where(Row.id == instance_id,
+                                 Row.deleted == sa.false())
+    if only_if_task is not None:
+        query = query.where(Row.task_id == only_if_task.code)
+    with db_api.writer(context) as session:
+        if not session.execute(query.values(**_values(task))).rowcount:
+            return False
+        if message is not None:
+            faults.save_in(session, instance_id, message, details)
+    return True
 
 
 def soft_delete(context, instance_id):

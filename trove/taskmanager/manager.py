@@ -1,126 +1,184 @@
 """RPC endpoints of the taskmanager, as trove/taskmanager/api.py casts them.
 
-Each endpoint starts its flow (``trove/taskmanager/flows/``) in a thread
-of its own and returns, so RPC threads are never held by long work; the
-flows record every outcome in the control database. ``periodic_tasks``
-are the checks the service runs between requests.
+Every cast names a resource whose work the API recorded in the claims
+table (trove.records.work_claims). The endpoint hands it to the runner
+and returns; the flow's thread claims the work and runs it. A cast
+about work that is not due — an instance this deployment does not
+know, work already done, or work another taskmanager holds — claims
+nothing and does nothing. Any number of taskmanagers may serve the
+same deployment.
 
-Backups: create_backup hands the backup to the guest, delete_backup
-removes the objects (flows/backup.py); a periodic check fails backups
-that can no longer end.
+``periodic_tasks`` are the checks the service runs between requests;
+each runs on one taskmanager of the deployment per interval
+(``work_claims.periodic_turn``).
 """
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
+from trove import compute
 from trove.common import context as trove_context
 from trove.common import service
-from trove.compute import get_compute_driver, get_volume_driver
 from trove.conf import CONF
-from trove.taskmanager import work
+from trove.records import work_claims as claims
+from trove.taskmanager import instance_records as records
+from trove.taskmanager import runner as work_runner
+from trove.taskmanager import sweep
 from trove.taskmanager.flows import backup as backup_flows
-from trove.taskmanager.flows import (common, configuration, create, delete,
-                                    periodic, resize, restart)
+from trove.taskmanager.flows import configuration, create, delete, periodic, resize, restart
 
 LOG = logging.getLogger(__name__)
 
 # The periodic checks run at least this often (seconds).
 MAX_CHECK_INTERVAL = 10
 
+# Flow name (the work's ``flow``) -> class running it.
+FLOWS = {flow.name: flow for flow in (
+    create.CreateFlow, delete.DeleteFlow, restart.RestartFlow,
+    restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
+    backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow)}
+
 
 class Manager:
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
-    def __init__(self, compute=None, volumes=None):
-        self._drivers = common.Drivers(compute or get_compute_driver(),
-                                       volumes or get_volume_driver())
-        self._work = work.InstanceWork()
+    def __init__(self, provider=None):
+        self.provider = provider or compute.get_provider()
+        self.runner = work_runner.WorkRunner()
+
+    # Running claimed work ----------------------------------------------------
+    def _claim_and_run(self, context, flow_name, resource_id, wait=0.0,
+                       **kwargs):
+        """In a thread of its own: claim the work, then run its flow."""
+        def work():
+            claimed = claims.claim(context, resource_id, flow_name,
+                                   owner=self.runner.owner, wait=wait)
+            if claimed is None:
+                LOG.warning('No %s work is due on %s here: nothing to do '
+                            '(unknown to this deployment, done, or held by '
+                            'another taskmanager)', flow_name, resource_id)
+                return
+            self._run(context, claimed, **kwargs)
+        self.runner.start(flow_name, resource_id, work, context=context)
+
+    def _run(self, context, claimed, **kwargs):
+        flow = FLOWS[claimed.flow](context, claimed, self.provider,
+                                   self.runner, **kwargs)
+        with self.runner.holding(claimed.resource_id, claimed.flow):
+            flow.run()
+
+    def resume(self, claimed, give_up=False):
+        """Run work taken over by the sweep (already claimed)."""
+        record = records.load(trove_context.get_admin_context(),
+                              claimed.resource_id) \
+            if claimed.resource_type == 'instance' else None
+        context = sweep.resume_context(
+            claimed, record.tenant_id if record is not None else None)
+        flow_class = FLOWS.get(claimed.flow)
+        if flow_class is None:
+            LOG.error('Unknown flow %s of %s; dropping it', claimed.flow,
+                      claimed.resource_id)
+            claims.forget(context, claimed.resource_id)
+            return
+
+        def work():
+            flow = flow_class(context, claimed, self.provider, self.runner)
+            with self.runner.holding(claimed.resource_id, claimed.flow):
+                if give_up:
+                    flow.abandon(
+                        'The %s was interrupted %d times (its taskmanager '
+                        'stopped each time); it is not tried again.'
+                        % (claimed.flow.replace('_', ' '),
+                           claimed.attempts - 1))
+                else:
+                    flow.run()
+        self.runner.start(claimed.flow, claimed.resource_id, work,
+                          context=context)
 
     # Instances ---------------------------------------------------------------
-    def create_instance(self, context, instance_id, name, flavor, image_id,
-                        databases, users, datastore_manager, packages,
-                        volume_size, **kwargs):
-        """Build one instance (a list of ids builds each of them)."""
+    def create_instance(self, context, instance_id, users=None,
+                        root_password=None, **legacy):
+        """Build one instance (a list of ids builds each of them). Only
+        the secrets travel in the cast; the rest is in the control DB."""
         ids = instance_id if isinstance(instance_id, list) else [instance_id]
-        names = name if isinstance(name, list) else [name] * len(ids)
-        passwords = kwargs.pop('root_password', None)
-        if not isinstance(passwords, list):
-            passwords = [passwords] * len(ids)
-        for one_id, one_name, password in zip(ids, names, passwords,
-                                               strict=False):
-            request = create.create_request(
-                instance_id=one_id, name=one_name, flavor=flavor,
-                image_id=image_id, databases=databases, users=users,
-                datastore_manager=datastore_manager, packages=packages,
-                volume_size=volume_size, root_password=password, **kwargs)
-            flow = create.CreateFlow(context, request, self._drivers,
-                                     self._work)
-            self._work.start('create', one_id, flow.run)
+        passwords = root_password if isinstance(root_password, list) \
+            else [root_password] * len(ids)
+        for one_id, password in zip(ids, passwords, strict=False):
+            self._claim_and_run(context, 'create', one_id, secrets={
+                'users': users or [], 'root_password': password})
 
     def delete_instance(self, context, instance_id):
-        flow = delete.DeleteFlow(context, instance_id, self._drivers,
-                                 self._work)
-        self._work.start('delete', instance_id, flow.run)
+        # A build still running lets go at its next step or poll.
+        self._claim_and_run(context, 'delete', instance_id,
+                            wait=CONF.work_claim_lease + 5)
 
     def restart(self, context, instance_id):
-        flow = restart.RestartFlow(context, instance_id, self._drivers,
-                                   self._work)
-        self._work.start('restart', instance_id, flow.run)
+        self._claim_and_run(context, 'restart', instance_id)
 
     def reboot(self, context, instance_id):
-        flow = restart.RebootFlow(context, instance_id, self._drivers,
-                                  self._work)
-        self._work.start('reboot', instance_id, flow.run)
+        self._claim_and_run(context, 'reboot', instance_id)
 
-    def resize_volume(self, context, new_size, instance_id):
-        flow = resize.ResizeVolumeFlow(context, instance_id, new_size,
-                                       self._drivers, self._work)
-        self._work.start('resize_volume', instance_id, flow.run)
+    def resize_volume(self, context, instance_id, new_size=None):
+        self._claim_and_run(context, 'resize_volume', instance_id)
 
-    def resize_flavor(self, context, instance_id, old_flavor, new_flavor):
-        flow = resize.ResizeFlavorFlow(context, instance_id, old_flavor,
-                                       new_flavor, self._drivers, self._work)
-        self._work.start('resize_flavor', instance_id, flow.run)
+    def resize_flavor(self, context, instance_id, old_flavor=None,
+                      new_flavor=None):
+        self._claim_and_run(context, 'resize_flavor', instance_id)
 
     def update_configuration(self, context, instance_id, configuration_id):
         flow = configuration.ReapplyFlow(context, instance_id,
-                                         configuration_id, self._drivers,
-                                         self._work)
-        self._work.start('update_configuration', instance_id, flow.run)
+                                         configuration_id)
+        self.runner.start(flow.name, instance_id, flow.run, context=context)
 
     # Backups -----------------------------------------------------------------
-    def create_backup(self, context, backup_info, instance_id):
-        flow = backup_flows.CreateBackupFlow(context, backup_info,
-                                             instance_id)
-        self._work.start('create_backup', instance_id, flow.run)
+    def create_backup(self, context, backup_id=None, instance_id=None,
+                      backup_info=None):
+        backup_id = backup_id or (backup_info or {}).get('id')
+        self._claim_and_run(context, 'create_backup', backup_id)
 
     def delete_backup(self, context, backup_id):
-        flow = backup_flows.DeleteBackupFlow(context, backup_id)
-        self._work.start('delete_backup', backup_id, flow.run)
+        self._claim_and_run(context, 'delete_backup', backup_id)
 
     # Periodic checks -----------------------------------------------------------
-    def check_stuck_backups(self):
-        return backup_flows.check_stuck_backups(
-            trove_context.get_admin_context())
+    def _once_per_deployment(self, name, interval, check):
+        """Run ``check(context)`` if this taskmanager has the turn."""
+        def run():
+            context = trove_context.get_admin_context()
+            if not claims.periodic_turn(context, name, interval,
+                                        owner=self.runner.owner):
+                return None
+            LOG.info('Periodic check %s runs here', name)
+            return check(context)
+        return run
 
-    def check_stuck_tasks(self):
+    def check_stuck_backups(self, context=None):
+        return backup_flows.check_stuck_backups(
+            context or trove_context.get_admin_context())
+
+    def check_stuck_tasks(self, context=None):
         return periodic.check_stuck_tasks(
-            trove_context.get_admin_context(), self._work)
+            context or trove_context.get_admin_context())
+
+    def sweep_abandoned_work(self, context=None):
+        return sweep.sweep(self, context or trove_context.get_admin_context())
 
     def periodic_tasks(self):
         """The checks the RPC service runs; none if report_interval is 0."""
         if not CONF.report_interval:
             return []
         interval = min(CONF.report_interval, MAX_CHECK_INTERVAL)
-        return [
-            service.PeriodicTask('check_stuck_tasks', interval,
-                                 self.check_stuck_tasks,
-                                 initial_delay=interval),
-            service.PeriodicTask('check_stuck_backups', interval,
-                                 self.check_stuck_backups,
-                                 initial_delay=interval),
-        ]
+        checks = [('check_stuck_tasks', interval, self.check_stuck_tasks),
+                  ('check_stuck_backups', interval, self.check_stuck_backups),
+                  ('sweep_abandoned_work', CONF.work_sweep_interval,
+                   self.sweep_abandoned_work)]
+        return [service.PeriodicTask(
+                    name, every, self._once_per_deployment(name, every, check),
+                    initial_delay=every)
+                for name, every, check in checks]
 
     def wait_idle(self, timeout):
         """Wait for the running flows (shutdown, tests)."""
-        return self._work.wait_idle(timeout)
+        return self.runner.wait_idle(timeout)
+
+    def stop(self):
+        self.runner.stop()

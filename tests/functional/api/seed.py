@@ -2,9 +2,10 @@
 written through the models the operators' tools use."""
 
 from trove.common import context as trove_context
+from trove.compute.local import flavors as local_flavors
 from trove.datastore import models as datastore_models
+from trove.datastore import parameters as datastore_parameters
 from trove.db import api as db_api
-from trove.flavor import models as flavor_models
 
 # (datastore, version name, version number, default?)
 VERSIONS = [
@@ -36,10 +37,10 @@ def seed_database(url):
                 image_tags=['trove'], version=number)
             if default:
                 datastore_models.update_datastore(context, datastore, name)
-        datastore_models.load_parameters(context, ids['mysql-version'],
+        datastore_parameters.load_parameters(context, ids['mysql-version'],
                                          PARAMETERS)
         for name, ram, vcpus, disk in FLAVORS:
-            flavor_models.LocalFlavors().create(context, name, ram, vcpus,
+            local_flavors.LocalFlavors().create(context, name, ram, vcpus,
                                                 disk)
     finally:
         db_api.configure()

@@ -26,8 +26,8 @@ from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
-from trove.instance import faults
-from trove.instance import service_status
+from trove.records import faults
+from trove.records import service_status
 
 pytestmark = pytest.mark.functional
 
@@ -159,8 +159,10 @@ def test_show_has_the_keys_of_the_sample(taskmanager, api, ids, sample):
 
 def test_create_from_the_sample_request(taskmanager, api, sample):
     request = sample('instance-create-request.json')
-    # Its flavorRef 1 is our seeded "small"; MySQL 5.7 is not seeded.
+    # Its flavorRef 1 is our seeded "small"; MySQL 5.7 is not seeded; the
+    # local provider has no networks (a nic is refused, below).
     request['instance']['datastore'] = {'type': 'mysql', 'version': '8.0'}
+    del request['instance']['nics']
     ours = ok(api.request('POST', BASE + '/instances', request))
     # We show the access that was stored, allowed_cidrs included, as
     # upstream's view does; the sample was made without allowed_cidrs.
@@ -171,18 +173,54 @@ def test_create_from_the_sample_request(taskmanager, api, sample):
     assert created['access'] == request['instance']['access']
     assert created['datastore']['version_number'] == '8.0.36'
 
+    # The cast carries the id and the secrets; the rest is in the rows.
     [cast] = taskmanager.wait_for('create_instance')
+    assert set(cast) == {'instance_id', 'users', 'root_password', 'work'}
     assert cast['instance_id'] == created['id']
-    assert (cast['name'], cast['volume_size'], cast['datastore_manager'],
-            cast['ds_version']) == ('test', 2, 'mysql', '8.0.36')
-    assert cast['nics'] == request['instance']['nics']
-    assert cast['access'] == request['instance']['access']
-    assert [d['_name'] for d in cast['databases']] == ['sampledb',
-                                                       'nextround']
-    assert [u['_name'] for u in cast['users']] == ['demouser']
+    assert [(u['_name'], u['_password']) for u in cast['users']] == [
+        ('demouser', 'demopassword')]
+    work = cast['work']
+    assert (work.flow, work.owner) == ('create', None)
+    assert [d['_name'] for d in work.args['databases']] == ['sampledb',
+                                                            'nextround']
+    assert work.args['has_secrets'] is True
+    assert 'demopassword' not in json.dumps(work.args)
+    with db_api.reader(trove_context.get_admin_context()) as session:
+        row = session.get(db_models.Instance, created['id'])
+    assert (row.volume_size, row.flavor_id) == (2, '1')
     listed = ok(api.get(BASE + '/instances'))['instances']
     assert [(i['id'], i['status']) for i in listed] == [(created['id'],
                                                          'BUILD')]
+
+
+@pytest.mark.parametrize('change, words', [
+    ({'nics': [{'net-id': 'a5330d7d-0e8c-48b4-9f6c-0f2c4ab1b854'}]},
+     'no networks'),
+    ({'availability_zone': 'elsewhere'}, 'Availability zone elsewhere'),
+    ({'locality': 'anti-affinity'}, 'Locality anti-affinity'),
+    ({'volume': {'size': 1, 'type': 'gold'}}, 'Volume type gold'),
+])
+def test_what_the_provider_cannot_do_is_refused(taskmanager, api, change,
+                                                words):
+    body = {'instance': dict({'name': 'x', 'flavorRef': '1',
+                              'volume': {'size': 1},
+                              'datastore': {'type': 'mysql'}}, **change)}
+    name, message = fault(api.request('POST', BASE + '/instances', body), 400)
+    assert (name, words in message) == ('badRequest', True), message
+    assert ok(api.get(BASE + '/instances'))['instances'] == []
+    assert taskmanager.of('create_instance') == []
+
+
+def test_what_the_provider_can_do_is_kept(taskmanager, api):
+    body = {'instance': {'name': 'x', 'flavorRef': '1',
+                         'volume': {'size': 1, 'type': 'local'},
+                         'availability_zone': 'nova', 'locality': 'affinity',
+                         'datastore': {'type': 'mysql'}}}
+    created = ok(api.request('POST', BASE + '/instances', body))['instance']
+    with db_api.reader(trove_context.get_admin_context()) as session:
+        row = session.get(db_models.Instance, created['id'])
+    assert (row.availability_zone, row.volume_type, row.locality) == (
+        'nova', 'local', 'affinity')
 
 
 # Paging ----------------------------------------------------------------------

@@ -25,8 +25,9 @@ from trove.common import rpc, service, states
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.guestagent.backup.storage import local
-from trove.instance import service_status
+from trove.storage import local
+from trove.records import service_status
+from trove.records import work_claims as claims
 
 PROJECT = 'backup-project'
 OTHER_PROJECT = 'other-project'
@@ -34,9 +35,10 @@ BASE = '/v1.0/' + PROJECT
 
 
 class RecordingTaskManager:
-    """Records every cast the API sends to the taskmanager."""
+    """Records every cast the API sends to the taskmanager, with the
+    work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.2')
 
     def __init__(self):
         self.calls = []
@@ -46,15 +48,18 @@ class RecordingTaskManager:
         with self._lock:
             self.calls.append((method, kwargs))
 
-    def create_backup(self, context, backup_info, instance_id):
-        self._record('create_backup', backup_info=backup_info,
+    def create_backup(self, context, backup_id, instance_id):
+        work = claims.current(context, backup_id)
+        self._record('create_backup', backup_id=backup_id,
+                     backup_info=work.args['backup_info'],
                      instance_id=instance_id)
 
     def delete_backup(self, context, backup_id):
         self._record('delete_backup', backup_id=backup_id)
 
     def create_instance(self, context, **kwargs):
-        self._record('create_instance', **kwargs)
+        work = claims.current(context, kwargs['instance_id'])
+        self._record('create_instance', work=work, **kwargs)
 
     def of(self, method):
         with self._lock:

@@ -44,8 +44,9 @@ def test_good_restore_point_builds_with_the_backup(world, chain):
     created = ok(restore(world, incremental.id), 200)['instance']
     assert created['status'] == 'BUILD'
     [cast] = world.taskmanager.wait_for('create_instance')
-    assert cast['backup_id'] == incremental.id
-    assert cast['datastore_manager'] == 'mariadb'
+    # The backup to restore is an argument of the work the cast names.
+    assert cast['work'].args['backup_id'] == incremental.id
+    assert created['datastore']['type'] == 'mariadb'
 
 
 def test_without_datastore_the_backups_is_used(world, chain):

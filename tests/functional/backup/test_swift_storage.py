@@ -13,7 +13,7 @@ import pytest
 import swiftclient
 
 from trove.conf import CONF
-from trove.guestagent.backup.storage import base, swift
+from trove.storage import base, swift
 
 pytestmark = pytest.mark.functional
 

@@ -8,11 +8,12 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from trove.backup import failure
+from trove.common import backup_failure as failure
 from trove.common import states
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.records import work_claims as claims
 from trove.taskmanager.flows import backup as backup_flows
 
 pytestmark = pytest.mark.functional
@@ -79,13 +80,21 @@ def test_failure_reason_keeps_the_users_description(world):
         'weekly | Backup failed: disk full'
 
 
+def delete_objects(world, backup_id):
+    """The delete_backup work as the API submits it, run by the flow."""
+    claims.submit_now(world.context, backup_id, 'backup', 'delete_backup')
+    work = claims.claim(world.context, backup_id, 'delete_backup')
+    backup_flows.DeleteBackupFlow(world.context, work, provider=None).run()
+    assert claims.current(world.context, backup_id) is None
+
+
 def test_delete_flow_removes_objects_but_not_registered_ones(world):
     instance_id = world.instance()
     mine = world.stored_backup(instance_id, b'mine')
     registered = world.stored_backup(instance_id, b'theirs',
                                      state='RESTORED')
     for row in (mine, registered):
-        backup_flows.DeleteBackupFlow(world.context, row.id).run()
+        delete_objects(world, row.id)
     assert not os.path.exists(mine.location[len('file://'):])
     assert not os.path.exists(mine.location[len('file://'):] + '.meta.json')
     assert os.path.exists(registered.location[len('file://'):])
@@ -96,6 +105,6 @@ def test_delete_flow_never_leaves_the_backup_directory(world, tmp_path):
     precious.write_text('keep me')
     instance_id = world.instance()
     outside = world.backup(instance_id, location='file://%s' % precious)
-    backup_flows.DeleteBackupFlow(world.context, outside).run()
+    delete_objects(world, outside)
     assert world.row(outside).state == states.BackupState.DELETE_FAILED
     assert precious.read_text() == 'keep me'

@@ -3,9 +3,10 @@
 Started by the driver as ``fake_guest.py [--mode ...] --config-dir DIR``
 it reads ``guest_state_dir`` from DIR/guest_info.conf and then, by mode:
 
-* ``serve``: writes ``agent.ready`` there and sleeps until SIGTERM (then
-  removes it, like the real agent); ``--engine`` also starts a detached
-  "engine" (sleep) with its pid file in the state dir, as real agents do;
+* ``serve``: writes ``agent.ready`` and ``agent.served`` there and
+  sleeps until SIGTERM (then removes ``agent.ready``, like the real
+  agent); ``--engine`` also starts a detached "engine" (sleep) with its
+  pid file in the state dir, as real agents do;
 * ``exit``: prints ``--message`` and exits 3 at once;
 * ``never-ready``: sleeps without ever writing ``agent.ready``.
 """
@@ -52,6 +53,8 @@ def main():
                          log_path=os.path.join(state_dir, 'engine.log'))
     if options.mode == 'serve':
         with open(ready, 'w') as marker:
+            marker.write('%d\n' % os.getpid())
+        with open(os.path.join(state_dir, 'agent.served'), 'w') as marker:
             marker.write('%d\n' % os.getpid())
     while True:
         time.sleep(3600)

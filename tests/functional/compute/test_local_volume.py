@@ -1,65 +1,49 @@
-"""The local volume driver: a sized directory per instance."""
+"""What is particular to the local provider's volumes: a sized directory
+the guest reads, usage measured by walking it. What every provider
+promises is in tests/contract."""
 
 import json
 import os
 
-import pytest
-
-from trove.common import exception
 from trove.compute import base
+from trove.guestagent import volume as guest_volume
 
-FLAVOR = {'id': '7', 'name': 'small', 'ram': 512, 'vcpus': 1, 'disk': 1}
 
-
-def test_create_extend_measure_and_delete(volumes, driver, local_provider):
-    volume = volumes.create_volume(None, 'inst-v', 2)
-    assert (volume.id, volume.size, volume.status) == ('inst-v', 2,
-                                                       'available')
-    volume_dir = os.path.join(local_provider, 'inst-v', 'volume')
-    size_file = os.path.join(local_provider, 'inst-v', 'volume.json')
-    with open(size_file) as record:
-        assert json.load(record) == {'size': 2}
+def test_a_volume_is_a_sized_directory_the_guest_can_read(volumes,
+                                                          world_tmp_dir):
+    volume = volumes.create_volume(None, base.VolumeSpec(
+        instance_id='inst-v', size=2, volume_type='local'))
+    volume_dir = os.path.join(str(world_tmp_dir), 'volumes', volume.id)
+    with open(os.path.join(volume_dir, 'volume.json')) as record:
+        record = json.load(record)
+    assert (record['size'], record['instance_id'], record['volume_type']) \
+        == (2, 'inst-v', 'local')
     assert os.stat(volume_dir).st_mode & 0o777 == 0o755
 
-    before = volumes.get_volume(None, 'inst-v').used_bytes
-    os.makedirs(os.path.join(volume_dir, 'data'))
-    with open(os.path.join(volume_dir, 'data', 'blob'), 'wb') as blob:
+    attachment = volumes.attach_volume(None, volume.id, 'server-1')
+    assert attachment.device_path == volume_dir
+    assert attachment.mount_point == os.path.join(volume_dir, 'mount')
+
+    before = volumes.get_volume(None, volume.id).used_bytes
+    with open(os.path.join(attachment.mount_point, 'blob'), 'wb') as blob:
         blob.write(os.urandom(1024 * 1024))
-    used = volumes.get_volume(None, 'inst-v').used_bytes
-    assert used - before >= 1024 * 1024
+    assert volumes.get_volume(None, volume.id).used_bytes - before \
+        >= 1024 * 1024
 
-    assert volumes.extend_volume(None, 'inst-v', 5).size == 5
-    with open(size_file) as record:
-        assert json.load(record) == {'size': 5}
-    with pytest.raises(exception.ComputeError):
-        volumes.extend_volume(None, 'inst-v', 3)
-    assert volumes.get_volume(None, 'inst-v').size == 5
+    # The guest's directory volume driver sees the provider's size.
+    volumes.extend_volume(None, volume.id, 5)
+    directory = guest_volume.DirectoryVolume(
+        os.path.join(attachment.device_path, 'volume.json'))
+    stats = directory.stats(attachment.mount_point)
+    assert stats['total'] == 5.0
 
-    files = base.GuestFiles(guest_info='', guest_config='')
-    driver.create_server(None, 'inst-v', 'v', FLAVOR, None, files,
-                         'postgresql')
-    assert volumes.get_volume(None, 'inst-v').status == 'in-use'
-    # The server does not wipe a volume made before it.
-    assert os.path.exists(os.path.join(volume_dir, 'data', 'blob'))
-
-    driver.delete_server(None, 'inst-v')
-    with pytest.raises(base.VolumeNotFound):
-        volumes.get_volume(None, 'inst-v')
-    with pytest.raises(base.VolumeNotFound):
-        volumes.delete_volume(None, 'inst-v')
+    volumes.detach_volume(None, volume.id, 'server-1')
+    volumes.delete_volume(None, volume.id)
+    assert not os.path.exists(volume_dir)
 
 
-def test_deleting_a_volume_without_server_leaves_no_directory(
-        volumes, local_provider):
-    volumes.create_volume(None, 'inst-w', 1)
-    volumes.delete_volume(None, 'inst-w')
-    assert not os.path.exists(os.path.join(local_provider, 'inst-w'))
-    with pytest.raises(base.VolumeNotFound):
-        volumes.get_volume(None, 'inst-w')
-
-
-def test_unknown_volume(volumes):
-    with pytest.raises(base.VolumeNotFound):
-        volumes.get_volume(None, 'nothing-here')
-    with pytest.raises(base.VolumeNotFound):
-        volumes.extend_volume(None, 'nothing-here', 4)
+def test_volume_types_come_from_the_options(volumes):
+    assert [t['name'] for t in volumes.volume_types(None)] == ['local']
+    volume = volumes.create_volume(None, base.VolumeSpec(
+        instance_id='inst-t', size=1))
+    assert volume.volume_type == 'local'

@@ -10,8 +10,8 @@ import pytest
 from tests.functional.api import app as api_app
 from tests.functional.api import seed
 from tests.functional.guestagent.conftest import conductor  # noqa: F401
+from trove.datastore import parameters as datastore_parameters
 from trove.common import context as trove_context
-from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 
 RULES_DIR = pathlib.Path(__file__).resolve().parents[3] / 'trove' / \
@@ -34,7 +34,7 @@ def rules_db(tmp_path):
     try:
         context = trove_context.get_admin_context()
         for datastore in ('mariadb', 'postgresql'):
-            datastore_models.load_parameters(
+            datastore_parameters.load_parameters(
                 context, ids[datastore + '-version'], load_rules(datastore))
     finally:
         db_api.configure()

@@ -10,7 +10,7 @@ from trove.common import context as trove_context
 from trove.common import states
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.instance import service_status
+from trove.records import service_status
 from tests.functional.responses import fault as _fault, ok as _ok
 
 pytestmark = pytest.mark.functional

@@ -48,7 +48,8 @@ def prepare(instance, overrides):
     api = instance.api()
     api.declare_queue()
     api.prepare(memory_mb=512, packages=[], databases=[], users=[],
-                device_path='/dev/vdb', mount_point='/var/lib/generic',
+                device_path=str(instance.dir),
+                mount_point=str(instance.volume),
                 backup_info=None,
                 config_contents=utils.render_config(instance.manager),
                 root_password=None, overrides=overrides,

@@ -22,7 +22,7 @@ from trove.common import daemon
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
-from trove.instance import service_status
+from trove.records import service_status
 
 TEMPLATES_DIR = pathlib.Path(__file__).resolve().parents[3] / 'trove' / \
     'templates'
@@ -147,9 +147,10 @@ class GuestInstance:
                 root_password=None):
         api = self.api()
         api.declare_queue()
+        # Where the volume is, as the local provider's attachment says.
         api.prepare(memory_mb=512, packages=[], databases=list(databases),
-                    users=list(users), device_path='/dev/vdb',
-                    mount_point='/var/lib/generic', backup_info=None,
+                    users=list(users), device_path=str(self.dir),
+                    mount_point=str(self.volume), backup_info=None,
                     config_contents=config_contents,
                     root_password=root_password, overrides=None,
                     cluster_config=None, snapshot=None, modules=None,

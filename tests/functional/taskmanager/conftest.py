@@ -20,19 +20,23 @@ import sqlalchemy as sa
 from tests.helpers.processes import wait_until
 from trove.common import context as trove_context
 from trove.common import rpc, service, states
+from trove.compute.local import flavors as local_flavors
 from trove.compute.local import processes
 from trove.conductor import manager as conductor_manager
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import migration
 from trove.db import models as db_models
-from trove.instance import service_status
+from trove.instance import actions as instance_actions
+from trove.records import service_status
+from trove.records import work_claims as claims
 from trove.taskmanager import api as taskmanager_api
 from trove.taskmanager import manager as taskmanager_manager
 
 FAKE_GUEST = os.path.join(os.path.dirname(__file__), 'fake_guest_agent.py')
 FLAVOR = {'id': '11', 'name': 'tiny', 'ram': 512, 'vcpus': 1, 'disk': 2,
           'ephemeral': 0}
+BIGGER = dict(FLAVOR, id='12', name='bigger', ram=2048)
 TEMPLATE = ('[mysqld]\nserver_id = {{ server_id }}\n'
             'innodb_buffer_pool_size = {{ flavor.ram // 2 }}M\n'
             '# {{ datastore.name }} {{ datastore.version }}\n')
@@ -42,13 +46,20 @@ def guest_command(mode):
     return '%s %s --mode %s' % (sys.executable, FAKE_GUEST, mode)
 
 
+DATABASES = [{'_name': 'shop', '_character_set': 'utf8mb4',
+              '_collate': 'utf8mb4_general_ci'}]
+USERS = [{'_name': 'app', '_host': '%', '_password': 'secret',
+          '_databases': [{'_name': 'shop'}]}]
+
+
 class World:
     """Handles on the running services and the test's data."""
 
-    def __init__(self, root, manager, version_id):
+    def __init__(self, root, manager, version_ids):
         self.root = root
         self.manager = manager
-        self.version_id = version_id
+        self.version_ids = version_ids
+        self.version_id = version_ids['mariadb']
         self.instances_dir = str(root / 'instances')
         self.context = trove_context.TroveContext(project_id='demo',
                                                   user_id='tester')
@@ -61,16 +72,17 @@ class World:
         return taskmanager_api.API(self.context)
 
     def new_instance(self, task=states.InstanceTasks.BUILDING,
-                     started=None, volume_size=1, version_id='default'):
-        """Rows as the API writes them before casting create_instance."""
+                     started=None, volume_size=1, manager='mariadb',
+                     databases=DATABASES, has_secrets=True):
+        """Rows and work as the API writes them before casting
+        create_instance (other tasks: as a stuck instance would be,
+        without work)."""
         now = db_models.utcnow()
         with db_api.writer(self.context) as session:
             row = db_models.Instance(
                 name='db-%s' % uuid.uuid4().hex[:6], tenant_id='demo',
                 flavor_id=FLAVOR['id'], volume_size=volume_size,
-                datastore_version_id=(self.version_id
-                                      if version_id == 'default'
-                                      else version_id),
+                datastore_version_id=self.version_ids[manager],
                 task_id=task.code,
                 task_description=task.db_text,
                 task_start_time=started or now,
@@ -79,27 +91,22 @@ class World:
             session.add(row)
             session.flush()
             service_status.create(session, row.id)
+            if task is states.InstanceTasks.BUILDING and started is None:
+                claims.submit(session, row.id, 'instance', 'create', args={
+                    'databases': databases, 'has_secrets': has_secrets})
             return row.id
 
-    def cast_create(self, instance_id, **overrides):
-        kwargs = dict(
-            instance_id=instance_id, name='db', flavor=FLAVOR,
-            image_id=None,
-            databases=[{'_name': 'shop', '_character_set': 'utf8mb4',
-                        '_collate': 'utf8mb4_general_ci'}],
-            users=[{'_name': 'app', '_host': '%', '_password': 'secret',
-                    '_databases': [{'_name': 'shop'}]}],
-            datastore_manager='mariadb', packages='', volume_size=1,
-            ds_version='10.11.19')
-        kwargs.update(overrides)
-        taskmanager_api.API(self.context).create_instance(**kwargs)
+    def cast_create(self, instance_id, users=USERS, root_password=None):
+        taskmanager_api.API(self.context).create_instance(
+            instance_id, users=users, root_password=root_password)
+
+    def submit(self, instance_id, task, work, **args):
+        """Set a task and submit its work, as the API's actions do."""
+        instance_actions.set_task(self.context, instance_id, task,
+                                  work=work, args=args or None)
 
     def set_task(self, instance_id, task):
-        with db_api.writer(self.context) as session:
-            session.execute(sa.update(db_models.Instance).where(
-                db_models.Instance.id == instance_id).values(
-                task_id=task.code, task_description=task.db_text,
-                task_start_time=db_models.utcnow()))
+        instance_actions.set_task(self.context, instance_id, task)
 
     def row(self, instance_id):
         with db_api.reader(self.context) as session:
@@ -116,6 +123,9 @@ class World:
             return session.query(db_models.InstanceFault).filter_by(
                 instance_id=instance_id, deleted=False).first()
 
+    def work(self, instance_id):
+        return claims.current(self.context, instance_id)
+
     def wait_task(self, instance_id, task, timeout=30):
         wait_until(lambda: self.task(instance_id) is task, timeout=timeout,
                    interval=0.2,
@@ -125,11 +135,18 @@ class World:
                               getattr(self.fault(instance_id), 'message',
                                       None)))
 
-    def instance_dir(self, instance_id):
-        return os.path.join(self.instances_dir, instance_id)
+    def server_dir(self, instance_id):
+        """The instance's server directory (None before it has one)."""
+        server_id = self.row(instance_id).compute_instance_id
+        return os.path.join(self.instances_dir, server_id) if server_id \
+            else None
+
+    def volume_dir(self, instance_id):
+        return os.path.join(str(self.root / 'volumes'),
+                            self.row(instance_id).volume_id)
 
     def calls(self, instance_id):
-        path = os.path.join(self.instance_dir(instance_id), 'run',
+        path = os.path.join(self.server_dir(instance_id), 'run',
                             'calls.jsonl')
         if not os.path.exists(path):
             return []
@@ -137,7 +154,7 @@ class World:
             return [json.loads(line) for line in calls]
 
     def delete(self, instance_id):
-        self.set_task(instance_id, states.InstanceTasks.DELETING)
+        self.submit(instance_id, states.InstanceTasks.DELETING, 'delete')
         taskmanager_api.API(self.context).delete_instance(instance_id)
         wait_until(lambda: self.row(instance_id).deleted, timeout=30,
                    interval=0.2,
@@ -169,6 +186,7 @@ def world(rabbit_transport_url):
         },
         'local': {
             'instances_dir': str(root / 'instances'),
+            'volumes_dir': str(root / 'volumes'),
             'address_pool': '127.78.%d.0/28' % random.randint(1, 254),
         },
         'mariadb': {'usage_timeout': 30},
@@ -179,7 +197,8 @@ def world(rabbit_transport_url):
         for group, values in overrides.items():
             for name, value in values.items():
                 CONF.set_override(name, value, group=group)
-        version_id = _prepare_files_and_database(root, rabbit_transport_url)
+        version_ids = _prepare_files_and_database(root,
+                                                  rabbit_transport_url)
         conductor = service.RpcService(CONF.conductor_queue,
                                        'test-conductor',
                                        [conductor_manager.Manager()])
@@ -190,7 +209,7 @@ def world(rabbit_transport_url):
                                          [manager])
         taskmanager.start()
         services.insert(0, taskmanager)
-        yield World(root, manager, version_id)
+        yield World(root, manager, version_ids)
     finally:
         # Also after a failed setup: no service, process, override or
         # directory outlives the module.
@@ -227,14 +246,25 @@ def _prepare_files_and_database(root, transport_url):
     rpc.cleanup()       # a transport on the private vhost from now on
 
     context = trove_context.get_admin_context()
+    local_flavors.LocalFlavors().create(
+        context, FLAVOR['name'], FLAVOR['ram'], FLAVOR['vcpus'],
+        FLAVOR['disk'], flavor_id=FLAVOR['id'])
+    local_flavors.LocalFlavors().create(
+        context, BIGGER['name'], BIGGER['ram'], BIGGER['vcpus'],
+        BIGGER['disk'], flavor_id=BIGGER['id'])
+    ids = {}
     with db_api.writer(context) as session:
-        datastore = db_models.Datastore(name='mariadb')
-        session.add(datastore)
-        session.flush()
-        version = db_models.DatastoreVersion(
-            datastore_id=datastore.id, name='10.11', version='10.11.19',
-            manager='mariadb', active=True, registry_ext='',
-            repl_strategy='')
-        session.add(version)
-        session.flush()
-        return version.id
+        # mariadb has a template; redis has none (a build must fail).
+        for manager, name, number in (('mariadb', '10.11', '10.11.19'),
+                                      ('redis', '7.0', '7.0.15')):
+            datastore = db_models.Datastore(name=manager)
+            session.add(datastore)
+            session.flush()
+            version = db_models.DatastoreVersion(
+                datastore_id=datastore.id, name=name, version=number,
+                manager=manager, active=True, registry_ext='',
+                repl_strategy='')
+            session.add(version)
+            session.flush()
+            ids[manager] = version.id
+    return ids

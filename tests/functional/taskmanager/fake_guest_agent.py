@@ -69,10 +69,11 @@ def main():
             if options.mode == 'silent':
                 return
             if options.mode == 'fail':
-                self._report(context, 'failed to spawn')
-                conductor_api.API(context).notify_exc_info(
-                    guest_id, 'instance_create', FAIL_MESSAGE,
-                    details='engine log tail')
+                # Like the real agent: the status and its fault in one
+                # message.
+                conductor_api.API(context).heartbeat_with_fault(
+                    guest_id, 'failed to spawn', FAIL_MESSAGE,
+                    'engine log tail', event_type='instance_create')
                 return
             self._report(context, 'healthy')
 
@@ -105,6 +106,8 @@ def main():
     rpc_service.start()
     with open(ready_path, 'w') as ready:
         ready.write('%d\n' % os.getpid())
+    with open(os.path.join(state_dir, 'agent.served'), 'w') as served:
+        served.write('%d\n' % os.getpid())
     print('fake guest %s serving in mode %s' % (guest_id, options.mode))
     sys.stdout.flush()
     while not stopping.wait(1):

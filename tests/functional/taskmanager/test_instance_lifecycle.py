@@ -6,8 +6,7 @@ import json
 import os
 
 from tests.functional.taskmanager import fake_guest_agent
-from tests.functional.taskmanager.conftest import FLAVOR
-from tests.helpers.processes import wait_until
+from tests.functional.taskmanager.conftest import BIGGER, FLAVOR
 from trove.common import daemon, states
 from trove.compute.local import processes
 from trove.conf import CONF
@@ -18,17 +17,18 @@ Statuses = states.ServiceStatuses
 
 
 def live_pids(world, instance_id):
-    return processes.instance_pids(world.instance_dir(instance_id))
+    return processes.instance_pids(world.server_dir(instance_id))
 
 
-def assert_cleaned_up(world, instance_id, pids):
+def assert_cleaned_up(world, instance_id, pids, dirs):
     row = world.row(instance_id)
     assert row.deleted and row.deleted_at is not None
     assert world.task(instance_id) is Tasks.NONE
     assert row.server_status == states.ServerStatus.DELETED
     assert world.service_status(instance_id) is Statuses.DELETED
     assert world.fault(instance_id) is None
-    assert not os.path.exists(world.instance_dir(instance_id))
+    assert world.work(instance_id) is None
+    assert dirs and not any(os.path.exists(path) for path in dirs)
     assert pids and not any(daemon.pid_alive(pid) for pid in pids)
 
 
@@ -40,8 +40,11 @@ def test_create_reaches_active_then_delete_cleans_everything(world):
 
     row = world.row(instance_id)
     assert row.server_status == states.ServerStatus.ACTIVE
-    assert row.compute_instance_id == instance_id
-    assert row.volume_id == instance_id
+    # The provider's own ids.
+    assert row.compute_instance_id and row.compute_instance_id != instance_id
+    assert row.volume_id and row.volume_id != instance_id
+    # The work is done and gone.
+    assert world.work(instance_id) is None
     address = json.loads(row.addresses)[0]
     assert address['type'] == 'private'
     assert ipaddress.ip_address(address['address']) in \
@@ -54,16 +57,19 @@ def test_create_reaches_active_then_delete_cleans_everything(world):
     assert prepare['memory_mb'] == FLAVOR['ram']
     assert 'innodb_buffer_pool_size = 256M' in prepare['config_contents']
     assert '# mariadb 10.11.19' in prepare['config_contents']
-    assert prepare['mount_point'] == CONF.mariadb.mount_point
-    assert prepare['device_path'] == CONF.mariadb.device_path
+    # Where the provider attached the volume, not a generic path.
+    assert prepare['device_path'] == world.volume_dir(instance_id)
+    assert prepare['mount_point'] == os.path.join(
+        world.volume_dir(instance_id), 'mount')
     assert prepare['ds_version'] == '10.11.19'
     assert prepare['databases'][0]['_name'] == 'shop'
     assert prepare['users'][0]['_name'] == 'app'
     assert prepare['packages'] == []
 
     pids = live_pids(world, instance_id)
+    dirs = [world.server_dir(instance_id), world.volume_dir(instance_id)]
     world.delete(instance_id)
-    assert_cleaned_up(world, instance_id, pids)
+    assert_cleaned_up(world, instance_id, pids, dirs)
 
 
 def test_active_as_soon_as_the_guest_reports(world):
@@ -88,29 +94,29 @@ def test_restart_resize_and_reboot_end_with_no_task(world):
     world.wait_task(instance_id, Tasks.NONE)
     api = world.api()
 
-    world.set_task(instance_id, Tasks.REBOOTING)
+    world.submit(instance_id, Tasks.REBOOTING, 'restart')
     api.restart(instance_id)
     world.wait_task(instance_id, Tasks.NONE)
 
-    world.set_task(instance_id, Tasks.RESIZING)
-    api.resize_volume(3, instance_id)
+    world.submit(instance_id, Tasks.RESIZING, 'resize_volume', new_size=3)
+    api.resize_volume(instance_id)
     world.wait_task(instance_id, Tasks.NONE)
     assert world.row(instance_id).volume_size == 3
-    with open(os.path.join(world.instance_dir(instance_id),
-                           'volume.json')) as size_file:
-        assert json.load(size_file) == {'size': 3}
+    with open(os.path.join(world.volume_dir(instance_id),
+                           'volume.json')) as record:
+        assert json.load(record)['size'] == 3
 
-    bigger = dict(FLAVOR, id='12', name='bigger', ram=2048)
-    world.set_task(instance_id, Tasks.RESIZING)
-    api.resize_flavor(instance_id, FLAVOR, bigger)
+    world.submit(instance_id, Tasks.RESIZING, 'resize_flavor',
+                 old_flavor_id=FLAVOR['id'], new_flavor_id=BIGGER['id'])
+    api.resize_flavor(instance_id)
     world.wait_task(instance_id, Tasks.NONE)
-    assert world.row(instance_id).flavor_id == '12'
+    assert world.row(instance_id).flavor_id == BIGGER['id']
 
-    agent = processes.agent_pid(world.instance_dir(instance_id))
-    world.set_task(instance_id, Tasks.REBOOTING)
+    agent = processes.agent_pid(world.server_dir(instance_id))
+    world.submit(instance_id, Tasks.REBOOTING, 'reboot')
     api.reboot(instance_id)
     world.wait_task(instance_id, Tasks.NONE)
-    assert processes.agent_pid(world.instance_dir(instance_id)) != agent
+    assert processes.agent_pid(world.server_dir(instance_id)) != agent
     assert world.row(instance_id).server_status == states.ServerStatus.ACTIVE
 
     methods = [c['method'] for c in world.calls(instance_id)]
@@ -142,8 +148,9 @@ def test_a_guest_that_never_reports_times_out_with_a_fault(world):
     # The guest did get the prepare request; it just never answered.
     assert [c['method'] for c in world.calls(instance_id)] == ['prepare']
     pids = live_pids(world, instance_id)
+    dirs = [world.server_dir(instance_id), world.volume_dir(instance_id)]
     world.delete(instance_id)
-    assert_cleaned_up(world, instance_id, pids)
+    assert_cleaned_up(world, instance_id, pids, dirs)
 
 
 def test_an_agent_that_dies_is_a_server_error_with_its_output(world):
@@ -153,38 +160,38 @@ def test_an_agent_that_dies_is_a_server_error_with_its_output(world):
     world.wait_task(instance_id, Tasks.BUILDING_ERROR_SERVER)
     assert world.row(instance_id).server_status == states.ServerStatus.ERROR
     assert 'boom-42' in world.fault(instance_id).message
+    server_dir = world.server_dir(instance_id)
     world.delete(instance_id)
-    assert not os.path.exists(world.instance_dir(instance_id))
+    assert not os.path.exists(server_dir)
 
 
 def test_a_datastore_that_fails_keeps_the_guests_fault(world):
     world.use_guest('fail')
     instance_id = world.new_instance()
     world.cast_create(instance_id)
-    world.wait_task(instance_id, Tasks.BUILDING_ERROR_SERVER)
-    # The guest's own message: the flow keeps it, or (had it come late)
-    # the conductor's write replaces the generic one.
-    wait_until(lambda: getattr(world.fault(instance_id), 'message', None)
-               == fake_guest_agent.FAIL_MESSAGE, timeout=10)
+    world.wait_task(instance_id, Tasks.BUILDING_ERROR_SERVER, timeout=15)
+    # One message carried the status and the fault: the error task comes
+    # with the guest's own words at once, never a generic stand-in.
+    assert world.fault(instance_id).message == fake_guest_agent.FAIL_MESSAGE
     assert world.service_status(instance_id) is Statuses.FAILED
     world.delete(instance_id)
 
 
 def test_a_missing_template_fails_before_any_resource_exists(world):
     world.use_guest('healthy')
-    instance_id = world.new_instance(version_id=None)
-    world.cast_create(instance_id, datastore_manager='redis',
-                      ds_version='7.0.15')
+    instance_id = world.new_instance(manager='redis')
+    world.cast_create(instance_id)
     world.wait_task(instance_id, Tasks.BUILDING_ERROR_SERVER)
     assert 'redis/config.template' in world.fault(instance_id).message
-    assert not os.path.exists(world.instance_dir(instance_id))
+    row = world.row(instance_id)
+    assert row.compute_instance_id is None and row.volume_id is None
     world.delete(instance_id)
 
 
 def test_a_volume_that_cannot_be_made_is_a_volume_error(world):
     world.use_guest('healthy')
-    instance_id = world.new_instance()
-    world.cast_create(instance_id, volume_size=-1)
+    instance_id = world.new_instance(volume_size=-1)
+    world.cast_create(instance_id)
     world.wait_task(instance_id, Tasks.BUILDING_ERROR_VOLUME)
     assert world.fault(instance_id).message.startswith(
         'Could not create the -1 GB data volume')
@@ -203,9 +210,10 @@ def test_a_server_that_cannot_be_made_is_a_server_error(world):
     finally:
         CONF.set_override('address_pool', pool, group='local')
     assert 'no free address' in world.fault(instance_id).message
-    assert world.row(instance_id).volume_id == instance_id
+    volume_dir = world.volume_dir(instance_id)
+    assert os.path.exists(volume_dir)
     world.delete(instance_id)
-    assert not os.path.exists(world.instance_dir(instance_id))
+    assert not os.path.exists(volume_dir)
 
 
 def test_the_periodic_check_moves_stuck_tasks_to_their_error(world):

@@ -15,8 +15,8 @@ def test_guest_backup_modules_import_no_control_plane_module():
         'import trove.guestagent.backup.restorer\n'
         'import trove.guestagent.backup.mariadb\n'
         'import trove.guestagent.backup.postgresql\n'
-        'import trove.guestagent.backup.storage.swift\n'
-        'import trove.guestagent.backup.storage.local\n'
+        'import trove.storage.swift\n'
+        'import trove.storage.local\n'
         'print("\\n".join(sorted(m for m in sys.modules '
         'if m.startswith("trove."))))\n')
     result = subprocess.run([sys.executable, '-c', code], check=True,

@@ -1,7 +1,7 @@
 """Small pure parts of the backup code: failure descriptions, WAL file
 selection, mariadb-backup files, Swift endpoints from a catalog."""
 
-from trove.backup import failure
+from trove.common import backup_failure as failure
 from trove.backup import storage as control_storage
 from trove.common import context as trove_context
 from trove.conf import CONF

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from trove.guestagent.backup import storage
-from trove.guestagent.backup.storage import base, local, swift
+from trove import storage
+from trove.storage import base, local, swift
 
 
 def test_metadata_round_trips_through_swift_headers():

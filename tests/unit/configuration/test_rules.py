@@ -4,6 +4,7 @@ import pytest
 
 from trove.common import exception
 from trove.configuration import rules
+from trove.datastore import parameters
 
 INTEGER = rules.Rule('wait_timeout', 'integer', min=1, max=31536000)
 HUGE = rules.Rule('innodb_buffer_pool_size', 'integer', True, 2097152,
@@ -88,11 +89,11 @@ def test_a_stored_value_the_rule_no_longer_reads_stays_a_string():
 
 
 def test_allowed_values_encoding():
-    encoded = rules.encode_allowed(['A', 'B'], multiple=True)
-    assert rules.decode_allowed(encoded) == (('A', 'B'), True)
-    assert rules.encode_allowed([]) is None
-    assert rules.decode_allowed(None) == (None, False)
-    assert rules.decode_allowed('not json') == (None, False)
+    encoded = parameters.encode_allowed(['A', 'B'], multiple=True)
+    assert parameters.decode_allowed(encoded) == (('A', 'B'), True)
+    assert parameters.encode_allowed([]) is None
+    assert parameters.decode_allowed(None) == (None, False)
+    assert parameters.decode_allowed('not json') == (None, False)
 
 
 def test_restart_required_names():

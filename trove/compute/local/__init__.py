@@ -1,17 +1,30 @@
 """The local compute provider: instances as processes on this machine.
 
-Layout of an instance directory ``<[local] instances_dir>/<instance id>/``
-(the only state of the provider; see ``layout``):
+A server is a directory ``<[local] instances_dir>/<server id>/`` plus the
+guest agent process started from it; a volume is a directory
+``<[local] volumes_dir>/<volume id>/``. Those directories are the only
+state of the provider (see ``layout``):
 
-* ``etc/``    guest_info.conf and trove-guestagent.conf (injected)
-* ``server.json``  the server record: address, flavor, status intent
-* ``volume/``  the data volume (``volume.json`` beside it holds its size)
-* ``run/``    the agent's state dir: pid files of every process started
-  for the instance (the guest agent, its engine) and ``agent.ready``;
-  deleting the server stops them all
-* ``logs/``   guest agent and engine logs
-* ``agent.was_ready``  the agent served since its last start (a later
-  death then reads SHUTDOWN rather than ERROR)
+* ``<server>/etc/``  guest_info.conf and trove-guestagent.conf (injected)
+* ``<server>/server.json``  the record: address, flavor, metadata (the
+  trove instance id), status intent
+* ``<server>/run/``  the agent's state dir: pid files of every process
+  started for the server (the guest agent, its engine), ``agent.ready``
+  and ``agent.served``; deleting the server stops them all
+* ``<server>/logs/``  guest agent and engine logs
+* ``<volume>/volume.json`` and ``<volume>/mount/``  a data volume
 
-``<instances_dir>/.address.lock`` serialises address allocation.
+``<instances_dir>/.address.lock`` serialises address allocation and
+``<instances_dir>/.server-groups/`` holds server groups.
 """
+
+from trove.compute import base
+
+
+def provider():
+    """The local provider bundle."""
+    from trove.compute.local import compute, flavors, volume
+    return base.Provider(name='local',
+                         compute=compute.LocalComputeDriver(),
+                         volumes=volume.LocalVolumeDriver(),
+                         flavors=flavors.LocalFlavors())

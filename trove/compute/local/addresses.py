@@ -9,9 +9,7 @@ address where something already listens on the datastore's standard
 port (a server outside our control) is skipped.
 """
 
-import contextlib
 import errno
-import fcntl
 import ipaddress
 import os
 import socket
@@ -42,18 +40,9 @@ def standard_port(datastore_manager):
     return STANDARD_PORTS.get(datastore_manager)
 
 
-@contextlib.contextmanager
 def allocation_lock(instances_dir):
     """Exclusive lock over address allocation in ``instances_dir``."""
-    os.makedirs(instances_dir, mode=layout.DIR_MODE, exist_ok=True)
-    fd = os.open(os.path.join(instances_dir, LOCK_NAME),
-                 os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    return layout.file_lock(instances_dir, LOCK_NAME)
 
 
 def addresses_in_use(instances_dir):

@@ -14,12 +14,13 @@ import shlex
 import shutil
 import sys
 import time
+import uuid
 
 from oslo_log import log as logging
 
 from trove.common import daemon, exception, states
 from trove.compute import base
-from trove.compute.local import addresses, layout, processes
+from trove.compute.local import addresses, layout, processes, server_groups, volume
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -38,9 +39,10 @@ def guest_command():
                          'trove-guestagent')]
 
 
-def guest_info_contents(generic, paths, address, datastore_manager):
+def guest_info_contents(generic, paths, address):
     """One coherent guest_info.conf: the generic keys from the
-    taskmanager plus where this instance's files and address are."""
+    taskmanager plus where this server's files and address are. The
+    data volume's paths come later, in prepare (from the attachment)."""
     parser = configparser.RawConfigParser()
     parser.optionxform = str        # option names are case-sensitive
     parser.read_string(generic or '', source='guest_info')
@@ -48,15 +50,11 @@ def guest_info_contents(generic, paths, address, datastore_manager):
         'guest_state_dir': paths.run_dir,
         'engine_bind_host': address,
         'volume_driver': 'directory',
-        'directory_volume_size_file': paths.volume_json,
         'log_dir': paths.logs_dir,
         'log_file': os.path.basename(paths.guest_log),
     }
     for key, value in local.items():
         parser.set(configparser.DEFAULTSECT, key, value)
-    if not parser.has_section(datastore_manager):
-        parser.add_section(datastore_manager)
-    parser.set(datastore_manager, 'mount_point', paths.volume_dir)
     text = io.StringIO()
     parser.write(text)
     return text.getvalue()
@@ -89,20 +87,21 @@ def failure_fault(paths):
 
 class LocalComputeDriver(base.ComputeDriver):
 
-    def __init__(self, instances_dir=None):
+    def __init__(self, instances_dir=None, volumes_dir=None):
         self._instances_dir = instances_dir
+        self._volumes_dir = volumes_dir
 
     @property
     def instances_dir(self):
         return self._instances_dir or CONF.local.instances_dir
 
     def _layout(self, server_id):
-        return layout.InstanceLayout(self.instances_dir, server_id)
+        return layout.ServerLayout(self.instances_dir, server_id)
 
     def _record(self, paths):
         record = layout.read_json(paths.server_json)
         if record is None:
-            raise base.ServerNotFound(server_id=paths.instance_id)
+            raise base.ServerNotFound(server_id=paths.server_id)
         return record
 
     def _server(self, record, status, fault=None):
@@ -110,46 +109,71 @@ class LocalComputeDriver(base.ComputeDriver):
             id=record['id'], name=record.get('name'), status=status,
             flavor_id=(record.get('flavor') or {}).get('id'),
             addresses=[{'address': record['address'], 'type': 'private'}],
-            fault=fault)
+            fault=fault,
+            instance_id=(record.get('metadata') or {}).get(
+                base.METADATA_INSTANCE_ID),
+            availability_zone=record.get('availability_zone'),
+            host=CONF.host)
+
+    def capabilities(self):
+        return base.Capabilities(
+            provider='local',
+            availability_zones=(CONF.local.availability_zone,),
+            nics=False,
+            # Every server runs on this one machine.
+            locality_policies=('affinity',),
+            volumes=True, online_volume_extend=True,
+            # Its one loopback address serves as the public one too (the
+            # view shows it public when the instance asked to be).
+            public_access=True)
 
     # Creation ---------------------------------------------------------------
-    def create_server(self, context, instance_id, name, flavor, image_id,
-                      guest_files, datastore_manager, volume=None,
-                      availability_zone=None, nics=None, access=None):
-        paths = self._layout(instance_id)
-        if os.path.exists(paths.server_json):
-            raise exception.ComputeError(
-                reason='server %s already exists' % instance_id)
-        paths.make_dirs(paths.etc_dir, paths.run_dir, paths.logs_dir,
-                        paths.volume_dir)
-        port = addresses.standard_port(datastore_manager)
+    def create_server(self, context, spec):
+        self.validate(spec)
+        server_id = str(uuid.uuid4())
+        paths = self._layout(server_id)
+        paths.make_dirs(paths.etc_dir, paths.run_dir, paths.logs_dir)
+        port = addresses.standard_port(spec.datastore_manager)
         with addresses.allocation_lock(self.instances_dir):
             address = addresses.pick_address(
                 self.instances_dir, CONF.local.address_pool, port)
             record = {
-                'id': instance_id, 'name': name, 'address': address,
-                'flavor': dict(flavor or {}),
-                'datastore_manager': datastore_manager,
-                'image_id': image_id,
+                'id': server_id, 'name': spec.name, 'address': address,
+                'flavor': dict(spec.flavor or {}),
+                'datastore_manager': spec.datastore_manager,
+                'image_id': spec.image_id,
+                'availability_zone': (spec.availability_zone
+                                      or CONF.local.availability_zone),
+                'server_group_id': spec.server_group_id,
+                'metadata': dict(spec.metadata),
                 'created': time.strftime('%Y-%m-%dT%H:%M:%SZ',
                                          time.gmtime()),
                 'status_intent': INTENT_ACTIVE,
             }
             # Written under the lock: from now on the address is taken.
             layout.write_json(paths.server_json, record)
-        LOG.info('Server %s (%s) gets address %s', instance_id, name,
-                 address)
+        LOG.info('Server %s (%s) of instance %s gets address %s', server_id,
+                 spec.name, spec.instance_id, address)
+        files = spec.guest_files or base.GuestFiles('', '')
         # The files may carry credentials (transport_url): owner only.
         layout.write_text(paths.guest_info_conf, guest_info_contents(
-            guest_files.guest_info, paths, address, datastore_manager),
-            mode=0o600)
-        layout.write_text(paths.guest_conf, guest_files.guest_config or '',
+            files.guest_info, paths, address), mode=0o600)
+        layout.write_text(paths.guest_conf, files.guest_config or '',
                           mode=0o600)
+        for name, contents in sorted(files.extra.items()):
+            layout.write_text(os.path.join(paths.etc_dir,
+                                           os.path.basename(name)),
+                              contents, mode=0o600)
+        if spec.server_group_id:
+            self._groups().add_member(spec.server_group_id, server_id)
+        if spec.volume_id:
+            # Attached at boot, as a Nova block device mapping is.
+            self._volumes().attach_volume(context, spec.volume_id, server_id)
         self._spawn_agent(paths)
         return self._server(record, states.ServerStatus.BUILD)
 
     def _spawn_agent(self, paths):
-        for marker in (paths.agent_ready, paths.agent_was_ready):
+        for marker in (paths.agent_ready, paths.agent_served):
             try:
                 os.unlink(marker)
             except FileNotFoundError:
@@ -160,10 +184,10 @@ class LocalComputeDriver(base.ComputeDriver):
                                log_path=paths.guest_out)
         except (OSError, RuntimeError) as error:
             raise exception.ComputeError(
-                reason='the guest agent of %s could not be started: %s'
-                       % (paths.instance_id, error)) from error
-        LOG.info('Started guest agent of %s as pid %s', paths.instance_id,
-                 pid)
+                reason='the guest agent of server %s could not be started: '
+                       '%s' % (paths.server_id, error)) from error
+        LOG.info('Started guest agent of server %s as pid %s',
+                 paths.server_id, pid)
         return pid
 
     # Status -----------------------------------------------------------------
@@ -175,8 +199,6 @@ class LocalComputeDriver(base.ComputeDriver):
         pid = processes.agent_pid(paths.dir)
         if pid is not None:
             if os.path.exists(paths.agent_ready):
-                if not os.path.exists(paths.agent_was_ready):
-                    layout.write_text(paths.agent_was_ready, '%d\n' % pid)
                 return self._server(record, states.ServerStatus.ACTIVE)
             started = self._started_at(paths)
             if (started is not None and time.time() - started
@@ -188,7 +210,7 @@ class LocalComputeDriver(base.ComputeDriver):
                           '%s.' % (CONF.local.guest_start_timeout,
                                    paths.guest_out))
             return self._server(record, states.ServerStatus.BUILD)
-        if (os.path.exists(paths.agent_was_ready)
+        if (os.path.exists(paths.agent_served)
                 or os.path.exists(paths.agent_ready)):
             return self._server(record, states.ServerStatus.SHUTDOWN)
         return self._server(record, states.ServerStatus.ERROR,
@@ -200,6 +222,19 @@ class LocalComputeDriver(base.ComputeDriver):
             return os.stat(paths.guest_pid).st_mtime
         except OSError:
             return None
+
+    def find_servers(self, context, instance_id):
+        found = []
+        for server_dir in layout.child_dirs(self.instances_dir):
+            paths = self._layout(os.path.basename(server_dir))
+            try:
+                record = layout.read_json(paths.server_json)
+            except exception.ComputeError:
+                continue
+            if record and (record.get('metadata') or {}).get(
+                    base.METADATA_INSTANCE_ID) == instance_id:
+                found.append(self.get_server(context, record['id']))
+        return found
 
     # Lifecycle ---------------------------------------------------------------
     def _set_intent(self, paths, intent):
@@ -216,13 +251,19 @@ class LocalComputeDriver(base.ComputeDriver):
             raise exception.ComputeError(
                 reason='processes %s of server %s did not stop within %d '
                        'seconds' % (', '.join(map(str, survivors)),
-                                    paths.instance_id, timeout))
+                                    paths.server_id, timeout))
 
     def delete_server(self, context, server_id):
         paths = self._layout(server_id)
         if not paths.exists():
             raise base.ServerNotFound(server_id=server_id)
+        record = layout.read_json(paths.server_json) or {}
         self._stop_everything(paths)
+        # As Nova does: the server's volumes are detached, not deleted.
+        self._volumes().detach_all(server_id)
+        if record.get('server_group_id'):
+            self._groups().remove_member(record['server_group_id'],
+                                         server_id)
         # Removing the directory also releases the address.
         shutil.rmtree(paths.dir)
         if paths.exists():
@@ -265,3 +306,20 @@ class LocalComputeDriver(base.ComputeDriver):
         layout.write_json(paths.server_json, record)
         LOG.info('Server %s now has flavor %s', server_id,
                  record['flavor'].get('id'))
+
+    # Server groups ----------------------------------------------------------
+    def _groups(self):
+        return server_groups.LocalServerGroups(self.instances_dir)
+
+    def _volumes(self):
+        return volume.LocalVolumeDriver(volumes_dir=self._volumes_dir)
+
+    def create_server_group(self, context, name, policy):
+        if policy not in self.capabilities().locality_policies:
+            raise base.ProviderCannot(what=(
+                'Locality %s cannot be honoured by the local provider (it '
+                'supports affinity).' % policy))
+        return self._groups().create(name, policy)
+
+    def delete_server_group(self, context, group_id):
+        self._groups().delete(group_id)

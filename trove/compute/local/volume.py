@@ -1,13 +1,18 @@
 """Data volumes of local instances: a directory and its declared size.
 
-``<instance dir>/volume/`` holds the data and ``volume.json`` its size in
-GB (the guest's ``directory`` volume driver reads it); the volume id is
-the instance id. Sizes are a quota, not a filesystem: nothing stops an
-engine from writing more, but usage is measured and reported.
+A volume is ``<[local] volumes_dir>/<volume id>/``: ``volume.json`` (size
+in GB, type, owning instance, the server it is attached to) and the data
+under ``mount/``. Attaching tells the guest to use that directory: the
+volume directory is the "device" (the guest's directory volume driver
+reads the size from it) and ``mount/`` the mount point. Sizes are a
+quota, not a filesystem: nothing stops an engine from writing more, but
+usage is measured and reported.
 """
 
+import contextlib
 import os
 import shutil
+import uuid
 
 from oslo_log import log as logging
 
@@ -17,6 +22,9 @@ from trove.compute.local import layout
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
+
+AVAILABLE = 'available'
+IN_USE = 'in-use'
 
 
 def used_bytes(path):
@@ -40,69 +48,143 @@ def used_bytes(path):
 
 class LocalVolumeDriver(base.VolumeDriver):
 
-    def __init__(self, instances_dir=None):
-        self._instances_dir = instances_dir
+    def __init__(self, volumes_dir=None):
+        self._volumes_dir = volumes_dir
 
     @property
-    def instances_dir(self):
-        return self._instances_dir or CONF.local.instances_dir
+    def volumes_dir(self):
+        return self._volumes_dir or CONF.local.volumes_dir
 
     def _layout(self, volume_id):
-        try:
-            return layout.InstanceLayout(self.instances_dir, volume_id)
-        except base.ServerNotFound:
-            raise base.VolumeNotFound(volume_id=volume_id) from None
+        return layout.VolumeLayout(self.volumes_dir, volume_id)
 
-    def _size(self, paths):
+    def _record(self, paths):
         record = layout.read_json(paths.volume_json)
         if record is None:
-            raise base.VolumeNotFound(volume_id=paths.instance_id)
-        return int(record['size'])
+            raise base.VolumeNotFound(volume_id=paths.volume_id)
+        return record
 
-    def create_volume(self, context, instance_id, size, volume_type=None,
-                      availability_zone=None):
-        size = int(size)
-        if size < 1:
-            raise exception.ComputeError(
-                reason='a volume must be at least 1 GB (got %d)' % size)
-        paths = self._layout(instance_id)
-        paths.make_dirs(paths.volume_dir)
-        layout.write_json(paths.volume_json, {'size': size})
-        LOG.info('Created volume %s of %d GB', instance_id, size)
-        return self.get_volume(context, instance_id)
+    @contextlib.contextmanager
+    def _locked(self, paths):
+        """Changes of one volume's record never interleave (an attach
+        racing a server delete's detach); yields the record."""
+        with layout.file_lock(paths.dir):
+            yield self._record(paths)
+
+    def _records(self):
+        """(paths, record) of every volume."""
+        for volume_dir in layout.child_dirs(self.volumes_dir):
+            paths = self._layout(os.path.basename(volume_dir))
+            try:
+                record = layout.read_json(paths.volume_json)
+            except exception.ComputeError:
+                continue
+            if record:
+                yield paths, record
+
+    def _volume(self, paths, record):
+        return base.Volume(
+            id=record['id'], size=int(record['size']),
+            status=IN_USE if record.get('attached_to') else AVAILABLE,
+            used_bytes=used_bytes(paths.mount_dir),
+            volume_type=record.get('volume_type'),
+            instance_id=record.get('instance_id'),
+            attached_to=record.get('attached_to'))
+
+    def volume_types(self, context):
+        return [{'id': name, 'name': name,
+                 'description': 'Local directory volumes'}
+                for name in CONF.local.volume_types]
+
+    def create_volume(self, context, spec):
+        self.validate(spec)
+        volume_id = str(uuid.uuid4())
+        paths = self._layout(volume_id)
+        paths.make_dirs()
+        record = {'id': volume_id, 'size': int(spec.size),
+                  'name': spec.name, 'instance_id': spec.instance_id,
+                  'volume_type': spec.volume_type
+                  or (CONF.local.volume_types or [None])[0],
+                  'attached_to': None}
+        layout.write_json(paths.volume_json, record)
+        LOG.info('Created volume %s of %d GB for instance %s', volume_id,
+                 record['size'], spec.instance_id)
+        return self._volume(paths, record)
 
     def get_volume(self, context, volume_id):
         paths = self._layout(volume_id)
-        size = self._size(paths)
-        status = 'in-use' if os.path.exists(paths.server_json) \
-            else 'available'
-        return base.Volume(id=volume_id, size=size, status=status,
-                           used_bytes=used_bytes(paths.volume_dir))
+        return self._volume(paths, self._record(paths))
+
+    def find_volumes(self, context, instance_id):
+        return [self._volume(paths, record)
+                for paths, record in self._records()
+                if record.get('instance_id') == instance_id]
+
+    def attachment(self, paths, server_id):
+        return base.VolumeAttachment(
+            volume_id=paths.volume_id, server_id=server_id,
+            device_path=paths.dir, mount_point=paths.mount_dir)
+
+    def attach_volume(self, context, volume_id, server_id):
+        paths = self._layout(volume_id)
+        if not paths.exists():
+            raise base.VolumeNotFound(volume_id=volume_id)
+        with self._locked(paths) as record:
+            current = record.get('attached_to')
+            if current and current != server_id:
+                raise exception.ComputeError(
+                    reason='volume %s is attached to server %s'
+                           % (volume_id, current))
+            record['attached_to'] = server_id
+            layout.write_json(paths.volume_json, record)
+        LOG.info('Attached volume %s to server %s', volume_id, server_id)
+        return self.attachment(paths, server_id)
+
+    def detach_volume(self, context, volume_id, server_id):
+        paths = self._layout(volume_id)
+        if not paths.exists():
+            raise base.VolumeNotFound(volume_id=volume_id)
+        with self._locked(paths) as record:
+            if record.get('attached_to') == server_id:
+                record['attached_to'] = None
+                layout.write_json(paths.volume_json, record)
+                LOG.info('Detached volume %s from server %s', volume_id,
+                         server_id)
+
+    def detach_all(self, server_id):
+        """Detach every volume attached to ``server_id`` (its delete)."""
+        for paths, record in self._records():
+            if record.get('attached_to') == server_id:
+                self.detach_volume(None, paths.volume_id, server_id)
 
     def extend_volume(self, context, volume_id, new_size):
         paths = self._layout(volume_id)
-        size = self._size(paths)
+        if not paths.exists():
+            raise base.VolumeNotFound(volume_id=volume_id)
         new_size = int(new_size)
-        if new_size < size:
-            raise exception.ComputeError(
-                reason='volume %s can only grow: it has %d GB, %d GB were '
-                       'asked' % (volume_id, size, new_size))
-        layout.write_json(paths.volume_json, {'size': new_size})
+        with self._locked(paths) as record:
+            size = int(record['size'])
+            if new_size < size:
+                raise exception.ComputeError(
+                    reason='volume %s can only grow: it has %d GB, %d GB '
+                           'were asked' % (volume_id, size, new_size))
+            record['size'] = new_size
+            layout.write_json(paths.volume_json, record)
         LOG.info('Extended volume %s from %d to %d GB', volume_id, size,
                  new_size)
         return self.get_volume(context, volume_id)
 
     def delete_volume(self, context, volume_id):
         paths = self._layout(volume_id)
-        if not (os.path.exists(paths.volume_json)
-                or os.path.isdir(paths.volume_dir)):
-            raise base.VolumeNotFound(volume_id=volume_id) from None
-        shutil.rmtree(paths.volume_dir, ignore_errors=True)
-        try:
-            os.unlink(paths.volume_json)
-        except FileNotFoundError:
-            pass
-        if not os.path.exists(paths.server_json):
-            # Nothing else belongs to this instance: leave no directory.
-            shutil.rmtree(paths.dir, ignore_errors=True)
+        if not paths.exists():
+            raise base.VolumeNotFound(volume_id=volume_id)
+        record = self._record(paths)
+        if record.get('attached_to'):
+            raise exception.ComputeError(
+                reason='volume %s is attached to server %s; delete or '
+                       'detach that first' % (volume_id,
+                                              record['attached_to']))
+        # The record goes first: a half-deleted volume is gone, not broken.
+        os.unlink(paths.volume_json)
+        shutil.rmtree(paths.dir, ignore_errors=True)
         LOG.info('Deleted volume %s', volume_id)

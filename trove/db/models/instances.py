@@ -59,6 +59,15 @@ class Instance(Base):
     # taskmanager from the compute driver, so showing an instance needs no
     # call to the compute service.
     addresses: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # Not upstream: facts of the create request the flows read (one source
+    # for each fact; upstream passes them only in the cast).
+    availability_zone: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
+    volume_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    nics: orm.Mapped[str | None] = orm.mapped_column(sa.Text)   # JSON
+    locality: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    server_group_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(64))
 
     service_status: orm.Mapped[ServiceStatusRecord | None] = orm.relationship(
         primaryjoin='Instance.id == foreign(ServiceStatusRecord.instance_id)',

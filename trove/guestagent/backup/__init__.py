@@ -16,16 +16,13 @@ import os
 from oslo_log import log as logging
 from oslo_utils import importutils
 
+from trove.common import datastore_registry
 from trove.conf import CONF
 from trove.guestagent import errors
 
 LOG = logging.getLogger(__name__)
 
-# [<manager>] backup_strategy -> the class implementing it.
-STRATEGIES = {
-    'mariabackup': 'trove.guestagent.backup.mariadb.MariaBackup',
-    'pg_basebackup': 'trove.guestagent.backup.postgresql.PgBaseBackup',
-}
+STRATEGIES = datastore_registry.BACKUP_STRATEGIES
 
 
 def strategy_class(manager_name):
@@ -56,7 +53,7 @@ def create_backup(manager, context, backup_info):
         cls = strategy_class(manager.manager_name)
     except errors.NotSupported as error:
         reporter = runner.Reporter(context, backup_info)
-        from trove.backup import failure
+        from trove.common import backup_failure as failure
         from trove.common import states
         reporter.update(state=states.BackupState.FAILED,
                         description=failure.failed_description(

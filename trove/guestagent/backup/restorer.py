@@ -12,11 +12,10 @@ import shutil
 
 from oslo_log import log as logging
 
+from trove import storage as backup_storage
 from trove.conf import CONF
 from trove.guestagent import errors
-from trove.guestagent.backup import pipeline
-from trove.guestagent.backup import runner
-from trove.guestagent.backup import storage as backup_storage
+from trove.guestagent.backup import pipeline, runner
 from trove.guestagent.backup import strategy as backup_strategy
 
 LOG = logging.getLogger(__name__)

@@ -16,13 +16,12 @@ import threading
 
 from oslo_log import log as logging
 
-from trove.backup import failure
-from trove.common import states
+from trove import storage as backup_storage
+from trove.common import backup_failure as failure
+from trove.common import failures, states
 from trove.conductor import api as conductor_api
 from trove.conf import CONF
-from trove.guestagent import errors
 from trove.guestagent.backup import pipeline
-from trove.guestagent.backup import storage as backup_storage
 from trove.guestagent.backup import strategy as backup_strategy
 
 LOG = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ _running = threading.Lock()
 
 
 def describe(error):
-    if isinstance(error, errors.GuestAgentError):
+    if isinstance(error, failures.ReportedFailure):
         return error.message, error.details
     text = str(error).strip()
     return ('%s: %s' % (type(error).__name__, text) if text

@@ -16,17 +16,14 @@ import os
 import threading
 import traceback
 
-from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_log import log as logging
 
+from trove.common import failures
 from trove.common.states import ServiceStatuses
 from trove.conf import CONF
-from trove.guestagent import backup
-from trove.guestagent import errors
-from trove.guestagent import models
-from trove.guestagent import operating_system
+from trove.guestagent import backup, errors, models, operating_system, volume
 from trove.guestagent import status as guest_status
-from trove.guestagent import volume
 from trove.guestagent.datastore import configuration as guest_configuration
 
 LOG = logging.getLogger(__name__)
@@ -35,7 +32,7 @@ LOG = logging.getLogger(__name__)
 def describe_failure(error):
     """(message, details) of a failed operation, for the instance fault."""
     trace = ''.join(traceback.format_exception(error))
-    if isinstance(error, errors.GuestAgentError):
+    if isinstance(error, failures.ReportedFailure):
         details = error.details
         return error.message, (details + '\n\n' + trace) if details else trace
     text = str(error).strip().splitlines()
@@ -122,10 +119,11 @@ class Manager:
             if self.status.is_prepared:
                 LOG.warning('Ignoring prepare: this instance is prepared')
                 return
-            LOG.info('Preparing %s (mount point %s)', self.manager_name,
-                     self.engine.mount_point)
             self.status.begin_install()
             try:
+                self.use_volume(device_path, mount_point)
+                LOG.info('Preparing %s (mount point %s)', self.manager_name,
+                         self.engine.mount_point)
                 self.do_prepare(
                     databases=models.databases_from(databases),
                     users=models.users_from(users),
@@ -144,6 +142,15 @@ class Manager:
             if modules:
                 LOG.warning('Modules are not applied by this agent: %s',
                             [m.get('name') for m in modules])
+
+    def use_volume(self, device_path, mount_point):
+        """The provider says where the data volume is: remember it for
+        every later start of this agent."""
+        if not (device_path or mount_point):
+            return
+        volume.remember_attachment(device_path, mount_point)
+        self.volume = volume.get_driver()
+        self._engine = None     # it read the old mount point
 
     def do_prepare(self, databases, users, config_contents, root_password,
                    overrides, backup_info, snapshot, cluster_config,
@@ -233,7 +240,8 @@ class Manager:
 
     def resize_fs(self, context, device_path=None, mount_point=None,
                   online=True):
-        device_path = device_path or CONF.get(self.manager_name).device_path
+        # The paths prepare was given win over a caller's generic ones.
+        device_path = CONF.get(self.manager_name).device_path or device_path
         return self.volume.resize(device_path, self.engine.mount_point,
                                   online=online)
 

@@ -1,9 +1,10 @@
 """Backups in the taskmanager: hand-off to the guest, deletion, reaping.
 
-* ``CreateBackupFlow``: the API wrote the row (NEW) and cast here; the
-  guest gets ``backup_info`` plus the caller's Swift URL, and reports the
-  progress itself through the conductor. If the guest cannot be told,
-  the backup is FAILED at once with the reason.
+* ``CreateBackupFlow``: the API wrote the row (NEW) and the work (its
+  ``backup_info``) and cast here; the guest gets ``backup_info`` plus the
+  caller's Swift URL, and reports the progress itself through the
+  conductor. If the guest cannot be told, the backup is FAILED at once
+  with the reason. A lost cast is picked up by the work sweep.
 * ``DeleteBackupFlow``: the API marked the rows deleted and released the
   quota; the objects (Swift or local) are removed here. A RESTORED
   backup's object belongs to someone else and is never removed. A
@@ -16,17 +17,18 @@
 
 import datetime
 
-from oslo_log import log as logging
 import sqlalchemy as sa
+from oslo_log import log as logging
 
-from trove.backup import failure
+from trove.common import backup_failure as failure
 from trove.backup import storage as control_storage
-from trove.common import exception, states
+from trove.common import states
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
-from trove.guestagent.backup import storage as backup_storage
+from trove import storage as backup_storage
+from trove.taskmanager.flows import base
 
 LOG = logging.getLogger(__name__)
 
@@ -58,56 +60,70 @@ def mark_failed(context, backup_id, reason, only_running=True):
     return bool(changed)
 
 
-class CreateBackupFlow:
+class HandToGuest(base.Step):
+    name = 'hand_to_guest'
 
-    def __init__(self, context, backup_info, instance_id):
-        self.context = context
-        self.backup_info = dict(backup_info)
-        self.instance_id = instance_id
-
-    def run(self):
-        backup_id = self.backup_info.get('id')
-        try:
-            if self.backup_info.get('storage_driver') == 'swift':
-                self.backup_info['swift_url'] = \
-                    control_storage.swift_url(self.context)
-            guest_api.API(self.context, self.instance_id).create_backup(
-                self.backup_info)
-            LOG.info('Backup %s of instance %s handed to its guest',
-                     backup_id, self.instance_id)
-        except Exception as error:
-            LOG.exception('Backup %s could not be started', backup_id)
-            mark_failed(self.context, backup_id,
-                        'the guest agent could not be asked to take it (%s)'
-                        % (error if isinstance(error, exception.TroveError)
-                           else type(error).__name__ + ': ' + str(error)))
+    def run(self, flow):
+        info = dict(flow.work.args['backup_info'])
+        if info.get('storage_driver') == 'swift':
+            # The caller's token, at the time of the hand-off.
+            info['swift_url'] = control_storage.swift_url(flow.context)
+        guest_api.API(flow.context, flow.instance_id).create_backup(info)
+        LOG.info('Backup %s of instance %s handed to its guest',
+                 flow.resource_id, flow.instance_id)
 
 
-class DeleteBackupFlow:
+class CreateBackupFlow(base.Flow):
+    """The API wrote the row (NEW) and the work; the guest takes the
+    backup and reports its progress itself through the conductor."""
 
-    def __init__(self, context, backup_id):
-        self.context = context
-        self.backup_id = backup_id
+    name = 'create_backup'
+    resource_type = 'backup'
+    steps = (HandToGuest(),)
 
-    def run(self):
-        with db_api.reader(self.context) as session:
-            row = session.get(Row, self.backup_id)
+    @property
+    def instance_id(self):
+        return self.work.args['instance_id']
+
+    def on_failed(self, failure):
+        mark_failed(self.context, self.resource_id,
+                    'the guest agent could not be asked to take it (%s)'
+                    % failure.message)
+
+
+class DeleteObjects(base.Step):
+    name = 'delete_objects'
+
+    def run(self, flow):
+        with db_api.reader(flow.context) as session:
+            row = session.get(Row, flow.resource_id)
         if row is None or not row.location:
             return
         if row.state == BackupState.RESTORED:
             LOG.info('Backup %s was registered from %s; its object is kept',
                      row.id, row.location)
             return
-        try:
-            storage = control_storage.for_location(
-                self.context, row.location, row.storage_driver)
-            storage.delete(row.location)
-        except (exception.TroveError, backup_storage.StorageError) as error:
-            LOG.error('Could not delete the object of backup %s (%s): %s',
-                      row.id, row.location, error)
-            with db_api.writer(self.context) as session:
-                session.execute(sa.update(Row).where(Row.id == row.id)
-                                .values(state=BackupState.DELETE_FAILED))
+        storage = control_storage.for_location(
+            flow.context, row.location, row.storage_driver)
+        storage.delete(row.location)
+
+
+class DeleteBackupFlow(base.Flow):
+    """The API marked the rows deleted and released the quota; the
+    objects (Swift or local) are removed here. A RESTORED backup's object
+    belongs to someone else and is never removed. A failure is logged
+    and recorded as DELETE_FAILED on the row."""
+
+    name = 'delete_backup'
+    resource_type = 'backup'
+    steps = (DeleteObjects(),)
+
+    def on_failed(self, failure):
+        LOG.error('Could not delete the object of backup %s: %s',
+                  self.resource_id, failure.message)
+        with db_api.writer(self.context) as session:
+            session.execute(sa.update(Row).where(Row.id == self.resource_id)
+                            .values(state=BackupState.DELETE_FAILED))
 
 
 def restore_info(context, backup):

@@ -1,9 +1,10 @@
-"""What every taskmanager flow shares: failures, deadlines, the guest.
+"""What the instance flows share: the record, the guest, the end states.
 
-A flow is a class whose ``run`` calls small step methods in order. A step
-that cannot go on raises ``FlowFailed`` with the task the instance ends in
-and a message the user can act on; ``InstanceGone`` stops a flow quietly
-when the instance was deleted under it.
+``InstanceFlow`` is a ``base.Flow`` on one instance. Its steps read the
+instance from the control database (``self.record``, refreshed by
+``load``) — the one source of every fact of the instance — and talk to
+the provider bundle and the guest. A deleted instance cancels the flow;
+a failure is the error task and the fault, written together.
 """
 
 import time
@@ -13,51 +14,53 @@ from oslo_log import log as logging
 from trove.common import exception, states, template
 from trove.conf import CONF
 from trove.guestagent import api as guest_api
-from trove.instance import faults
+from trove.records import faults
 from trove.taskmanager import instance_records as records
+from trove.taskmanager.flows import base
 
 LOG = logging.getLogger(__name__)
 
-
-class FlowFailed(Exception):
-    """A step failed; ``message`` None keeps a fault already recorded
-    (one the guest reported itself)."""
-
-    def __init__(self, task, message, details=''):
-        super().__init__(message or task.db_text)
-        self.task = task
-        self.message = message
-        self.details = details
+FlowFailed = base.FlowFailed
+Cancelled = base.Cancelled
+describe = base.describe
 
 
-class InstanceGone(Exception):
+class InstanceGone(base.Cancelled):
     """The instance was deleted while a flow worked on it."""
 
 
-class Drivers:
-    """The providers a flow works with."""
+class InstanceFlow(base.Flow):
+    """A flow on one instance, in the instance's ``task`` while it runs."""
 
-    def __init__(self, compute, volumes):
-        self.compute = compute
-        self.volumes = volumes
+    task = None             # the task the API set (only_if_task guard)
+    failure_task = states.InstanceTasks.BUILDING_ERROR_SERVER
 
-
-class Flow:
-    """Base of the flows: one instance, one context, the drivers."""
-
-    def __init__(self, context, instance_id, drivers, work):
-        self.context = context
-        self.instance_id = instance_id
-        self.compute = drivers.compute
-        self.volumes = drivers.volumes
-        self.work = work
+    def __init__(self, context, work, provider, runner=None):
+        super().__init__(context, work, provider, runner)
         self.record = None
 
+    @property
+    def instance_id(self):
+        return self.resource_id
+
+    @property
+    def compute(self):
+        return self.provider.compute
+
+    @property
+    def volumes(self):
+        return self.provider.volumes
+
+    def before(self):
+        self.load()
+
     def load(self):
-        """Refresh the instance record; InstanceGone if it was deleted."""
+        """Refresh the instance record; InstanceGone if it was deleted
+        (or is being deleted and this is not the delete)."""
         record = records.load(self.context, self.instance_id)
-        if record is None or record.gone:
-            raise InstanceGone(self.instance_id)
+        if record is None or record.deleted or (
+                record.gone and self.name != 'delete'):
+            raise InstanceGone('instance %s was deleted' % self.instance_id)
         self.record = record
         return record
 
@@ -65,41 +68,42 @@ class Flow:
         return guest_api.API(self.context, self.instance_id)
 
     def server_id(self):
-        return self.record.compute_instance_id or self.instance_id
+        if not self.record.compute_instance_id:
+            raise exception.ComputeError(
+                reason='instance %s has no server' % self.instance_id)
+        return self.record.compute_instance_id
 
     def manager(self):
         return self.record.datastore_manager
 
-    def render_config(self, flavor, manager=None, version_number=None):
+    def flavor(self, flavor_id=None):
+        """The instance's flavor (or ``flavor_id``) from the provider."""
+        return self.provider.flavors.get(
+            self.context, flavor_id or self.record.flavor_id).to_dict()
+
+    def render_config(self, flavor):
         """The datastore config of this instance for ``flavor``."""
         record = self.record
         return template.render_config(
             flavor, record.datastore_name, record.datastore_version_name,
-            manager or record.datastore_manager, record.id,
-            version_number=version_number
-            or record.datastore_version_number)
+            record.datastore_manager, record.id,
+            version_number=record.datastore_version_number)
 
-    def fail(self, failure, only_if_task=None):
-        """Record a failure: the fault (unless kept) and the task; with
-        ``only_if_task``, nothing if another task took over meanwhile."""
-        if only_if_task is not None:
-            record = records.load(self.context, self.instance_id)
-            if record is None or record.gone or \
-                    record.task is not only_if_task:
-                LOG.info('Instance %s moved on to %s; not recording: %s',
-                         self.instance_id, record and record.task, failure)
-                return
-        if failure.message is not None:
-            faults.save_fault(self.context, self.instance_id,
-                              failure.message, failure.details)
-        records.update(self.context, self.instance_id, task=failure.task,
-                       only_if_task=only_if_task)
+    # End states --------------------------------------------------------------
+    def on_failed(self, failure):
+        """The error task and the fault, in one transaction; nothing if
+        another task took the instance over meanwhile."""
+        if not records.fail(self.context, self.instance_id, failure.task,
+                            failure.message, failure.details,
+                            only_if_task=self.task):
+            LOG.info('Instance %s moved on from %s; not recording: %s',
+                     self.instance_id, self.task, failure)
 
-    def end_task(self, expected, **values):
+    def end_task(self, **values):
         """Back to task NONE, unless another task took over meanwhile."""
         records.update(self.context, self.instance_id,
                        task=states.InstanceTasks.NONE,
-                       only_if_task=expected, **values)
+                       only_if_task=self.task, **values)
 
     def save_fault(self, message, details=''):
         faults.save_fault(self.context, self.instance_id, message, details)
@@ -121,15 +125,6 @@ def build_timeout(manager, restoring):
     return datastore_option(manager, 'usage_timeout', CONF.usage_timeout)
 
 
-def describe(error):
-    """One line about an error, for a fault message."""
-    if isinstance(error, exception.TroveError):
-        return str(error)
-    text = str(error).strip()
-    return '%s: %s' % (type(error).__name__, text) if text \
-        else type(error).__name__
-
-
 def wait_for_server(flow, wanted, timeout):
     """Poll the server until its status is ``wanted``; returns it. A
     server in ERROR or a passed deadline raises exception.ComputeError."""
@@ -145,4 +140,5 @@ def wait_for_server(flow, wanted, timeout):
             raise exception.ComputeError(
                 reason='the server did not become %s within %d seconds '
                        '(it is %s)' % (wanted, timeout, server.status))
+        flow.check_cancelled()
         time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))

@@ -1,93 +1,124 @@
 """Deleting an instance: stop the datastore, remove server and volume.
 
-The API set task DELETING (and released the quota) before casting here.
-The flow leaves nothing behind — no process, directory, address, server
-or volume — and then soft-deletes the row: ``deleted``, service status
-DELETED, fault cleared. If the server or volume cannot be removed, the
-instance ends in DELETING_ERROR with a fault, so the user can retry.
+The API set task DELETING (and released the quota) and submitted the
+``delete`` work, also while the instance builds: the build sees it was
+superseded and stops, and this flow waits for it to let go. The flow
+leaves nothing behind — no process, directory, address, server, volume
+or server group, including any a dead build made without recording —
+and then soft-deletes the row: ``deleted``, service status DELETED,
+fault cleared. If something cannot be removed, the instance ends in
+DELETING_ERROR with a fault, so the user can retry.
 """
-
-import traceback
 
 from oslo_log import log as logging
 
 from trove.common import states
-from trove.compute import base
-from trove.instance import faults, service_status
+from trove.compute import base as compute_base
+from trove.records import faults, service_status
 from trove.taskmanager import instance_records as records
-from trove.taskmanager.flows import common
+from trove.taskmanager.flows import base, common
 
 LOG = logging.getLogger(__name__)
 
 Tasks = states.InstanceTasks
 
 
-class DeleteFlow(common.Flow):
+class StopDatastore(base.Step):
+    """A clean engine shutdown first, if the guest is there to do it;
+    best effort: removing the server stops everything anyway."""
 
-    def run(self):
-        record = records.load(self.context, self.instance_id)
-        if record is None or record.deleted:
-            LOG.info('Instance %s is already deleted', self.instance_id)
+    name = 'stop_datastore'
+
+    def run(self, flow):
+        server_id = flow.record.compute_instance_id
+        if not server_id:
             return
-        self.record = record
         try:
-            with self.work.lock(self.instance_id):
-                self.stop_datastore()
-                self.delete_server()
-                self.delete_volume()
-                self.mark_deleted()
-        except common.FlowFailed as failure:
-            LOG.warning('Deleting instance %s failed: %s', self.instance_id,
-                        failure)
-            self.fail(failure)
-
-    def stop_datastore(self):
-        """A clean engine shutdown first, if the guest is there to do it;
-        it is best effort: the server deletion stops everything anyway."""
-        try:
-            server = self.compute.get_server(self.context, self.server_id())
+            server = flow.compute.get_server(flow.context, server_id)
         except Exception:
             return
         if server.status != states.ServerStatus.ACTIVE:
             return
         try:
-            self.guest().stop_db()
+            flow.guest().stop_db()
         except Exception as error:
             LOG.info('Guest of %s did not stop its datastore before '
-                     'deletion: %s', self.instance_id, error)
+                     'deletion: %s', flow.instance_id, error)
 
-    def delete_server(self):
-        try:
-            self.compute.delete_server(self.context, self.server_id())
-        except base.ServerNotFound:
-            LOG.info('Server of %s was already gone', self.instance_id)
-        except Exception as error:
-            LOG.exception('Server of %s could not be deleted',
-                          self.instance_id)
-            raise common.FlowFailed(
-                Tasks.DELETING_ERROR,
-                'Could not delete the server: %s; delete the instance '
-                'again.' % common.describe(error),
-                traceback.format_exc()) from error
 
-    def delete_volume(self):
-        volume_id = self.record.volume_id
-        if not volume_id:
+def recorded_and_found(recorded_id, found):
+    """The recorded id, then every other one the provider found for the
+    instance (made by a build that died before recording it)."""
+    ids = [recorded_id] if recorded_id else []
+    return ids + [item.id for item in found if item.id not in ids]
+
+
+class DeleteServers(base.Step):
+    name = 'delete_server'
+    failure_task = Tasks.DELETING_ERROR
+    failure = 'Could not delete the server: %s; delete the instance again.'
+
+    def run(self, flow):
+        record = flow.record
+        for server_id in recorded_and_found(
+                record.compute_instance_id,
+                flow.compute.find_servers(flow.context, record.id)):
+            try:
+                flow.compute.delete_server(flow.context, server_id)
+            except compute_base.ServerNotFound:
+                LOG.info('Server %s of %s was already gone', server_id,
+                         record.id)
+
+
+class DeleteVolumes(base.Step):
+    name = 'delete_volume'
+    failure_task = Tasks.DELETING_ERROR
+    failure = ('Could not delete the data volume: %s; delete the instance '
+               'again.')
+
+    def run(self, flow):
+        record = flow.record
+        for volume_id in recorded_and_found(
+                record.volume_id,
+                flow.volumes.find_volumes(flow.context, record.id)):
+            try:
+                volume = flow.volumes.get_volume(flow.context, volume_id)
+                if volume.attached_to:
+                    # Its server is gone (deleted above, or never
+                    # recorded): a stale attachment must not keep it.
+                    flow.volumes.detach_volume(flow.context, volume_id,
+                                               volume.attached_to)
+                flow.volumes.delete_volume(flow.context, volume_id)
+            except compute_base.VolumeNotFound:
+                LOG.info('Volume %s of %s was already gone', volume_id,
+                         record.id)
+
+
+class DeleteServerGroup(base.Step):
+    name = 'delete_server_group'
+    failure_task = Tasks.DELETING_ERROR
+    failure = ('Could not delete the server group: %s; delete the instance '
+               'again.')
+
+    def run(self, flow):
+        group_id = flow.record.server_group_id
+        if not group_id:
             return
         try:
-            self.volumes.delete_volume(self.context, volume_id)
-        except base.VolumeNotFound:
-            LOG.info('Volume of %s was already gone', self.instance_id)
-        except Exception as error:
-            LOG.exception('Volume of %s could not be deleted',
-                          self.instance_id)
-            raise common.FlowFailed(
-                Tasks.DELETING_ERROR,
-                'Could not delete the data volume: %s; delete the instance '
-                'again.' % common.describe(error),
-                traceback.format_exc()) from error
+            flow.compute.delete_server_group(flow.context, group_id)
+        except compute_base.ServerGroupNotFound:
+            pass
 
-    def mark_deleted(self):
+
+class DeleteFlow(common.InstanceFlow):
+
+    name = 'delete'
+    task = Tasks.DELETING
+    failure_task = Tasks.DELETING_ERROR
+    steps = (StopDatastore(), DeleteServers(), DeleteVolumes(),
+             DeleteServerGroup())
+
+    def succeeded(self):
         records.soft_delete(self.context, self.instance_id)
         service_status.set_status(self.context, self.instance_id,
                                   states.ServiceStatuses.DELETED)

@@ -4,7 +4,8 @@
   it (``states.InstanceTasks.stuck_tasks()``) and is older than its
   deadline (the option its ``stuck_after`` names, plus a grace) moves to
   its ``on_stuck`` error task with a fault saying what timed out. Tasks
-  whose flow still runs in this taskmanager are left to that flow.
+  with work in the claims table are left to their flow and the sweep
+  (trove.taskmanager.sweep): this is the net under them.
 
 The recorded ``server_status`` is only written by the flows: a guest
 agent dying later shows through the heartbeat expiry (operating_status
@@ -18,7 +19,8 @@ from oslo_log import log as logging
 
 from trove.common import states
 from trove.conf import CONF
-from trove.instance import faults, service_status
+from trove.records import service_status
+from trove.records import work_claims as claims
 from trove.taskmanager import instance_records as records
 
 LOG = logging.getLogger(__name__)
@@ -53,21 +55,22 @@ def stuck_fault(task, seconds):
             'administrator to reset its status.' % (what, seconds))
 
 
-def check_stuck_tasks(context, work):
-    """Move abandoned tasks to their error task; returns the ids moved."""
+def check_stuck_tasks(context):
+    """Move abandoned tasks to their error task; returns the ids moved.
+    Instances with work in the claims table are the sweep's."""
     moved = []
+    with_work = claims.ids_with_work(context, 'instance')
     for task in Tasks.stuck_tasks():
         seconds = stuck_deadline(task)
         for instance_id in records.stuck_in(
                 context, task, records.seconds_ago(seconds)):
-            if work.is_running(instance_id):
+            if instance_id in with_work:
                 continue
             error_task = Tasks.from_name(task.on_stuck)
-            if not records.update(context, instance_id, task=error_task,
-                                  only_if_task=task):
+            if not records.fail(context, instance_id, error_task,
+                                stuck_fault(task, seconds),
+                                only_if_task=task):
                 continue    # its task changed meanwhile
-            faults.save_fault(context, instance_id,
-                              stuck_fault(task, seconds))
             if task is Tasks.BUILDING and CONF.update_status_on_fail:
                 service_status.set_status(
                     context, instance_id,

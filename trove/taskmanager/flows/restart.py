@@ -5,84 +5,85 @@ the guest restarts its engine (and heartbeats as it goes). ``reboot``
 (management API) restarts the server — for the local provider the guest
 agent process — and then the engine. Both always end with task NONE: on
 failure the fault says why and the next heartbeat shows the engine's
-real state.
+real state. Both are safe to run again, so a taskmanager taking them
+over after a crash resumes them.
 """
-
-import traceback
 
 from oslo_log import log as logging
 
 from trove.common import states
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
-from trove.taskmanager.flows import common
+from trove.taskmanager.flows import base, common
 
 LOG = logging.getLogger(__name__)
 
 REBOOTING = states.InstanceTasks.REBOOTING
 
 
-class RestartFlow(common.Flow):
+class StopDatastore(base.Step):
+    """A clean stop first; a guest that cannot is rebooted anyway."""
 
-    def run(self):
+    name = 'stop_datastore'
+
+    def run(self, flow):
         try:
-            self.load()
-            self.restart_datastore()
-        except common.InstanceGone:
-            return
-        except Exception as error:
-            LOG.exception('Restarting instance %s failed', self.instance_id)
-            self.save_fault('Restarting the datastore failed: %s'
-                            % common.describe(error),
-                            traceback.format_exc())
-        self.end_task(REBOOTING)
-
-    def restart_datastore(self):
-        self.guest().restart()
-        # A pending RESTART_REQUIRED is over (heartbeats keep it).
-        configuration_instances.record_restarted(self.context,
-                                                 self.instance_id)
-        LOG.info('Datastore of instance %s restarted', self.instance_id)
-
-
-class RebootFlow(common.Flow):
-
-    def run(self):
-        try:
-            self.load()
-            self.stop_datastore()
-            self.reboot_server()
-            self.restart_datastore()
-            self.end_task(REBOOTING,
-                          server_status=states.ServerStatus.ACTIVE)
-            return
-        except common.InstanceGone:
-            return
-        except Exception as error:
-            LOG.exception('Rebooting instance %s failed', self.instance_id)
-            self.save_fault('Rebooting the instance failed: %s'
-                            % common.describe(error),
-                            traceback.format_exc())
-        self.end_task(REBOOTING, server_status=self.current_server_status())
-
-    def stop_datastore(self):
-        """A clean stop first; a guest that cannot is rebooted anyway."""
-        try:
-            self.guest().stop_db()
+            flow.guest().stop_db()
         except Exception as error:
             LOG.info('Guest of %s did not stop its datastore before the '
-                     'reboot: %s', self.instance_id, error)
+                     'reboot: %s', flow.instance_id, error)
 
-    def reboot_server(self):
-        self.compute.reboot_server(self.context, self.server_id())
-        common.wait_for_server(self, states.ServerStatus.ACTIVE,
+
+class RebootServer(base.Step):
+    name = 'reboot_server'
+    failure = 'Rebooting the instance failed: %s'
+
+    def run(self, flow):
+        flow.compute.reboot_server(flow.context, flow.server_id())
+        common.wait_for_server(flow, states.ServerStatus.ACTIVE,
                                CONF.reboot_time_out)
 
-    def restart_datastore(self):
-        self.guest().restart()
-        configuration_instances.record_restarted(self.context,
-                                                 self.instance_id)
-        LOG.info('Instance %s rebooted', self.instance_id)
+
+class RestartDatastore(base.Step):
+    name = 'restart_datastore'
+    failure = 'Restarting the datastore failed: %s'
+
+    def run(self, flow):
+        flow.guest().restart()
+        # A pending RESTART_REQUIRED is over (heartbeats keep it).
+        configuration_instances.record_restarted(flow.context,
+                                                 flow.instance_id)
+        LOG.info('Datastore of instance %s restarted', flow.instance_id)
+
+
+class RestartFlow(common.InstanceFlow):
+
+    name = 'restart'
+    task = REBOOTING
+    failure_task = REBOOTING
+    steps = (RestartDatastore(),)
+
+    def succeeded(self):
+        self.end_task()
+
+    def on_failed(self, failure):
+        if failure.message:
+            self.save_fault(failure.message, failure.details)
+        self.end_task()
+
+
+class RebootFlow(RestartFlow):
+
+    name = 'reboot'
+    steps = (StopDatastore(), RebootServer(), RestartDatastore())
+
+    def succeeded(self):
+        self.end_task(server_status=states.ServerStatus.ACTIVE)
+
+    def on_failed(self, failure):
+        if failure.message:
+            self.save_fault(failure.message, failure.details)
+        self.end_task(server_status=self.current_server_status())
 
     def current_server_status(self):
         try:

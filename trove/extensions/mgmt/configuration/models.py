@@ -9,7 +9,7 @@ deleted; creating it again later revives the row, so the unique
 from oslo_db import exception as db_exception
 
 from trove.common import exception
-from trove.configuration import rules as parameter_rules
+from trove.datastore import parameters as datastore_parameters
 from trove.db import api as db_api
 from trove.db import models as db_models
 
@@ -75,7 +75,7 @@ def _allowed_values(parameter, data_type):
         raise exception.BadRequest('allowed_values must be a list of '
                                    'non-empty strings of a string '
                                    'parameter.')
-    return parameter_rules.encode_allowed(values,
+    return datastore_parameters.encode_allowed(values,
                                           parameter.get('multiple', False))
 
 

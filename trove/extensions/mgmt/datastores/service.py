@@ -1,9 +1,9 @@
 """API controller of ``/mgmt/datastore-versions`` (admin only)."""
 
+from trove.common import policy
 from trove.common import wsgi
 from trove.common.schemas import mgmt as schemas
 from trove.conf import CONF
-from trove.extensions.mgmt import admin
 from trove.extensions.mgmt.datastores import models, views
 
 
@@ -18,17 +18,17 @@ class DatastoreVersionController(wsgi.Controller):
                'edit': schemas.datastore_version_edit}
 
     def index(self, req, tenant_id):
-        admin.require_admin(req.context)
+        policy.require_admin(req.context)
         versions = models.list_versions(req.context)
         return {'versions': [views.version_view(v) for v in versions]}
 
     def show(self, req, tenant_id, id):
-        admin.require_admin(req.context)
+        policy.require_admin(req.context)
         return {'version': views.version_view(
             models.get_version(req.context, id))}
 
     def create(self, req, tenant_id, body):
-        admin.require_admin(req.context)
+        policy.require_admin(req.context)
         values = body['version']
         models.create_version(
             req.context, values['name'], values['datastore_name'],
@@ -43,12 +43,12 @@ class DatastoreVersionController(wsgi.Controller):
         return wsgi.Result(None, 202)
 
     def edit(self, req, tenant_id, id, body):
-        admin.require_admin(req.context)
+        policy.require_admin(req.context)
         models.edit_version(req.context, id, body,
                             image_required=_image_required())
         return wsgi.Result(None, 202)
 
     def delete(self, req, tenant_id, id):
-        admin.require_admin(req.context)
+        policy.require_admin(req.context)
         models.delete_version(req.context, id)
         return wsgi.Result(None, 202)

@@ -15,7 +15,7 @@ import os
 from oslo_log import log as logging
 
 from trove.conf import CONF
-from trove.guestagent.backup.storage import base
+from trove.storage import base
 
 LOG = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ and their Swift account URL (``swift_url``), as upstream does.
 import json
 import urllib.parse
 
-from oslo_log import log as logging
 import swiftclient
+from oslo_log import log as logging
 
 from trove.conf import CONF
-from trove.guestagent.backup.storage import base
+from trove.storage import base
 
 LOG = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ import abc
 import dataclasses
 import hashlib
 
-from trove.guestagent import errors
+from trove.common import failures
 
 META_PREFIX = 'x-object-meta-'
 
 
-class StorageError(errors.GuestAgentError):
+class StorageError(failures.ReportedFailure):
     """The backup storage failed or refused an operation."""
 
 

@@ -1,0 +1,53 @@
+"""Instance faults: why an instance is in error, in words a user can act on.
+
+One row per instance, updated in place; the detail view shows the message
+(and the details to administrators). ``save_in`` writes in the caller's
+transaction, so an error state and its reason are recorded together.
+"""
+
+from oslo_log import log as logging
+
+from trove.db import api as db_api
+from trove.db import models as db_models
+
+LOG = logging.getLogger(__name__)
+
+MAX_MESSAGE = 255
+
+
+def save_in(session, instance_id, message, details=''):
+    """Record the fault in ``session``'s transaction."""
+    message = (message or 'Unknown error').strip()
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 3] + '...'
+    LOG.warning('Fault of instance %s: %s', instance_id, message)
+    fault = session.query(db_models.InstanceFault).filter_by(
+        instance_id=instance_id).first()
+    if fault is None:
+        fault = db_models.InstanceFault(
+            id=db_models.generate_uuid(), instance_id=instance_id)
+        session.add(fault)
+    fault.message = message
+    fault.details = details or ''
+    fault.deleted = False
+    fault.deleted_at = None
+    fault.updated = db_models.utcnow()
+
+
+def save_fault(context, instance_id, message, details=''):
+    """Record the fault in a transaction of its own; False if the
+    instance is unknown (nothing is written)."""
+    with db_api.writer(context) as session:
+        if session.get(db_models.Instance, instance_id) is None:
+            LOG.warning('Fault of unknown instance %s ignored: %s',
+                        instance_id, message)
+            return False
+        save_in(session, instance_id, message, details)
+    return True
+
+
+def clear_fault(context, instance_id):
+    with db_api.writer(context) as session:
+        session.query(db_models.InstanceFault).filter_by(
+            instance_id=instance_id, deleted=False).update(
+            {'deleted': True, 'deleted_at': db_models.utcnow()})

@@ -23,8 +23,13 @@ def _port_in_use(port):
         return sock.connect_ex(('127.0.0.1', port)) == 0
 
 
-def start(keystone_dir, port, api_port):
-    """Set up, start and bootstrap Keystone; the IdentityEnvironment."""
+def start(keystone_dir, port, api_port, other_services=(),
+          withdrawn_services=()):
+    """Set up, start and bootstrap Keystone; the IdentityEnvironment.
+
+    ``other_services``: catalog entries besides the database's, as
+    (name, service type, URL template) triples; ``withdrawn_services``:
+    (name, service type) pairs to remove from the catalog."""
     server = keystone.KeystoneServer(keystone_dir, port)
     if server.is_running():
         running_port = _running_port(keystone_dir)
@@ -39,7 +44,8 @@ def start(keystone_dir, port, api_port):
     server.start()
     _record_port(keystone_dir, port)
     return server.bootstrap_trove(
-        'http://127.0.0.1:%d/v1.0/$(tenant_id)s' % api_port)
+        'http://127.0.0.1:%d/v1.0/$(tenant_id)s' % api_port, other_services,
+        withdrawn_services)
 
 
 def _port_path(keystone_dir):

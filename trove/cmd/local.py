@@ -1,7 +1,7 @@
 """trove-local: run the whole control plane on this machine.
 
     trove-local up --state-dir DIR [--api-port PORT] [--control-db URL]
-                   [--keystone [--keystone-port PORT]] [--swift]
+                   [--keystone [--keystone-port PORT] [--horizon]] [--swift]
     trove-local status --state-dir DIR
     trove-local down --state-dir DIR
 
@@ -10,15 +10,21 @@ registers the engines installed here, creates default flavors when there
 are none, starts whatever service is not running, waits for the API and
 writes ``DIR/openrc``. With ``--keystone`` a real Keystone runs beside the
 services (state in ``DIR/keystone``), trove-api checks its tokens, and
-the openrc files use password authentication. Backups go to ``DIR/backups``;
-with ``--swift`` to a real one-node Swift run under ``DIR/swift``.
+the openrc files use password authentication, and the local provider
+serves the read-only Nova and Cinder routes dashboards read (catalog types
+``compute``, ``volumev3``, ``block-storage``); ``--horizon`` adds Horizon
+with trove-dashboard (state in ``DIR/horizon``). Backups go to
+``DIR/backups``; with ``--swift`` to a real one-node Swift run under
+``DIR/swift``.
 """
 
 import argparse
 import os
 import sys
 
+from trove.localenv import compute_routes_runner
 from trove.localenv import config as local_config
+from trove.localenv import dashboard
 from trove.localenv import external
 from trove.localenv import keystone_runner
 from trove.localenv import services
@@ -54,6 +60,10 @@ def _parser():
                          'authenticate API requests with its tokens.')
     up.add_argument('--keystone-port', type=int, default=5000,
                     help='Port of Keystone on 127.0.0.1 (with --keystone).')
+    up.add_argument('--horizon', action='store_true',
+                    help='Run Horizon with trove-dashboard beside the '
+                         'services (with --keystone; installed once into '
+                         '~/.cache/trove-dev/horizon-venv).')
     up.add_argument('--swift', action='store_true',
                     help='Store backups in a real one-node Swift run beside '
                          'the services (default: a directory).')
@@ -94,12 +104,15 @@ def _configure_in_process(config):
 
 
 def up(args):
+    if args.horizon and not args.keystone:
+        raise SystemExit('--horizon needs --keystone: the dashboard logs '
+                         'users in with Keystone')
     identity = None
     if args.keystone:
         identity = keystone_runner.start(
             os.path.join(os.path.abspath(args.state_dir), 'keystone'),
-            args.keystone_port, args.api_port)
-    storage = _backup_storage(args)
+            args.keystone_port, args.api_port, *_catalog(args))
+    storage = _backup_storage(args, identity)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
         transport_url=args.transport_url,
@@ -126,6 +139,7 @@ def up(args):
     for name in services.SERVICES:
         services.start(config, name)
     services.wait_for_api(config)
+    horizon_url = _start_dashboard_needs(args, config, identity)
 
     if identity is None:
         config.write_openrc(args.project)
@@ -144,13 +158,44 @@ def up(args):
               '%s for the admin)' % (openrcs['bob'], openrcs['admin']))
     print('  openstack database instance list')
     print('  openstack datastore list')
+    if horizon_url:
+        alice = identity.users['alice']
+        print('Horizon: %s  (log in as %s, password %s, domain Default)'
+              % (horizon_url, alice.username, alice.password))
     return 0
 
 
-def _backup_storage(args):
+def _start_dashboard_needs(args, config, identity):
+    """The Nova/Cinder routes (with Keystone) and Horizon (with
+    --horizon), or stop them; the dashboard's URL or None."""
+    board = dashboard.Dashboard(config.state_dir)
+    if not args.horizon and board.stop():
+        print('stopped horizon')
+    if identity is None:
+        if compute_routes_runner.stop(config.state_dir):
+            print('stopped the compute and volume routes')
+        return None
+    compute_routes_runner.start(config.state_dir, config.trove_conf)
+    if not args.horizon:
+        return None
+    board.start(identity.auth_url)
+    return board.url
+
+
+def _catalog(args):
+    """Catalog entries besides the database's: the local provider's
+    compute and volume routes, and Swift with --swift (withdrawn
+    without)."""
+    offered = compute_routes_runner.catalog_entries(args.state_dir)
+    if args.swift:
+        return offered + [swift_runner.catalog_entry(args.state_dir)], []
+    return offered, [swift_runner.CATALOG_SERVICE]
+
+
+def _backup_storage(args, identity):
     """Options of the backup storage; starts or stops its Swift."""
     if args.swift:
-        return swift_runner.start(args.state_dir)
+        return swift_runner.start(args.state_dir, identity)
     if swift_runner.stop(args.state_dir):
         print('stopped swift (backups go to %s now)'
               % swift_runner.backup_dir(args.state_dir))
@@ -191,6 +236,12 @@ def status(args):
     if os.path.isdir(config.keystone_dir):
         running['keystone'] = keystone_runner.running_pid(
             config.keystone_dir)
+    if os.path.isdir(config.keystone_dir):
+        running['compute-routes'] = compute_routes_runner.running_pid(
+            config.state_dir)
+    board = dashboard.Dashboard(config.state_dir)
+    if os.path.isdir(board.dir):
+        running['horizon'] = board.running_pid()
     if os.path.isdir(swift_runner.swift_dir(config.state_dir)):
         pids = swift_runner.running_pids(config.state_dir)
         running['swift'] = pids[0] if pids else None
@@ -204,6 +255,11 @@ def down(args):
     config = _config_for(args)
     if config is None:
         return 1
+    for name, pid in (
+            ('horizon', dashboard.Dashboard(config.state_dir).stop()),
+            ('compute-routes', compute_routes_runner.stop(config.state_dir))):
+        if pid:
+            print('stopped %s (pid %d)' % (name, pid))
     for name in reversed(services.SERVICES):
         pid = services.stop(config, name)
         if pid:

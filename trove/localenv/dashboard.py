@@ -102,7 +102,7 @@ def _enable_trove_panels(venv_dir):
     local = os.path.join(site, 'openstack_dashboard', 'local')
     names = []
     for path in sorted(glob.glob(os.path.join(site, 'trove_dashboard',
-                                              'enabled', '_*.py'))):
+                                              'enabled', '_[0-9]*.py'))):
         with open(path) as panel:
             _install_file(panel.read(), os.path.join(
                 local, 'enabled', os.path.basename(path)))

@@ -27,6 +27,9 @@ from tests.e2e import system as e2e
 from tests.helpers import browser as browser_helper
 from tests.helpers import ports
 from tests.helpers.processes import wait_until
+from trove.common import daemon
+from trove.localenv import compute_routes_runner
+from trove.localenv import dashboard as dashboard_module
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser,
               pytest.mark.xdist_group('browser')]
@@ -54,12 +57,18 @@ def browser(request):
 
 @pytest.fixture(scope='module')
 def horizon_system(browser):
+    pids = []
     with e2e.temporary_system(
             'trove-e2e-horizon-', e2e.KeystoneTroveSystem,
             keystone_port=ports.free_port(),
             flags=['--swift', '--horizon']) as system:
         system.output = system.up(timeout=UP_TIMEOUT)
+        pids = [dashboard_module.Dashboard(system.state_dir).running_pid(),
+                compute_routes_runner.running_pid(system.state_dir)]
+        assert all(pids), pids
         yield system
+    # trove-local down stopped the dashboard and the routes by their pids.
+    assert not any(daemon.pid_alive(pid) for pid in pids)
 
 
 @pytest.fixture(scope='module')
@@ -179,10 +188,6 @@ def test_panel_lists_an_instance_made_through_the_api(
     assert row['Status'] == 'Active'
 
 
-def _select_by_text(select_element, text):
-    Select(select_element).select_by_visible_text(text)
-
-
 def test_launch_instance_reaches_active_and_accepts_a_sql_login(
         dashboard, alice, version_name, horizon_system):
     name = 'panel-made-' + uuid.uuid4().hex[:6]
@@ -236,7 +241,13 @@ def test_launch_instance_reaches_active_and_accepts_a_sql_login(
             'Status') == 'Active', ACTIVE_TIMEOUT,
         'the new row did not reach Active')
     dashboard.browser.screenshot('launched-instance-active')
-    address = alice.instances.get(instance_id).ip[0]
+    # What the form asked for is what the instance got.
+    shown = alice.instances.get(instance_id)
+    assert shown.flavor['id'] == '1'
+    assert shown.volume['size'] == 1
+    assert (shown.datastore['type'], shown.datastore['version']) == (
+        DATASTORE, version_name)
+    address = shown.ip[0]
     rows = sql_logins.query(DATASTORE, address, user, password,
                             'SELECT DATABASE()', database=database)
     assert [tuple(row) for row in rows] == [(database,)]

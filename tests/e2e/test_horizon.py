@@ -14,6 +14,7 @@ installed.
 """
 
 import json
+import os
 import re
 import uuid
 
@@ -47,6 +48,7 @@ def browser(request):
     try:
         session = browser_helper.start(shots_dir)
     except browser_helper.BrowserMissing as missing:
+        os.rmdir(shots_dir)
         pytest.skip(str(missing))
     capture = request.config.pluginmanager.get_plugin('capturemanager')
     with capture.global_and_fixture_disabled():

@@ -22,9 +22,8 @@ import argparse
 import os
 import sys
 
-from trove.localenv import compute_routes_runner
 from trove.localenv import config as local_config
-from trove.localenv import dashboard
+from trove.localenv import dashboard_services
 from trove.localenv import external
 from trove.localenv import keystone_runner
 from trove.localenv import services
@@ -111,7 +110,8 @@ def up(args):
     if args.keystone:
         identity = keystone_runner.start(
             os.path.join(os.path.abspath(args.state_dir), 'keystone'),
-            args.keystone_port, args.api_port, *_catalog(args))
+            args.keystone_port, args.api_port,
+            *dashboard_services.catalog(args.state_dir, args.swift))
     storage = _backup_storage(args, identity)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
@@ -139,7 +139,10 @@ def up(args):
     for name in services.SERVICES:
         services.start(config, name)
     services.wait_for_api(config)
-    horizon_url = _start_dashboard_needs(args, config, identity)
+    horizon_url, stopped = dashboard_services.start(
+        config.state_dir, config.trove_conf, identity, args.horizon)
+    for name in stopped:
+        print('stopped %s' % name)
 
     if identity is None:
         config.write_openrc(args.project)
@@ -163,33 +166,6 @@ def up(args):
         print('Horizon: %s  (log in as %s, password %s, domain Default)'
               % (horizon_url, alice.username, alice.password))
     return 0
-
-
-def _start_dashboard_needs(args, config, identity):
-    """The Nova/Cinder routes (with Keystone) and Horizon (with
-    --horizon), or stop them; the dashboard's URL or None."""
-    board = dashboard.Dashboard(config.state_dir)
-    if not args.horizon and board.stop():
-        print('stopped horizon')
-    if identity is None:
-        if compute_routes_runner.stop(config.state_dir):
-            print('stopped the compute and volume routes')
-        return None
-    compute_routes_runner.start(config.state_dir, config.trove_conf)
-    if not args.horizon:
-        return None
-    board.start(identity.auth_url)
-    return board.url
-
-
-def _catalog(args):
-    """Catalog entries besides the database's: the local provider's
-    compute and volume routes, and Swift with --swift (withdrawn
-    without)."""
-    offered = compute_routes_runner.catalog_entries(args.state_dir)
-    if args.swift:
-        return offered + [swift_runner.catalog_entry(args.state_dir)], []
-    return offered, [swift_runner.CATALOG_SERVICE]
 
 
 def _backup_storage(args, identity):
@@ -236,12 +212,8 @@ def status(args):
     if os.path.isdir(config.keystone_dir):
         running['keystone'] = keystone_runner.running_pid(
             config.keystone_dir)
-    if os.path.isdir(config.keystone_dir):
-        running['compute-routes'] = compute_routes_runner.running_pid(
-            config.state_dir)
-    board = dashboard.Dashboard(config.state_dir)
-    if os.path.isdir(board.dir):
-        running['horizon'] = board.running_pid()
+    running.update(dashboard_services.status(config.state_dir,
+                                             config.keystone_dir))
     if os.path.isdir(swift_runner.swift_dir(config.state_dir)):
         pids = swift_runner.running_pids(config.state_dir)
         running['swift'] = pids[0] if pids else None
@@ -255,11 +227,8 @@ def down(args):
     config = _config_for(args)
     if config is None:
         return 1
-    for name, pid in (
-            ('horizon', dashboard.Dashboard(config.state_dir).stop()),
-            ('compute-routes', compute_routes_runner.stop(config.state_dir))):
-        if pid:
-            print('stopped %s (pid %d)' % (name, pid))
+    for name, pid in dashboard_services.stop(config.state_dir):
+        print('stopped %s (pid %d)' % (name, pid))
     for name in reversed(services.SERVICES):
         pid = services.stop(config, name)
         if pid:

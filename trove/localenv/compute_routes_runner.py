@@ -34,8 +34,11 @@ def _paths(state_dir):
 
 
 def port(state_dir):
-    """The port of this state dir's routes, chosen free the first time."""
-    return external.remembered_port(_paths(state_dir)['settings'])
+    """The port of this state dir's routes, chosen free the first time
+    (and again when another program took it)."""
+    return external.remembered_port(
+        _paths(state_dir)['settings'],
+        reclaim=running_pid(state_dir) is None)
 
 
 def base_url(state_dir):

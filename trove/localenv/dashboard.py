@@ -182,7 +182,11 @@ class Dashboard:
 
     @property
     def port(self):
-        return external.remembered_port(self._path('trove-local.json'))
+        """Chosen free the first time (and again when another program took
+        it while the dashboard was not running)."""
+        return external.remembered_port(
+            self._path('trove-local.json'),
+            reclaim=self.running_pid() is None)
 
     @property
     def url(self):

@@ -114,10 +114,19 @@ def free_loopback_port():
         return sock.getsockname()[1]
 
 
-def remembered_port(settings_path, key='port'):
+def port_in_use(port):
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(('127.0.0.1', port)) == 0
+
+
+def remembered_port(settings_path, key='port', reclaim=False):
     """The port stored under ``key`` in the JSON file ``settings_path``,
     chosen free and stored the first time: a service keeps its port (and
-    so its catalog URL) across restarts of its state dir."""
+    so its catalog URL) across restarts of its state dir. With
+    ``reclaim`` (the caller's server is not running), a stored port that
+    another program took meanwhile is replaced by a new free one."""
     try:
         with open(settings_path) as stored:
             settings = json.load(stored)
@@ -126,7 +135,9 @@ def remembered_port(settings_path, key='port'):
     if not isinstance(settings, dict):
         settings = {}
     try:
-        return int(settings[key])
+        port = int(settings[key])
+        if not (reclaim and port_in_use(port)):
+            return port
     except (KeyError, TypeError, ValueError):
         pass
     settings[key] = free_loopback_port()

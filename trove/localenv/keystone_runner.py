@@ -8,19 +8,12 @@ endpoint follows the API port.
 """
 
 import os
-import socket
 
 from trove.common import daemon
 from trove.localenv import external
 from trove.localenv import keystone
 
 PID_NAME = 'keystone.pid'
-
-
-def _port_in_use(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(('127.0.0.1', port)) == 0
 
 
 def start(keystone_dir, port, api_port, other_services=(),
@@ -36,7 +29,7 @@ def start(keystone_dir, port, api_port, other_services=(),
         if running_port not in (None, port):
             # One Keystone per state dir: move it to the asked port.
             server.stop()
-    if not server.is_running() and _port_in_use(port):
+    if not server.is_running() and external.port_in_use(port):
         raise external.ExternalServiceError(
             'port %d on 127.0.0.1 is in use; choose another with '
             '--keystone-port' % port)

@@ -4,6 +4,7 @@ free loopback port, its trove.conf on a migrated control database, real
 Keystone tokens, stopped by its pid."""
 
 import shutil
+import socket
 
 import pytest
 import requests
@@ -154,7 +155,7 @@ def test_only_reads_are_served(routes, alice):
     assert response.status_code == 405
 
 
-def test_stop_by_pid(keystone_server):
+def test_stop_by_pid_and_port_kept_unless_taken(keystone_server):
     state_dir = world_readable_temp_dir('trove-compute-routes-stop-')
     try:
         config = local_config.LocalConfig(state_dir,
@@ -164,9 +165,21 @@ def test_stop_by_pid(keystone_server):
         # A second start finds it running.
         assert compute_routes_runner.start(state_dir,
                                            config.trove_conf) == pid
+        port = compute_routes_runner.port(state_dir)
         assert compute_routes_runner.stop(state_dir) == pid
         wait_until(lambda: not daemon.pid_alive(pid), timeout=15)
         assert compute_routes_runner.running_pid(state_dir) is None
+        assert compute_routes_runner.port(state_dir) == port
+        # Another program took the port meanwhile: the next start (and
+        # the catalog) moves to a free one.
+        with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(('127.0.0.1', port))
+            squatter.listen()
+            moved = compute_routes_runner.port(state_dir)
+            assert moved != port
+            assert compute_routes_runner.catalog_entries(state_dir)[0][2] \
+                == 'http://127.0.0.1:%d/compute/v2.1' % moved
     finally:
         compute_routes_runner.stop(state_dir)
         shutil.rmtree(state_dir, ignore_errors=True)

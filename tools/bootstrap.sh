@@ -30,6 +30,22 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   fi
 fi
 
+# Headless Chromium and its matching driver, for the browser tests of
+# Horizon: optional, those tests skip (saying why) without them.
+if [ ! -x /usr/lib/chromium/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
+  browser_packages=(chromium chromium-driver fonts-liberation)
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing ${browser_packages[*]} (~2 min, once)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "${browser_packages[@]}" >/dev/null 2>&1 || {
+      apt-get update -q >/dev/null 2>&1
+      apt-get install -y -q "${browser_packages[@]}" >/dev/null 2>&1
+    } || log "could not install Chromium: the browser tests will skip"
+  else
+    log "Chromium is not installed: the browser tests will skip"
+  fi
+fi
+
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_port() {
@@ -68,9 +84,11 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || \
   touch "$stamp"
 fi
 
-# Keystone and Swift pin their own oslo versions, so each runs from a
-# virtualenv of its own under ~/.cache/trove-dev (TROVE_KEYSTONE_VENV,
-# TROVE_SWIFT_VENV); ~40 s on the first run, a stamp check afterwards.
-.venv/bin/python -c 'from trove.localenv import keystone, swift
+# Keystone, Swift and Horizon pin their own oslo and Django versions, so
+# each runs from a virtualenv of its own under ~/.cache/trove-dev
+# (TROVE_KEYSTONE_VENV, TROVE_SWIFT_VENV, TROVE_HORIZON_VENV); ~2 min on
+# the first run, a stamp check afterwards.
+.venv/bin/python -c 'from trove.localenv import dashboard, keystone, swift
 keystone.ensure_venv()
-swift.ensure_venv()'
+swift.ensure_venv()
+dashboard.ensure_venv()'

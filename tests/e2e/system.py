@@ -64,7 +64,11 @@ class TroveSystem:
                 args[0], result.stdout, result.stderr, self.logs_tail()))
         return result.stdout
 
-    def up(self):
+    def up_flags(self):
+        """More ``trove-local up`` arguments (subclasses)."""
+        return []
+
+    def up(self, timeout=180):
         args = ['up', '--state-dir', self.state_dir,
                 '--api-port', str(self.api_port),
                 '--transport-url', self.transport_url,
@@ -75,7 +79,8 @@ class TroveSystem:
             args += ['--control-db', self.control_db]
         for option in self.extra_options:
             args += ['--set', option]
-        return self._trove_local(*(args + self.extra_args))
+        return self._trove_local(*(args + self.up_flags() + self.extra_args),
+                                 timeout=timeout)
 
     def down(self):
         return self._trove_local('down', '--state-dir', self.state_dir)
@@ -173,6 +178,41 @@ class TroveSystem:
                'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
                'OPENRC': openrc, 'PYTHONWARNINGS': 'ignore'}
         return env
+
+
+class KeystoneTroveSystem(TroveSystem):
+    """trove-local with --keystone on a free Keystone port, and ``flags``
+    such as --horizon or --swift."""
+
+    def __init__(self, *args, keystone_port, flags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keystone_port = keystone_port
+        self.flags = list(flags)
+
+    def up_flags(self):
+        return ['--keystone', '--keystone-port',
+                str(self.keystone_port)] + self.flags
+
+    @property
+    def keystone_dir(self):
+        return os.path.join(self.state_dir, 'keystone')
+
+    def identity(self):
+        from trove.localenv import keystone
+        return keystone.KeystoneServer(
+            self.keystone_dir, self.keystone_port).load_identity()
+
+
+def keystone_client(identity, credentials):
+    """python-troveclient with Keystone password auth: the endpoint comes
+    from the service catalog."""
+    from keystoneauth1.identity import v3
+    auth = v3.Password(auth_url=identity.auth_url,
+                       username=credentials.username,
+                       password=credentials.password,
+                       project_name=credentials.project_name,
+                       user_domain_id='default', project_domain_id='default')
+    return trove_client.Client(session=session.Session(auth=auth))
 
 
 _POOLS_TAKEN = set()

@@ -15,9 +15,6 @@ import time
 
 import pytest
 import requests
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
-from troveclient.v1 import client as trove_client
 
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e import system as e2e
@@ -29,36 +26,12 @@ from trove.localenv import keystone
 pytestmark = pytest.mark.e2e
 
 
-class KeystoneTroveSystem(e2e.TroveSystem):
-    """trove-local with --keystone on a free Keystone port."""
-
-    def __init__(self, *args, keystone_port, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.keystone_port = keystone_port
-
-    def up(self):
-        args = ['up', '--state-dir', self.state_dir,
-                '--api-port', str(self.api_port),
-                '--transport-url', self.transport_url,
-                '--address-pool', self.address_pool,
-                '--report-interval', str(self.report_interval),
-                '--heartbeat-expiry', str(self.heartbeat_expiry),
-                '--keystone', '--keystone-port', str(self.keystone_port)]
-        for option in self.extra_options:
-            args += ['--set', option]
-        return self._trove_local(*args)
-
-    @property
-    def keystone_dir(self):
-        return os.path.join(self.state_dir, 'keystone')
+class KeystoneTroveSystem(e2e.KeystoneTroveSystem):
+    """With a policy file the tests edit while the system runs."""
 
     @property
     def policy_file(self):
         return os.path.join(self.state_dir, 'policy-override.yaml')
-
-    def identity(self):
-        return keystone.KeystoneServer(
-            self.keystone_dir, self.keystone_port).load_identity()
 
 
 class Caller:
@@ -138,21 +111,10 @@ def admin(ks_system, identity):
     return Caller(ks_system.api_url, identity.auth_url, identity.admin)
 
 
-def _client(identity, credentials):
-    """python-troveclient with Keystone password auth: the endpoint comes
-    from the service catalog."""
-    auth = v3.Password(auth_url=identity.auth_url,
-                       username=credentials.username,
-                       password=credentials.password,
-                       project_name=credentials.project_name,
-                       user_domain_id='default', project_domain_id='default')
-    return trove_client.Client(session=ks_session.Session(auth=auth))
-
-
 @pytest.fixture(scope='module')
 def alice_instance(ks_system, identity):
     """Alice's ACTIVE MariaDB instance, created through the catalog."""
-    client = _client(identity, identity.users['alice'])
+    client = e2e.keystone_client(identity, identity.users['alice'])
     created = client.instances.create(
         'alice-db', flavor_id='1', volume={'size': 1}, datastore='mariadb')
     return e2e.wait_for_instance(client, created.id, system=ks_system)
@@ -180,6 +142,29 @@ def test_version_document_needs_no_token(ks_system):
 def test_catalog_points_at_the_api(alice, ks_system):
     assert alice.catalog_endpoint == alice.url('')
     assert alice.roles == ['member', 'reader']
+
+
+def test_catalog_offers_the_local_providers_compute_and_volume_routes(
+        alice, identity):
+    """What Horizon reads from Nova and Cinder, the local provider serves:
+    the flavors Trove lists, under the catalog's compute entry."""
+    credentials = identity.users['alice']
+    token = keystone.authenticate(identity.auth_url, credentials.username,
+                                  credentials.password,
+                                  credentials.project_name)
+    volume = token.endpoint('volumev3')
+    assert volume.endswith('/volume/v3/' + token.project_id)
+    assert token.endpoint('block-storage') == volume
+    # Without --swift there is no object store to offer.
+    assert token.endpoint('object-store') is None
+    response = requests.get(token.endpoint('compute') + '/flavors/detail',
+                            headers={'X-Auth-Token': token.token},
+                            timeout=30)
+    assert response.status_code == 200, response.text
+    trove_flavors = alice.get('/flavors').json()['flavors']
+    assert [(f['id'], f['name'], f['ram']) for f in
+            response.json()['flavors']] == [
+        (f['str_id'], f['name'], f['ram']) for f in trove_flavors]
 
 
 def test_token_used_on_another_projects_url_is_403(alice, bob):

@@ -1,7 +1,7 @@
 """trove-local: run the whole control plane on this machine.
 
     trove-local up --state-dir DIR [--api-port PORT] [--control-db URL]
-                   [--keystone [--keystone-port PORT]] [--swift]
+                   [--keystone [--keystone-port PORT] [--horizon]] [--swift]
     trove-local status --state-dir DIR
     trove-local down --state-dir DIR
 
@@ -10,16 +10,21 @@ registers the engines installed here, creates default flavors when there
 are none, starts whatever service is not running, waits for the API and
 writes ``DIR/openrc``. With ``--keystone`` a real Keystone runs beside the
 services (state in ``DIR/keystone``), trove-api checks its tokens, and
-the openrc files use password authentication. Backups go to ``DIR/backups``;
-with ``--swift`` to a real one-node Swift run under ``DIR/swift``.
+the openrc files use password authentication, and the local provider
+serves the read-only Nova and Cinder routes dashboards read (catalog types
+``compute``, ``volumev3``, ``block-storage``); ``--horizon`` adds Horizon
+with trove-dashboard (state in ``DIR/horizon``). Backups go to
+``DIR/backups``; with ``--swift`` to a real one-node Swift run under
+``DIR/swift``.
 """
 
 import argparse
 import os
 import sys
 
-from trove.localenv import config as local_config
 from trove.common import ports
+from trove.localenv import config as local_config
+from trove.localenv import dashboard_services
 from trove.localenv import external
 from trove.localenv import isolation
 from trove.localenv import keystone_runner
@@ -67,6 +72,10 @@ def _parser():
                          'authenticate API requests with its tokens.')
     up.add_argument('--keystone-port', type=int, default=5000,
                     help='Port of Keystone on 127.0.0.1 (with --keystone).')
+    up.add_argument('--horizon', action='store_true',
+                    help='Run Horizon with trove-dashboard beside the '
+                         'services (with --keystone; installed once into '
+                         '~/.cache/trove-dev/horizon-venv).')
     up.add_argument('--swift', action='store_true',
                     help='Store backups in a real one-node Swift run beside '
                          'the services (default: a directory).')
@@ -107,14 +116,18 @@ def _configure_in_process(config):
 
 
 def up(args):
+    if args.horizon and not args.keystone:
+        raise SystemExit('--horizon needs --keystone: the dashboard logs '
+                         'users in with Keystone')
     _refuse_busy_api_port(args)
     transport_url, address_pool = _isolation(args)
     identity = None
     if args.keystone:
         identity = keystone_runner.start(
             os.path.join(os.path.abspath(args.state_dir), 'keystone'),
-            args.keystone_port, args.api_port)
-    storage = _backup_storage(args)
+            args.keystone_port, args.api_port,
+            *dashboard_services.catalog(args.state_dir, args.swift))
+    storage = _backup_storage(args, identity)
     config = local_config.LocalConfig(
         args.state_dir, api_port=args.api_port, control_db=args.control_db,
         transport_url=transport_url,
@@ -150,6 +163,10 @@ def up(args):
     for number, port in enumerate(config.extra_api_ports, start=2):
         services.wait_for_api(config, name='trove-api-%d' % number,
                               url='http://%s:%d' % (config.api_host, port))
+    horizon_url, stopped = dashboard_services.start(
+        config.state_dir, config.trove_conf, identity, args.horizon)
+    for name in stopped:
+        print('stopped %s' % name)
 
     if identity is None:
         config.write_openrc(args.project)
@@ -168,6 +185,10 @@ def up(args):
               '%s for the admin)' % (openrcs['bob'], openrcs['admin']))
     print('  openstack database instance list')
     print('  openstack datastore list')
+    if horizon_url:
+        alice = identity.users['alice']
+        print('Horizon: %s  (log in as %s, password %s, domain Default)'
+              % (horizon_url, alice.username, alice.password))
     return 0
 
 
@@ -209,10 +230,10 @@ def _isolation(args):
     return url, pool
 
 
-def _backup_storage(args):
+def _backup_storage(args, identity):
     """Options of the backup storage; starts or stops its Swift."""
     if args.swift:
-        return swift_runner.start(args.state_dir)
+        return swift_runner.start(args.state_dir, identity)
     if swift_runner.stop(args.state_dir):
         print('stopped swift (backups go to %s now)'
               % swift_runner.backup_dir(args.state_dir))
@@ -253,6 +274,8 @@ def status(args):
     if os.path.isdir(config.keystone_dir):
         running['keystone'] = keystone_runner.running_pid(
             config.keystone_dir)
+    running.update(dashboard_services.status(config.state_dir,
+                                             config.keystone_dir))
     if os.path.isdir(swift_runner.swift_dir(config.state_dir)):
         pids = swift_runner.running_pids(config.state_dir)
         running['swift'] = pids[0] if pids else None
@@ -266,6 +289,8 @@ def down(args):
     config = _config_for(args)
     if config is None:
         return 1
+    for name, pid in dashboard_services.stop(config.state_dir):
+        print('stopped %s (pid %d)' % (name, pid))
     for name, pid in services.stop_all(config):
         print('stopped %s (pid %d)' % (name, pid))
     from trove.compute.local import processes

@@ -42,7 +42,7 @@ def _base_python():
 
 
 @contextlib.contextmanager
-def _install_lock(venv_dir):
+def install_lock(venv_dir):
     """One installer per venv at a time (parallel test workers share it)."""
     os.makedirs(os.path.dirname(os.path.abspath(venv_dir)), exist_ok=True)
     with open(os.path.abspath(venv_dir) + '.lock', 'w') as lock:
@@ -72,7 +72,7 @@ def ensure_venv(venv_dir, packages, timeout=INSTALL_TIMEOUT):
     bin_dir = os.path.join(venv_dir, 'bin')
     if _stamp_matches(venv_dir, packages):
         return bin_dir
-    with _install_lock(venv_dir):
+    with install_lock(venv_dir):
         if _stamp_matches(venv_dir, packages):
             return bin_dir
         shutil.rmtree(venv_dir, ignore_errors=True)
@@ -112,6 +112,40 @@ def free_loopback_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def port_in_use(port):
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(('127.0.0.1', port)) == 0
+
+
+def remembered_port(settings_path, key='port', reclaim=False):
+    """The port stored under ``key`` in the JSON file ``settings_path``,
+    chosen free and stored the first time: a service keeps its port (and
+    so its catalog URL) across restarts of its state dir. With
+    ``reclaim`` (the caller's server is not running), a stored port that
+    another program took meanwhile is replaced by a new free one."""
+    try:
+        with open(settings_path) as stored:
+            settings = json.load(stored)
+    except (OSError, ValueError):
+        settings = {}
+    if not isinstance(settings, dict):
+        settings = {}
+    try:
+        port = int(settings[key])
+        if not (reclaim and port_in_use(port)):
+            return port
+    except (KeyError, TypeError, ValueError):
+        pass
+    settings[key] = free_loopback_port()
+    os.makedirs(os.path.dirname(os.path.abspath(settings_path)),
+                exist_ok=True)
+    with open(settings_path, 'w') as stored:
+        json.dump(settings, stored)
+    return settings[key]
 
 
 def log_tail(path, lines=20):

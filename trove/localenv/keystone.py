@@ -5,7 +5,8 @@ under gunicorn, as a detached process with a pid file, with SQLite and
 fernet keys under one state directory. ``bootstrap_trove`` then creates,
 through the Keystone v3 REST API, what a Trove deployment expects to find:
 the service project and user, two member projects with a user each, and
-the catalog entries of the database (and optionally object-store) service.
+the catalog entries of the database service (and of any other service
+the caller names).
 
 This module never binds anything but 127.0.0.1 and never touches the
 project's control database; it has no dependency on pytest.
@@ -325,12 +326,17 @@ class KeystoneServer:
         return get_token(self.auth_url, 'admin', self.admin_password,
                          'admin')[0]
 
-    def bootstrap_trove(self, trove_url_template, swift_url_template=None):
+    def bootstrap_trove(self, trove_url_template, other_services=(),
+                        withdrawn_services=()):
         """Projects, users, roles and catalog entries Trove needs.
 
-        Idempotent: existing entities are reused, passwords reset to the
-        stored ones and endpoint URLs updated, so it may run on every
-        ``trove-local up`` and again when a port changed.
+        ``other_services`` are more catalog entries, as (name, service
+        type, URL template) triples; ``withdrawn_services`` (name, service
+        type) pairs are removed from the catalog if there (a service that
+        no longer runs must not be offered). Idempotent: existing entities are
+        reused, passwords reset to the stored ones and endpoint URLs
+        updated, so it may run on every ``trove-local up`` and again when
+        a port changed.
         """
         admin = _AdminClient(self.auth_url, self.admin_token())
         roles = {name: admin.ensure('roles', name)
@@ -353,10 +359,12 @@ class KeystoneServer:
                                admin=admin)
         endpoints = {'database': trove_url_template,
                      'identity': self.auth_url}
-        if swift_url_template:
-            self.register_endpoint('swift', 'object-store',
-                                   swift_url_template, admin=admin)
-            endpoints['object-store'] = swift_url_template
+        for name, service_type, url_template in other_services:
+            self.register_endpoint(name, service_type, url_template,
+                                   admin=admin)
+            endpoints[service_type] = url_template
+        for name, service_type in withdrawn_services:
+            admin.remove_service(name, service_type)
         identity = IdentityEnvironment(
             auth_url=self.auth_url, region=REGION,
             admin=Credentials('admin', self.admin_password, 'admin',
@@ -459,6 +467,13 @@ class _AdminClient:
                 return service['id']
         return self._create('services', {'name': name, 'type': service_type,
                                          'enabled': True})
+
+    def remove_service(self, name, service_type):
+        """Delete a service (Keystone deletes its endpoints with it)."""
+        for service in list(self._listing('services')):
+            if service['name'] == name and service['type'] == service_type:
+                self.call('DELETE', '/services/' + service['id'])
+                self._listing('services').remove(service)
 
     def ensure_endpoint(self, service_id, interface, url):
         for endpoint in self._listing('endpoints'):

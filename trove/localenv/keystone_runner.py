@@ -8,7 +8,6 @@ endpoint follows the API port.
 """
 
 import os
-import socket
 
 from trove.common import daemon
 from trove.localenv import external
@@ -17,21 +16,20 @@ from trove.localenv import keystone
 PID_NAME = 'keystone.pid'
 
 
-def _port_in_use(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(('127.0.0.1', port)) == 0
+def start(keystone_dir, port, api_port, other_services=(),
+          withdrawn_services=()):
+    """Set up, start and bootstrap Keystone; the IdentityEnvironment.
 
-
-def start(keystone_dir, port, api_port):
-    """Set up, start and bootstrap Keystone; the IdentityEnvironment."""
+    ``other_services``: catalog entries besides the database's, as
+    (name, service type, URL template) triples; ``withdrawn_services``:
+    (name, service type) pairs to remove from the catalog."""
     server = keystone.KeystoneServer(keystone_dir, port)
     if server.is_running():
         running_port = _running_port(keystone_dir)
         if running_port not in (None, port):
             # One Keystone per state dir: move it to the asked port.
             server.stop()
-    if not server.is_running() and _port_in_use(port):
+    if not server.is_running() and external.port_in_use(port):
         raise external.ExternalServiceError(
             'port %d on 127.0.0.1 is in use; choose another with '
             '--keystone-port' % port)
@@ -39,7 +37,8 @@ def start(keystone_dir, port, api_port):
     server.start()
     _record_port(keystone_dir, port)
     return server.bootstrap_trove(
-        'http://127.0.0.1:%d/v1.0/$(tenant_id)s' % api_port)
+        'http://127.0.0.1:%d/v1.0/$(tenant_id)s' % api_port, other_services,
+        withdrawn_services)
 
 
 def _port_path(keystone_dir):

@@ -20,7 +20,8 @@ from oslo_log import log as logging
 
 from trove.common import daemon, exception, states
 from trove.compute import base
-from trove.compute.local import addresses, layout, processes, server_groups, volume
+from trove.compute.local import (addresses, choices, layout, processes,
+                                 server_groups, volume)
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class LocalComputeDriver(base.ComputeDriver):
     def capabilities(self):
         return base.Capabilities(
             provider='local',
-            availability_zones=(CONF.local.availability_zone,),
+            availability_zones=tuple(choices.availability_zones()),
             nics=False,
             # Every server runs on this one machine.
             locality_policies=('affinity',),

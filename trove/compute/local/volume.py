@@ -10,6 +10,7 @@ usage is measured and reported.
 """
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import uuid
@@ -18,7 +19,7 @@ from oslo_log import log as logging
 
 from trove.common import exception
 from trove.compute import base
-from trove.compute.local import layout
+from trove.compute.local import choices, layout
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -92,9 +93,18 @@ class LocalVolumeDriver(base.VolumeDriver):
             attached_to=record.get('attached_to'))
 
     def volume_types(self, context):
-        return [{'id': name, 'name': name,
-                 'description': 'Local directory volumes'}
-                for name in CONF.local.volume_types]
+        return [dataclasses.asdict(volume_type) for volume_type
+                in choices.volume_types(context)]
+
+    @staticmethod
+    def _type_name(requested):
+        """The name of the requested type (by name or id), or the
+        default's."""
+        for volume_type in choices.volume_types():
+            if requested in (volume_type.id, volume_type.name):
+                return volume_type.name
+        default = choices.default_volume_type()
+        return default.name if default else None
 
     def create_volume(self, context, spec):
         self.validate(spec)
@@ -103,8 +113,7 @@ class LocalVolumeDriver(base.VolumeDriver):
         paths.make_dirs()
         record = {'id': volume_id, 'size': int(spec.size),
                   'name': spec.name, 'instance_id': spec.instance_id,
-                  'volume_type': spec.volume_type
-                  or (CONF.local.volume_types or [None])[0],
+                  'volume_type': self._type_name(spec.volume_type),
                   'attached_to': None}
         layout.write_json(paths.volume_json, record)
         LOG.info('Created volume %s of %d GB for instance %s', volume_id,

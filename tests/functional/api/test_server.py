@@ -305,3 +305,48 @@ def test_links_use_the_request_scheme_and_host(server):
 def test_request_id_header(server, path):
     response = requests.get(server.endpoint + path, timeout=10)
     assert response.headers['X-OpenStack-Request-ID'].startswith('req-')
+
+
+def _add_backups(server, count):
+    """``count`` completed backup rows of the project, straight into the
+    server's control database (no engine runs here)."""
+    import datetime
+
+    import sqlalchemy as sa
+
+    from trove.db import models as db_models
+    now = db_models.utcnow().replace(microsecond=0)
+    rows = [{'id': db_models.generate_uuid(), 'name': 'listed-%03d' % index,
+             'tenant_id': PROJECT, 'state': 'COMPLETED', 'deleted': False,
+             'location': 'file:///nowhere/%03d.xbstream.gz' % index,
+             'backup_type': 'mariabackup', 'size': 0.1,
+             'storage_driver': 'local',
+             'datastore_version_id': server.ids['mariadb-version'],
+             'created': now - datetime.timedelta(seconds=index),
+             'updated': now - datetime.timedelta(seconds=index)}
+            for index in range(count)]
+    engine = sa.create_engine('sqlite:///%s' % (server.state_dir /
+                                                'trove.sqlite'))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                db_models.Base.metadata.tables['backups'].insert(), rows)
+    finally:
+        engine.dispose()
+    return [row['id'] for row in rows]
+
+
+def test_openstack_cli_backup_list_shows_the_limit_asked_for(server):
+    """``openstack database backup list --limit 100`` lists 100 backups
+    (upstream takes the backup list's limit as given; the page size is
+    20)."""
+    added = _add_backups(server, 105)
+    env = _clean_env(OS_AUTH_TYPE='none', OS_ENDPOINT=server.endpoint)
+    rows = _run([str(VENV_BIN / 'openstack'), 'database', 'backup', 'list',
+                 '--limit', '100', '-f', 'json'], env)
+    assert len(rows) == 100
+    assert {row['ID'] for row in rows} <= set(added)
+    # Without --limit the client follows the next links, page by page.
+    default = _run([str(VENV_BIN / 'openstack'), 'database', 'backup',
+                    'list', '-f', 'json'], env)
+    assert {row['ID'] for row in default} == set(added)

@@ -8,7 +8,6 @@ views; they never touch SQL, RPC plumbing or HTTP encoding.
 """
 
 import inspect
-import json
 
 import jsonschema
 from oslo_log import log as logging
@@ -19,6 +18,7 @@ import webob.exc
 
 from trove.common import exception
 from trove.common import faults
+from trove.common import request_body
 from trove.common import serializers
 
 LOG = logging.getLogger(__name__)
@@ -151,12 +151,10 @@ class Resource:
 
     @staticmethod
     def _body(request):
-        if not request.body:
+        raw = request.body
+        if not raw:
             return None
-        try:
-            return json.loads(request.body)
-        except ValueError as error:
-            raise exception.MalformedRequestBody(reason=str(error))
+        return request_body.decode(raw)
 
     def _validate(self, action, body):
         schema = self.controller.get_schema(action, body)

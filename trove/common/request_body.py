@@ -25,6 +25,7 @@ from oslo_middleware import sizelimit
 import webob
 
 from trove.common import exception
+from trove.common import filters
 from trove.common import faults
 from trove.conf import CONF
 
@@ -83,15 +84,8 @@ class _LimitedInput:
             yield chunk
 
 
-class BodySizeLimit:
+class BodySizeLimit(filters.Filter):
     """413 ``overLimit`` for a body larger than max_request_body_size."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     def __call__(self, environ, start_response):
         limit = max_body_size()

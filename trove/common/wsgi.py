@@ -17,6 +17,7 @@ import webob
 import webob.exc
 
 from trove.common import exception
+from trove.common import filters
 from trove.common import faults
 from trove.common import request_body
 from trove.common import serializers
@@ -43,7 +44,7 @@ class Request(webob.Request):
         return self.environ.get('trove.url_version', 'v1.0')
 
 
-class Middleware:
+class Middleware(filters.Filter):
     """Base of the API's paste filters, as plain WSGI callables.
 
     ``process(request)`` returns None to pass the request on, or a
@@ -52,16 +53,6 @@ class Middleware:
     per layer: for the dozen layers of the pipeline that cost more than
     the rows of a list page.
     """
-
-    def __init__(self, application, **local_config):
-        self.application = application
-        self.local_config = local_config
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _factory(application):
-            return cls(application, **local_config)
-        return _factory
 
     def __call__(self, environ, start_response):
         response = self.process(Request(environ))

@@ -114,6 +114,9 @@ class Manager:
                 return
             for key, value in values.items():
                 setattr(backup, key, value)
+        if 'state' in values:
+            LOG.info('Backup %s of instance %s is %s', backup_id,
+                     instance_id, values['state'])
 
     def report_root(self, context, instance_id, user=None):
         with db_api.writer(context) as session:

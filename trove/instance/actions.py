@@ -78,6 +78,7 @@ def resize_flavor(context, instance, flavor_ref):
         reservation.rollback()
         raise
     reservation.commit()
+    LOG.info('Instance %s is being deleted', instance.id)
 
 
 def resize_volume(context, instance, new_size):
@@ -106,6 +107,7 @@ def resize_volume(context, instance, new_size):
         reservation.rollback()
         raise
     reservation.commit()
+    LOG.info('Instance %s is being deleted', instance.id)
 
 
 def reset_status(context, instance):
@@ -180,6 +182,7 @@ def delete(context, instance):
                  configuration_id=instance.row.configuration_id)
         raise
     reservation.commit()
+    LOG.info('Instance %s is being deleted', instance.id)
 
 
 def _claim_delete(context, instance):

@@ -13,6 +13,8 @@ import time
 
 from oslo_log import log as logging
 
+from trove.common import context as trove_context
+
 LOG = logging.getLogger(__name__)
 
 
@@ -37,7 +39,10 @@ class InstanceWork:
             return self._running[instance_id] > 0
 
     def start(self, kind, instance_id, function):
-        """Run ``function()`` in a new thread, tracked until it ends."""
+        """Run ``function()`` in a new thread, tracked until it ends; its
+        log lines carry the request id of the caller's context."""
+        function = trove_context.bound_to_current(function)
+
         def run():
             try:
                 function()

@@ -38,6 +38,9 @@ class RestartFlow(common.Flow):
         self.end_task(REBOOTING)
 
     def restart_datastore(self):
+        # A group change the instance missed takes effect now.
+        configuration_instances.apply_before_restart(self.context,
+                                                     self.instance_id)
         self.guest().restart()
         # A pending RESTART_REQUIRED is over (heartbeats keep it).
         configuration_instances.record_restarted(self.context,
@@ -79,6 +82,8 @@ class RebootFlow(common.Flow):
                                CONF.reboot_time_out)
 
     def restart_datastore(self):
+        configuration_instances.apply_before_restart(self.context,
+                                                     self.instance_id)
         self.guest().restart()
         configuration_instances.record_restarted(self.context,
                                                  self.instance_id)

@@ -6,9 +6,10 @@ Each scenario writes rows, takes a full backup, writes more, takes an
 incremental one, restores each into a new instance and compares the data
 over SQL: the full restore has only the first rows, the incremental one
 all of them. The incremental restore is asked for with the source's own
-create body (its database and user) plus a new database and user. The checksums the control DB stores equal the objects'
-Swift ETags (or the files' MD5), and deleting the full backup deletes
-the incremental one and every object.
+create body (its database and user) plus a new database and user. The
+checksums the control DB stores equal the objects' Swift ETags (or the
+files' MD5), and deleting the full backup deletes the incremental one and
+every object.
 """
 
 import hashlib

@@ -24,6 +24,7 @@ TEST_OPTIONS = [
     'usage_timeout=120',
     'agent_call_low_timeout=10',
     'agent_call_high_timeout=120',
+    'configuration_apply_timeout=15',
     'state_change_wait_time=90',
     'usage_sleep_time=1',
     'trove_api_workers=2',

@@ -5,9 +5,11 @@ default ``trove-local up`` of the shared e2e system).
 Each scenario writes rows, takes a full backup, writes more, takes an
 incremental one, restores each into a new instance and compares the data
 over SQL: the full restore has only the first rows, the incremental one
-all of them. The checksums the control DB stores equal the objects'
-Swift ETags (or the files' MD5), and deleting the full backup deletes
-the incremental one and every object.
+all of them. The incremental restore is asked for with the source's own
+create body (its database and user) plus a new database and user. The
+checksums the control DB stores equal the objects' Swift ETags (or the
+files' MD5), and deleting the full backup deletes the incremental one and
+every object.
 """
 
 import hashlib
@@ -30,6 +32,13 @@ pytestmark = pytest.mark.e2e
 # segments (reference §8.3 with a 2 GiB default).
 SEGMENT_SIZE = 256 * 1024
 USER, PASSWORD, DATABASE = 'app', 'app-pass-1', 'appdb'
+NEW_USER, NEW_DATABASE = ('added', 'added-pass-1'), 'addeddb'
+ORIGINAL_AND_NEW = {
+    'databases': [{'name': DATABASE}, {'name': NEW_DATABASE}],
+    'users': [{'name': USER, 'password': PASSWORD,
+               'databases': [{'name': DATABASE}]},
+              {'name': NEW_USER[0], 'password': NEW_USER[1],
+               'databases': [{'name': NEW_DATABASE}]}]}
 TIMEOUT = 180
 
 
@@ -64,18 +73,18 @@ def swift_system():
 
 
 # SQL over the instance's own address ---------------------------------------
-def connect(datastore, address):
+def connect(datastore, address, user=(USER, PASSWORD), database=DATABASE):
     if datastore == 'postgresql':
-        return psycopg.connect(host=address, port=5432, user=USER,
-                               password=PASSWORD, dbname=DATABASE,
+        return psycopg.connect(host=address, port=5432, user=user[0],
+                               password=user[1], dbname=database,
                                connect_timeout=10, autocommit=True)
-    return pymysql.connect(host=address, port=3306, user=USER,
-                           password=PASSWORD, database=DATABASE,
+    return pymysql.connect(host=address, port=3306, user=user[0],
+                           password=user[1], database=database,
                            connect_timeout=10, autocommit=True)
 
 
-def execute(datastore, address, *statements):
-    connection = connect(datastore, address)
+def execute(datastore, address, *statements, **login):
+    connection = connect(datastore, address, **login)
     try:
         cursor = connection.cursor()
         for statement in statements:
@@ -233,11 +242,16 @@ def run_scenario(trove, system, datastore, storage):
         assert listed == {full.id, incremental.id}
 
         # Both restores at once: each gets the rows of its own backup.
+        # The incremental one is asked for with the source's own body (its
+        # database and user, which the backup holds) plus a new database
+        # and user: the restored ones stay as they are, the new ones are
+        # created.
         restores = {}
-        for backup in (full, incremental):
+        for backup, body in ((full, {}), (incremental, ORIGINAL_AND_NEW)):
             restored = create_instance(trove, datastore,
                                        'bk-restore-' + backup.name,
-                                       restorePoint={'backupRef': backup.id})
+                                       restorePoint={'backupRef': backup.id},
+                                       **body)
             created.append(restored.id)
             restores[backup.id] = restored.id
         full_copy = e2e.wait_for_instance(trove, restores[full.id],
@@ -246,6 +260,9 @@ def run_scenario(trove, system, datastore, storage):
             trove, restores[incremental.id], system=system)
         assert rows(datastore, full_copy.ip[0]) == [1, 2]
         assert rows(datastore, incremental_copy.ip[0]) == [1, 2, 3, 4]
+        execute(datastore, incremental_copy.ip[0],
+                'CREATE TABLE added (id INT)', user=NEW_USER,
+                database=NEW_DATABASE)
         # The restored instances are ordinary ones: they take writes.
         execute(datastore, incremental_copy.ip[0],
                 "INSERT INTO kept VALUES (5, 'restored')")

@@ -9,7 +9,11 @@ checks each engine over SQL at the instance's own address:
 * attaching makes a dynamic parameter live at once;
 * a restart-only parameter shows RESTART_REQUIRED and takes effect after
   the restart;
-* PATCH changes the live value on every attached instance;
+* PATCH changes the live value on every attached instance before it
+  answers, and a restart-only value is in place for a restart sent right
+  after it;
+* an instance whose agent does not answer does not hold a PATCH up: it
+  gets a fault, and its next restart applies the group;
 * detaching brings back the default (the instance's default
   configuration, as ``trove configuration-default`` shows it);
 * a group in use cannot be deleted;
@@ -19,6 +23,9 @@ checks each engine over SQL at the instance's own address:
 """
 
 import json
+import os
+import signal
+import time
 
 import psycopg
 import pymysql
@@ -28,10 +35,13 @@ from troveclient import exceptions
 from tests.e2e import system as e2e
 from tests.e2e.conftest import run_cli
 from tests.helpers.processes import wait_until
+from trove.common import daemon
 
 pytestmark = pytest.mark.e2e
 
 USER, PASSWORD = 'appuser', 'app-pass-1'
+# configuration_apply_timeout of the e2e system (tests/e2e/system.py).
+APPLY_TIMEOUT = 15
 
 
 def mariadb_value(address, name):
@@ -96,13 +106,6 @@ def _status(trove, instance_id):
     return trove.instances.get(instance_id).status
 
 
-def _wait_value(engine, address, name, expected, timeout=60):
-    wait_until(lambda: str(engine['read'](address, name)) == str(expected),
-               timeout=timeout, interval=0.5,
-               message='%s never became %s at %s' % (name, expected,
-                                                     address))
-
-
 @pytest.mark.parametrize('datastore', ['mariadb', 'postgresql'])
 def test_configuration_groups(trove, trove_system, cli_env, datastore):
     engine = ENGINES[datastore]
@@ -144,19 +147,21 @@ def test_configuration_groups(trove, trove_system, cli_env, datastore):
             group.id)) == sorted(ids)
         assert trove.configurations.get(group.id).instance_count == 2
 
-        # PATCH changes the live value on every attached instance.
+        # PATCH changes the live value on every attached instance before
+        # it answers.
         trove.configurations.edit(group.id, json.dumps({dynamic: second}))
         for address in (address_a, address_b):
-            _wait_value(engine, address, dynamic, engine['shown'](second))
+            assert str(engine['read'](address, dynamic)) == str(
+                engine['shown'](second))
 
-        # A restart-only parameter: RESTART_REQUIRED until restarted.
+        # A restart-only parameter: written before PATCH answers, the
+        # instances RESTART_REQUIRED at once; a restart sent right away
+        # brings the engine back with the new value.
         before = engine['read'](address_a, static)
         trove.configurations.edit(group.id, json.dumps(
             {static: engine['static_value']}))
         for instance_id in ids:
-            wait_until(lambda i=instance_id: _status(trove, i) ==
-                       'RESTART_REQUIRED', timeout=60,
-                       message='no RESTART_REQUIRED')
+            assert _status(trove, instance_id) == 'RESTART_REQUIRED'
         assert engine['read'](address_a, static) == before
         trove.instances.restart(with_group.id)
         restarted = e2e.wait_for_instance(trove, with_group.id,
@@ -165,6 +170,18 @@ def test_configuration_groups(trove, trove_system, cli_env, datastore):
         assert str(engine['read'](address_a, static)) == str(
             engine['static_value'])
         assert _status(trove, plain.id) == 'RESTART_REQUIRED'
+
+        # An instance whose agent does not answer does not hold a PATCH
+        # up: the others have the value when it answers, the silent one
+        # gets a fault, and its next restart applies the group.
+        _patch_with_a_silent_agent(trove, trove_system, engine, group,
+                                   with_group.id, address_b, first)
+        trove.instances.restart(with_group.id)
+        e2e.wait_for_instance(trove, with_group.id, system=trove_system)
+        assert str(engine['read'](address_a, dynamic)) == str(
+            engine['shown'](first))
+        assert str(engine['read'](address_a, static)) == str(
+            engine['static_value'])
 
         # A group in use is not deleted.
         with pytest.raises(exceptions.BadRequest):
@@ -190,6 +207,35 @@ def test_configuration_groups(trove, trove_system, cli_env, datastore):
             trove.instances.delete(instance_id)
         for instance_id in ids:
             e2e.wait_for_deleted(trove, instance_id)
+
+
+def _patch_with_a_silent_agent(trove, trove_system, engine, group,
+                               silent_id, answering_address, value):
+    """PATCH ``group`` to ``value`` while the agent of ``silent_id`` is
+    paused: 200 within configuration_apply_timeout, the value live where
+    the agent answers, a fault that says what to do on the silent one."""
+    pid = daemon.read_pid(os.path.join(
+        trove_system.instance_dir(silent_id), 'run', 'guest.pid'))
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        trove.configurations.edit(group.id, json.dumps(
+            {engine['dynamic']: value}))
+        elapsed = time.monotonic() - started
+        assert str(engine['read'](answering_address, engine['dynamic'])) \
+            == str(engine['shown'](value))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert elapsed < APPLY_TIMEOUT + 10, elapsed
+    # Silent past the heartbeat expiry, the engine showed ERROR; the
+    # agent's next heartbeat makes it HEALTHY again.
+    wait_until(lambda: trove.instances.get(silent_id).operating_status ==
+               'HEALTHY', timeout=60,
+               message='the resumed agent did not report')
+    fault = trove.instances.get(silent_id).fault
+    assert 'configuration group %s was not applied' % group.id in \
+        fault['message'], fault
+    assert 'Restarting the instance applies it' in fault['message']
 
 
 @pytest.mark.parametrize('datastore', ['mariadb', 'postgresql'])

@@ -23,6 +23,14 @@ def test_page_limit_is_capped_at_the_page_size():
     assert pagination.page_limit(_context(limit=500), 20) == 20
 
 
+def test_page_limit_takes_a_limit_up_to_the_maximum_when_given_one():
+    assert pagination.page_limit(_context(limit=100), 20, maximum=1000) \
+        == 100
+    assert pagination.page_limit(_context(limit=5000), 20, maximum=1000) \
+        == 1000
+    assert pagination.page_limit(_context(), 20, maximum=1000) == 20
+
+
 def _items(count):
     return [{'id': 'id-%02d' % i} for i in range(count)]
 

@@ -39,6 +39,14 @@ def _offset(context):
     return offset
 
 
+def _page_limit(context):
+    """Upstream's backup lists take ``limit`` as given; here up to
+    backups_max_page_size, so one request cannot load every backup."""
+    return pagination.page_limit(context, CONF.backups_page_size,
+                                 maximum=max(CONF.backups_max_page_size,
+                                             CONF.backups_page_size))
+
+
 def _paged(req, rows, limit, offset):
     items = [views.backup_view(row) for row in rows]
     return pagination.paginated(req, 'backups', items, limit,
@@ -60,7 +68,7 @@ class BackupController(wsgi.Controller):
         project_id = req.GET.get('project_id')
         if all_projects or (project_id and project_id != context.project_id):
             policy.authorize_on_tenant(context, 'backup:index:all_projects')
-        limit = pagination.page_limit(context, CONF.backups_page_size)
+        limit = _page_limit(context)
         offset = _offset(context)
         rows = models.list_page(
             context, limit, offset, datastore=req.GET.get('datastore'),
@@ -75,7 +83,7 @@ class BackupController(wsgi.Controller):
         instance = instance_models.load(context, instance_id)
         policy.authorize_on_target(context, 'instance:backups',
                                    {'tenant': instance.tenant_id})
-        limit = pagination.page_limit(context, CONF.backups_page_size)
+        limit = _page_limit(context)
         offset = _offset(context)
         rows = models.list_page(context, limit, offset,
                                 instance_id=instance.id,

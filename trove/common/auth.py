@@ -6,10 +6,10 @@ the project in the URL is the caller's, and ``contextwrapper`` turns the
 headers into a ``TroveContext`` for the controllers.
 """
 
-import json
 import re
 
 from oslo_log import log as logging
+from oslo_middleware import request_id
 import webob.dec
 import webob.exc
 
@@ -17,6 +17,7 @@ from trove.common import context
 from trove.common import exception
 from trove.common import faults
 from trove.common import policy
+from trove.common import request_body
 from trove.common import wsgi
 
 LOG = logging.getLogger(__name__)
@@ -70,11 +71,15 @@ class ContextMiddleware(wsgi.Middleware):
             project_domain_id=request.headers.get('X-Project-Domain-Id'),
             roles=roles,
             is_admin=False,
-            request_id=request.environ.get('openstack.request_id'),
+            request_id=request.environ.get(request_id.ENV_REQUEST_ID),
+            global_request_id=request.environ.get(
+                request_id.GLOBAL_REQ_ID),
             service_catalog=_service_catalog(request),
             limit=limit,
             marker=marker,
-            overwrite=False,
+            # Stored for this thread: the request's log lines carry its
+            # id (trove.common.request_log forgets it afterwards).
+            overwrite=True,
         )
         # Who is an administrator is the policy's call (context_is_admin),
         # so an operator can name another role. The check runs while
@@ -103,8 +108,9 @@ def _service_catalog(request):
     if not raw:
         return []
     try:
-        return json.loads(raw)
-    except ValueError:
+        return request_body.decode(raw.encode('utf-8', 'surrogateescape'),
+                                   require_object=False)
+    except exception.MalformedRequestBody:
         LOG.warning('Ignoring a malformed X-Service-Catalog header')
         return []
 

@@ -16,6 +16,7 @@ import webob
 import webob.exc
 
 from trove.common import exception
+from trove.common import filters
 from trove.common import serializers
 
 LOG = logging.getLogger(__name__)
@@ -107,15 +108,8 @@ def _json_document(response):
         return None
 
 
-class FaultWrapper:
+class FaultWrapper(filters.Filter):
     """Middleware: every error leaving the API is a Trove fault."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)

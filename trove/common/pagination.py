@@ -7,11 +7,14 @@ there is a next page and its marker is the key of the last row shown.
 import urllib.parse
 
 
-def page_limit(context, page_size):
-    """The number of items to show: the request's limit, capped."""
+def page_limit(context, page_size, maximum=None):
+    """The number of items to show: ``page_size`` unless the request
+    gives a ``limit``; that limit is capped at the page size, as upstream
+    does for most collections, or at ``maximum`` for the lists where
+    upstream takes any limit as given (backups)."""
     if context.limit is None:
         return page_size
-    return min(context.limit, page_size)
+    return min(context.limit, page_size if maximum is None else maximum)
 
 
 def next_link(request, marker):

@@ -8,7 +8,6 @@ views; they never touch SQL, RPC plumbing or HTTP encoding.
 """
 
 import inspect
-import json
 
 import jsonschema
 from oslo_log import log as logging
@@ -18,7 +17,9 @@ import webob
 import webob.exc
 
 from trove.common import exception
+from trove.common import filters
 from trove.common import faults
+from trove.common import request_body
 from trove.common import serializers
 
 LOG = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Request(webob.Request):
         return self.environ.get('trove.url_version', 'v1.0')
 
 
-class Middleware:
+class Middleware(filters.Filter):
     """Base of the API's paste filters, as plain WSGI callables.
 
     ``process(request)`` returns None to pass the request on, or a
@@ -52,16 +53,6 @@ class Middleware:
     per layer: for the dozen layers of the pipeline that cost more than
     the rows of a list page.
     """
-
-    def __init__(self, application, **local_config):
-        self.application = application
-        self.local_config = local_config
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _factory(application):
-            return cls(application, **local_config)
-        return _factory
 
     def __call__(self, environ, start_response):
         response = self.process(Request(environ))
@@ -151,12 +142,10 @@ class Resource:
 
     @staticmethod
     def _body(request):
-        if not request.body:
+        raw = request.body
+        if not raw:
             return None
-        try:
-            return json.loads(request.body)
-        except ValueError as error:
-            raise exception.MalformedRequestBody(reason=str(error))
+        return request_body.decode(raw)
 
     def _validate(self, action, body):
         schema = self.controller.get_schema(action, body)

@@ -122,6 +122,9 @@ class Manager:
                 return
             for key, value in values.items():
                 setattr(backup, key, value)
+        if 'state' in values:
+            LOG.info('Backup %s of instance %s is %s', backup_id,
+                     instance_id, values['state'])
 
     @staticmethod
     def _backup_known(context, instance_id, backup_id):

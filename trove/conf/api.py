@@ -70,6 +70,14 @@ page_size_opts = [
     )
 ]
 
+max_page_opts = [
+    cfg.IntOpt('backups_max_page_size', default=1000, min=1,
+               help='Largest number of backups one page of a backup list '
+                    'shows when the request asks for more than '
+                    'backups_page_size with ?limit= (upstream takes any '
+                    'limit; a larger one is cut to this, with a next link).'),
+]
+
 rate_opts = [
     cfg.IntOpt(name, default=200, min=1,
                help='Requests per minute a project may make with %s.' % what)
@@ -82,7 +90,7 @@ rate_opts = [
     )
 ]
 
-ALL_OPTS = api_opts + page_size_opts + rate_opts
+ALL_OPTS = api_opts + page_size_opts + max_page_opts + rate_opts
 
 
 def register_opts(conf):

@@ -11,6 +11,14 @@ timeout_opts = [
     cfg.IntOpt('agent_call_high_timeout', default=180, min=1,
                help='Seconds to wait for slow guest agent calls (restart, '
                     'user listing, root enablement...).'),
+    cfg.IntOpt('configuration_apply_timeout', default=30, min=1,
+               help='Seconds a request that changes, attaches or detaches '
+                    'a configuration group waits for each instance\'s '
+                    'guest agent to write and apply it. A changed group '
+                    'is applied to every attached instance before the '
+                    'request answers; an instance whose agent does not '
+                    'answer in time gets a fault instead, and its next '
+                    'restart applies the group.'),
     cfg.IntOpt('agent_replication_snapshot_timeout', default=1800, min=1,
                help='Seconds to wait for a replication snapshot.'),
     cfg.IntOpt('usage_timeout', default=1800, min=1,

@@ -1,22 +1,18 @@
 """API controllers of configuration groups (``/configurations``) and of an
 instance's default configuration (``/instances/{id}/configuration``)."""
 
-from oslo_log import log as logging
-
 from trove.common import pagination
 from trove.common import policy
 from trove.common import wsgi
 from trove.common.schemas import configuration as schemas
 from trove.conf import CONF
 from trove.configuration import defaults
+from trove.configuration import instances as configuration_instances
 from trove.configuration import models
 from trove.configuration import rules as parameter_rules
 from trove.configuration import views
 from trove.datastore import models as datastore_models
 from trove.instance import models as instance_models
-from trove.taskmanager import api as taskmanager_api
-
-LOG = logging.getLogger(__name__)
 
 
 class ConfigurationsController(wsgi.Controller):
@@ -98,26 +94,14 @@ class ConfigurationsController(wsgi.Controller):
                       name=data.get('name'),
                       description=data.get('description'))
         if values is not None:
-            _reapply_everywhere(context, group.id)
+            # In place on every attached instance when the call returns.
+            configuration_instances.apply_to_attached(context, group.id)
 
     def delete(self, req, tenant_id, id):
         context = req.context
         group = self._load(context, id, 'configuration:delete')
         models.delete(context, group.id)
         return wsgi.Result(None, 202)
-
-
-def _reapply_everywhere(context, configuration_id):
-    """Have the taskmanager apply the changed group to each instance."""
-    for instance_id in models.attached_instance_ids(context,
-                                                    configuration_id):
-        try:
-            taskmanager_api.API(context).update_configuration(
-                instance_id, configuration_id)
-        except Exception:
-            LOG.exception('Could not ask the taskmanager to apply '
-                          'configuration %s to %s', configuration_id,
-                          instance_id)
 
 
 class InstanceConfigurationController(wsgi.Controller):

@@ -201,12 +201,12 @@ class API:
         return self._call('is_root_enabled', self._low())
 
     # Configuration -----------------------------------------------------------
-    def update_overrides(self, overrides, remove=False):
-        return self._call('update_overrides', self._high(),
+    def update_overrides(self, overrides, remove=False, timeout=None):
+        return self._call('update_overrides', timeout or self._high(),
                           overrides=overrides, remove=remove)
 
-    def apply_overrides(self, overrides):
-        return self._call('apply_overrides', self._high(),
+    def apply_overrides(self, overrides, timeout=None):
+        return self._call('apply_overrides', timeout or self._high(),
                           overrides=overrides)
 
     # Backups -----------------------------------------------------------------

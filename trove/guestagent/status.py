@@ -64,12 +64,18 @@ class StatusReporter:
 
     @property
     def conductor(self):
+        """The conductor's client. Its casts carry the context of the
+        request this thread is serving, if any, so the conductor's lines
+        about them carry that request's id; else the agent's own."""
         with self._lock:
             if self._conductor is None:
                 context = trove_context.get_admin_context(
                     project_id=CONF.tenant_id)
                 self._conductor = conductor_api.API(context)
-            return self._conductor
+            serving = trove_context.current()
+            if serving is None or serving is self._conductor.context:
+                return self._conductor
+            return conductor_api.API(serving)
 
     # Markers -------------------------------------------------------------
     def _touch(self, name, contents=''):

@@ -198,6 +198,7 @@ def delete(context, instance):
         'instances': -1, 'ram': -flavor_ram,
         'volumes': -(instance.row.volume_size or 0)})
     reservation.commit()
+    LOG.info('Instance %s is being deleted', instance.id)
     nudge(instance.id, lambda: taskmanager_api.API(context).delete_instance(
         instance.id))
 

@@ -118,6 +118,10 @@ def create(context, body):
             _delete_rows(context, instance_id)
             raise exception.ServiceUnavailable(
                 reason='the taskmanager cannot be reached (%s)' % error)
+    LOG.info('Instance %s (%s %s, flavor %s%s) requested by project %s',
+             instance_id, manager, version.name, flavor.id,
+             ', from backup %s' % restore.id if restore is not None else '',
+             context.project_id)
     return models.load(context, instance_id), root_password
 
 

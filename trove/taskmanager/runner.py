@@ -37,10 +37,13 @@ class WorkRunner:
     # Running -----------------------------------------------------------------
     def start(self, kind, resource_id, function, context=None):
         """Run ``function()`` in a new thread, tracked until it ends."""
+        if context is None:
+            # Log lines of the work carry the caller's request id.
+            function = trove_context.bound_to_current(function)
+
         def run():
-            if context is not None:
-                # Log lines of the work carry the request's id.
-                context.update_store()
+            # Log lines of the work carry the request's id.
+            trove_context.store_current(context)
             try:
                 function()
             except Exception:
@@ -49,6 +52,7 @@ class WorkRunner:
                 LOG.exception('%s of %s failed unexpectedly', kind,
                               resource_id)
             finally:
+                trove_context.store_current(None)
                 with self._guard:
                     self._running[resource_id] -= 1
                     if self._running[resource_id] <= 0:

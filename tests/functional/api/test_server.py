@@ -305,3 +305,115 @@ def test_links_use_the_request_scheme_and_host(server):
 def test_request_id_header(server, path):
     response = requests.get(server.endpoint + path, timeout=10)
     assert response.headers['X-OpenStack-Request-ID'].startswith('req-')
+
+
+def _add_backups(server, count):
+    """``count`` completed backup rows of the project, straight into the
+    server's control database (no engine runs here)."""
+    import datetime
+
+    import sqlalchemy as sa
+
+    from trove.db import models as db_models
+    now = db_models.utcnow().replace(microsecond=0)
+    rows = [{'id': db_models.generate_uuid(), 'name': 'listed-%03d' % index,
+             'tenant_id': PROJECT, 'state': 'COMPLETED', 'deleted': False,
+             'location': 'file:///nowhere/%03d.xbstream.gz' % index,
+             'backup_type': 'mariabackup', 'size': 0.1,
+             'storage_driver': 'local',
+             'datastore_version_id': server.ids['mariadb-version'],
+             'created': now - datetime.timedelta(seconds=index),
+             'updated': now - datetime.timedelta(seconds=index)}
+            for index in range(count)]
+    engine = sa.create_engine('sqlite:///%s' % (server.state_dir /
+                                                'trove.sqlite'))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                db_models.Base.metadata.tables['backups'].insert(), rows)
+    finally:
+        engine.dispose()
+    return [row['id'] for row in rows]
+
+
+def test_openstack_cli_backup_list_shows_the_limit_asked_for(server):
+    """``openstack database backup list --limit 100`` lists 100 backups
+    (upstream takes the backup list's limit as given; the page size is
+    20)."""
+    added = _add_backups(server, 105)
+    env = _clean_env(OS_AUTH_TYPE='none', OS_ENDPOINT=server.endpoint)
+    rows = _run([str(VENV_BIN / 'openstack'), 'database', 'backup', 'list',
+                 '--limit', '100', '-f', 'json'], env)
+    assert len(rows) == 100
+    assert {row['ID'] for row in rows} <= set(added)
+    # Without --limit the client follows the next links, page by page.
+    default = _run([str(VENV_BIN / 'openstack'), 'database', 'backup',
+                    'list', '-f', 'json'], env)
+    assert {row['ID'] for row in default} == set(added)
+
+
+# Hostile bodies --------------------------------------------------------------
+
+BODY_ROUTES = [
+    ('POST', '/backup_strategies'),
+    ('PUT', '/configurations/%s' % ('0' * 36)),
+    ('PUT', '/instances/%s/users/someone' % ('0' * 36)),
+]
+
+
+def _nested(depth):
+    return '{"instance":' * depth + '{}' + '}' * depth
+
+
+HOSTILE_BODIES = {
+    'nested 2000 levels': _nested(2000).encode(),
+    'nested 200 levels': _nested(200).encode(),
+    'arrays nested 5000 levels': b'{"a":' + b'[' * 5000 + b']' * 5000 + b'}',
+    'duplicate keys': b'{"user": {"name": "a"}, "user": {"name": "b"}}',
+    'NaN': b'{"configuration": {"values": {"max_connections": NaN}}}',
+    'huge integer': b'{"configuration": {"values": {"max_connections": '
+                    + b'9' * 5000 + b'}}}',
+    'float overflow': b'{"configuration": {"values": {"x": 1e999}}}',
+    'not UTF-8': b'{"user": {"name": "\xff\xfe"}}',
+    'UTF-16': '{"user": {"name": "x"}}'.encode('utf-16'),
+    'unpaired surrogate': b'{"user": {"name": "\\ud800"}}',
+    'top level array': b'[{"user": {}}]',
+    'truncated': b'{"user": {',
+}
+
+
+def _send(server, method, path, body, **headers):
+    headers.setdefault('Content-Type', 'application/json')
+    return requests.request(method, server.endpoint + path, data=body,
+                            headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize('method, path', BODY_ROUTES)
+@pytest.mark.parametrize('kind', sorted(HOSTILE_BODIES))
+def test_hostile_json_is_a_400(server, method, path, kind):
+    response = _send(server, method, path, HOSTILE_BODIES[kind])
+    assert _fault(response, 400, 'badRequest').startswith(
+        'Malformed message body')
+
+
+@pytest.mark.parametrize('method, path', BODY_ROUTES)
+def test_a_body_over_the_size_limit_is_a_413_before_parsing(server, method,
+                                                             path):
+    # 114688 bytes (oslo.middleware's max_request_body_size) and one more;
+    # the body is not even JSON: it is never parsed.
+    body = b'{' * (114688 + 1)
+    response = _send(server, method, path, body)
+    assert 'larger than the 114688 bytes' in _fault(response, 413,
+                                                    'overLimit')
+    chunked = _send(server, method, path, iter([body[:60000], body[60000:]]))
+    assert 'larger than the 114688 bytes' in _fault(chunked, 413,
+                                                    'overLimit')
+
+
+def test_the_api_keeps_serving_after_hostile_bodies(server):
+    for kind in sorted(HOSTILE_BODIES):
+        for method, path in BODY_ROUTES:
+            _send(server, method, path, HOSTILE_BODIES[kind])
+    response = requests.get(server.endpoint + '/datastores', timeout=10)
+    assert response.status_code == 200
+    assert len(response.json()['datastores']) == 3

@@ -1,6 +1,7 @@
 """Real guest agents taking and restoring backups in local storage, with
 the real conductor recording what they report: BUILDING then COMPLETED
-(location, checksum, size), a restore through prepare, and a backup
+(location, checksum, size), a restore through prepare (with the original
+databases and users in the request, and new ones), and a backup
 interrupted by an agent restart reported FAILED by the restarted agent."""
 
 import hashlib
@@ -29,19 +30,22 @@ pytestmark = [
 APP = {'_name': 'app', '_host': '%', '_password': 'app-Secret-42',
        '_databases': [{'_name': 'appdb'}]}
 APP_DB = {'_name': 'appdb', '_character_set': None, '_collate': None}
+NEW_DB = {'_name': 'newdb', '_character_set': None, '_collate': None}
+NEW_USER = {'_name': 'fresh', '_host': '%', '_password': 'fresh-Secret-7',
+            '_databases': [{'_name': 'appdb'}, {'_name': 'newdb'}]}
 
 
-def sql(instance, *statements):
+def sql(instance, *statements, user=APP, database='appdb'):
     if instance.manager == 'postgresql':
         connection = psycopg.connect(
-            host=instance.address, port=5432, user='app',
-            password=APP['_password'], dbname='appdb', connect_timeout=5,
+            host=instance.address, port=5432, user=user['_name'],
+            password=user['_password'], dbname=database, connect_timeout=5,
             autocommit=True)
     else:
         connection = pymysql.connect(
-            host=instance.address, port=3306, user='app',
-            password=APP['_password'], database='appdb', connect_timeout=5,
-            autocommit=True)
+            host=instance.address, port=3306, user=user['_name'],
+            password=user['_password'], database=database,
+            connect_timeout=5, autocommit=True)
     try:
         cursor = connection.cursor()
         for statement in statements:
@@ -121,8 +125,10 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     guests.append(copy)
     api = copy.api()
     api.declare_queue()
-    api.prepare(memory_mb=512, packages=[], databases=[], users=[],
-                device_path=None, mount_point=None,
+    # The original create body plus a database and a user the backup
+    # does not hold: the restored ones stay, the new ones are created.
+    api.prepare(memory_mb=512, packages=[], databases=[APP_DB, NEW_DB],
+                users=[APP, NEW_USER], device_path=None, mount_point=None,
                 backup_info={'id': backup_id, 'location': row.location,
                              'checksum': row.checksum,
                              'storage_driver': 'local'},
@@ -133,6 +139,10 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     copy.wait_status('healthy')
     assert [r[0] for r in sql(copy, 'SELECT id FROM kept ORDER BY id')] \
         == [1, 2]
+    assert [tuple(row) for row in sql(copy, 'SELECT 1', user=NEW_USER)] \
+        == [(1,)]
+    sql(copy, 'CREATE TABLE fresh (id INT)', user=NEW_USER,
+        database='newdb')
     # The copy has its own os_admin password, not the source's.
     assert (copy.run / 'os_admin.password').read_text() != \
         (source.run / 'os_admin.password').read_text()

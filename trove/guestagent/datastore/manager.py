@@ -41,6 +41,21 @@ def describe_failure(error):
         type(error).__name__, ': ' + summary if summary else ''), trace)
 
 
+def ensure_users(admin, users):
+    """The users of a create request on a restored engine: the backup's
+    data wins, as upstream -- a user it holds keeps its password and
+    attributes and gets the access the request lists; the others are
+    created. (``create_databases`` already leaves existing ones alone.)
+    """
+    restored = [user for user in users
+                if admin.get_user(user.name, user.host) is not None]
+    admin.create_users([user for user in users if user not in restored])
+    for user in restored:
+        LOG.info('User %s@%s came with the backup; granting it %s',
+                 user.name, user.host, list(user.databases))
+        admin.grant_access(user.name, user.host, list(user.databases))
+
+
 class Manager:
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
@@ -175,7 +190,10 @@ class Manager:
         engine.secure()
         admin = engine.admin()
         admin.create_databases(databases)
-        admin.create_users(users)
+        if backup_info:
+            ensure_users(admin, users)
+        else:
+            admin.create_users(users)
         if root_password and not backup_info:
             admin.enable_root(root_password)
             self.status.report_root_enabled(

@@ -49,6 +49,9 @@ class RestartDatastore(base.Step):
     failure = 'Restarting the datastore failed: %s'
 
     def run(self, flow):
+        # A group change the instance missed takes effect now.
+        configuration_instances.apply_before_restart(flow.context,
+                                                     flow.instance_id)
         flow.guest().restart()
         # A pending RESTART_REQUIRED is over (heartbeats keep it).
         configuration_instances.record_restarted(flow.context,

@@ -132,12 +132,13 @@ class MariaDB:
             'INSERT INTO bench (payload) SELECT HEX(RANDOM_BYTES(512)) '
             'FROM seq_1_to_{rows}')
 
-    def __init__(self, instance_dir):
+    def __init__(self, instance_dir, volume_dir):
         self.dir = instance_dir
+        self.volume_dir = volume_dir
         self.run_dir = os.path.join(instance_dir, 'run')
 
     def data_dir(self):
-        return os.path.join(self.dir, 'volume', 'data')
+        return os.path.join(self.volume_dir, 'mount', 'data')
 
     def raw_backup(self, target):
         password = open(os.path.join(self.run_dir,
@@ -166,12 +167,13 @@ class PostgreSQL:
             '::text || g::text || s::text), \'\') FROM generate_series(1, '
             '{rows}) s, generate_series(1, 32) g GROUP BY s')
 
-    def __init__(self, instance_dir):
+    def __init__(self, instance_dir, volume_dir):
         self.dir = instance_dir
+        self.volume_dir = volume_dir
         self.run_dir = os.path.join(instance_dir, 'run')
 
     def data_dir(self):
-        return os.path.join(self.dir, 'volume', 'data', 'pgdata')
+        return os.path.join(self.volume_dir, 'mount', 'data', 'pgdata')
 
     def raw_backup(self, target):
         password = open(os.path.join(self.run_dir,
@@ -245,7 +247,8 @@ def bench_datastore(client, system, datastore, size_mb, runs, work):
         users=[{'name': 'bench', 'password': 'bench-pass-1',
                 'databases': [{'name': 'benchdb'}]}])
     created = [source.id]
-    engine = engine_class(system.instance_dir(source.id))
+    engine = engine_class(system.instance_dir(source.id),
+                          system.volume_dir(source.id))
     rows = size_mb * 1024      # about 1 KB of text per row
     load(datastore, source.ip[0], [statement.format(rows=rows)
                                    for statement in engine.load])

@@ -150,6 +150,17 @@ class TroveSystem:
                                  % (instance_id, found))
         return found[0]
 
+    def volume_dir(self, instance_id):
+        """The directory of the instance's data volume (its data under
+        ``mount/``)."""
+        root = os.path.join(self.state_dir, 'volumes')
+        for volume_dir in local_layout.child_dirs(root):
+            record = local_layout.read_json(
+                os.path.join(volume_dir, 'volume.json')) or {}
+            if record.get('instance_id') == instance_id:
+                return volume_dir
+        raise AssertionError('instance %s has no volume' % instance_id)
+
     def instance_dir(self, instance_id):
         """The directory of the instance's server."""
         return os.path.join(self.state_dir, 'instances',

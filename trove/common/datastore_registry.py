@@ -17,13 +17,13 @@ BACKUP_STRATEGIES = {
     'pg_basebackup': 'trove.guestagent.backup.postgresql.PgBaseBackup',
 }
 
+# The guest's replication strategy of each datastore manager (MySQL's
+# GTIDs differ from MariaDB's and are not implemented: no replication).
 REPLICATION_STRATEGIES = {
-    'mysql': 'trove.guestagent.strategies.replication.mysql_gtid.'
-             'MysqlGTIDReplication',
-    'mariadb': 'trove.guestagent.strategies.replication.mariadb_gtid.'
+    'mariadb': 'trove.guestagent.replication.mariadb_gtid.'
                'MariaDBGTIDReplication',
-    'postgresql': 'trove.guestagent.strategies.replication.postgresql.'
-                  'PostgresqlReplicationStreaming',
+    'postgresql': 'trove.guestagent.replication.postgresql_streaming.'
+                  'PostgresStreamingReplication',
 }
 
 

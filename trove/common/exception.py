@@ -75,6 +75,15 @@ class InvalidInstanceState(BadRequest):
               '(status %(status)s).'
 
 
+class ReplicationNotSupported(BadRequest):
+    message = 'Replication is not supported for the %(datastore)s ' \
+              'datastore.'
+
+
+class ReplicaCreateWithUsersDatabasesError(BadRequest):
+    message = 'Cannot create a replica with users or databases.'
+
+
 class DatastoreVersionsExist(BadRequest):
     message = 'Datastore versions exist for datastore %(datastore)s.'
 
@@ -129,6 +138,15 @@ class Unauthorized(TroveError):
 class Forbidden(TroveError):
     message = 'User does not have admin privileges.'
     code = 403
+
+
+class ReplicaSourceDeleteForbidden(Forbidden):
+    message = 'The replica source cannot be deleted without detaching the ' \
+              'replicas.'
+
+
+class ReplicaOfReplicaForbidden(Forbidden):
+    message = 'Cannot create a replica of a replica %(id)s.'
 
 
 class PolicyNotAuthorized(Forbidden):

@@ -101,3 +101,45 @@ def _compile_document(element, sql_compiler, **kw):
 def _compile_document_postgresql(element, sql_compiler, **kw):
     return 'json_build_object(%s)' % sql_compiler.process(element.clauses,
                                                           **kw)
+
+
+def joined_text(column, *order_by):
+    """The values of ``column`` over a group, joined by commas in the
+    order of ``order_by`` (NULL for none): an aggregate, for a correlated
+    subquery's one value per row (the replicas of an instance on its list
+    page). SQLite before 3.44 cannot order an aggregate: it joins them in
+    the order it reads them."""
+    return JoinedText(column, *order_by)
+
+
+class JoinedText(functions.FunctionElement):
+    type = sa.String()
+    inherit_cache = True
+    name = 'joined_text'
+
+
+def _joined_parts(element, sql_compiler, **kw):
+    column, *order = element.clauses.clauses
+    rendered = [sql_compiler.process(part, **kw) for part in order]
+    return sql_compiler.process(column, **kw), ', '.join(rendered)
+
+
+@compiler.compiles(JoinedText)
+def _compile_joined(element, sql_compiler, **kw):
+    column, _order = _joined_parts(element, sql_compiler, **kw)
+    return 'group_concat(%s)' % column
+
+
+@compiler.compiles(JoinedText, 'mysql')
+@compiler.compiles(JoinedText, 'mariadb')
+def _compile_joined_mysql(element, sql_compiler, **kw):
+    column, order = _joined_parts(element, sql_compiler, **kw)
+    return "group_concat(%s%s SEPARATOR ',')" % (
+        column, ' ORDER BY ' + order if order else '')
+
+
+@compiler.compiles(JoinedText, 'postgresql')
+def _compile_joined_postgresql(element, sql_compiler, **kw):
+    column, order = _joined_parts(element, sql_compiler, **kw)
+    return "string_agg(%s, ','%s)" % (column,
+                                      ' ORDER BY ' + order if order else '')

@@ -9,6 +9,10 @@ with ``[upgrade_levels] guestagent``):
         ``online`` in resize_fs.
 * 1.2 - pre_create_backup / post_create_backup.
 * 1.3 - ssl_show / ssl_action / ssl_rollback.
+* 1.4 - Replication: get_replica_context, cleanup_source_on_replica_detach,
+        attach_replica, detach_replica, make_read_only, get_last_txn,
+        wait_for_txn, get_replication_status; prepare's ``snapshot``
+        builds a replica.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -25,7 +29,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.3'
+API_LATEST_VERSION = '1.4'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -212,3 +216,38 @@ class API:
     # Backups -----------------------------------------------------------------
     def create_backup(self, backup_info):
         self._cast('create_backup', backup_info=backup_info)
+
+    # Replication (1.4) ---------------------------------------------------------
+    def get_replica_context(self, replica_id):
+        """The source's address and an account (and slot) of the replica's
+        own; holds secrets: never log it."""
+        return self._call('get_replica_context', self._high(),
+                          version='1.4', replica_id=replica_id)
+
+    def cleanup_source_on_replica_detach(self, replica_id):
+        return self._call('cleanup_source_on_replica_detach', self._high(),
+                          version='1.4', replica_id=replica_id)
+
+    def attach_replica(self, replica_info):
+        return self._call('attach_replica', self._high(), version='1.4',
+                          replica_info=replica_info)
+
+    def detach_replica(self, for_failover=False):
+        return self._call('detach_replica', self._high(), version='1.4',
+                          for_failover=for_failover)
+
+    def make_read_only(self, read_only=True):
+        return self._call('make_read_only', self._high(), version='1.4',
+                          read_only=read_only)
+
+    def get_last_txn(self):
+        return self._call('get_last_txn', self._low(), version='1.4')
+
+    def wait_for_txn(self, txn, timeout):
+        # The guest waits up to ``timeout``; the call a little longer.
+        return self._call('wait_for_txn', timeout + self._low(),
+                          version='1.4', txn=txn, seconds=timeout)
+
+    def get_replication_status(self):
+        return self._call('get_replication_status', self._low(),
+                          version='1.4')

@@ -156,9 +156,6 @@ def update(context, instance, data):
     if len(others) > 1:
         raise exception.BadRequest(
             'Only one attribute besides the name may be updated at a time.')
-    if 'replica_of' in data or 'slave_of' in data:
-        raise exception.NotImplementedForDatastore(
-            'Replication is not supported by this deployment.')
     if 'datastore_version' in data:
         raise exception.NotImplementedForDatastore(
             'Datastore version upgrades are not supported yet.')

@@ -21,6 +21,7 @@ from trove.db import models as db_models
 from trove.extensions.common import guest_models
 from trove.flavor import models as flavor_models
 from trove.instance import models
+from trove.instance import replication
 from trove.quota import quota
 from trove.records import service_status
 from trove.records import work_claims as claims
@@ -60,7 +61,11 @@ def create(context, body):
     """Create an instance from a validated ``{"instance": {...}}`` body;
     returns (Instance, root_password or None)."""
     data = body['instance']
-    _unsupported(data, 'replica_of', 'Replication')
+    if data.get('replica_of'):
+        return replication.create(context, data), None
+    if data.get('replica_count') not in (None, 1):
+        raise exception.BadRequest(
+            'replica_count can only be given with replica_of.')
     _unsupported(data, 'modules', 'Applying modules')
 
     restore = None

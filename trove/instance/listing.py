@@ -15,6 +15,7 @@ import functools
 import types
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from trove.db import api as db_api
 from trove.db import expressions
@@ -44,7 +45,20 @@ def _summary_fields():
         'version_name': Version.name, 'version_number': Version.version,
         'version_manager': Version.manager,
         'datastore_name': Datastore.name,
+        'slave_of_id': Row.slave_of_id,
+        'replica_ids': _replica_ids(),
     }
+
+
+def _replica_ids():
+    """The row's live replicas, comma separated, oldest first (a
+    correlated subquery: the page stays one statement)."""
+    replica = orm.aliased(Row, name='replica')
+    return (sa.select(expressions.joined_text(replica.id, replica.created,
+                                              replica.id))
+            .where(replica.slave_of_id == Row.id,
+                   replica.deleted == sa.false())
+            .correlate(Row.__table__).scalar_subquery())
 
 
 def _detail_fields():

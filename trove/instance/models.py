@@ -31,6 +31,9 @@ class Instance:
     def __init__(self, row, running_backup=False):
         self.row = row
         self.has_running_backup = running_backup
+        # Ids of its replicas: read with a list page; set by a show.
+        listed = getattr(row, 'replica_ids', None)
+        self.replica_ids = listed.split(',') if listed else []
         self._parsed_json = {}
         status_row = row.service_status
         if status_row is not None:

@@ -14,6 +14,7 @@ from trove.guestagent import api as guest_api
 from trove.instance import actions
 from trove.instance import create as instance_create
 from trove.instance import models
+from trove.instance import replication
 from trove.instance import views
 
 LOG = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class InstanceController(wsgi.Controller):
         instance = models.load(context, id)
         policy.authorize_on_target(context, 'instance:show',
                                    {'tenant': instance.tenant_id})
+        instance.replica_ids = replication.replica_ids(context, instance.id)
         return {'instance': views.instance_detail_view(
             req, instance, volume_info=_volume_info(context, instance))}
 
@@ -106,7 +108,13 @@ class InstanceController(wsgi.Controller):
         instance = models.load(context, id)
         policy.authorize_on_target(context, rule,
                                    {'tenant': instance.tenant_id})
-        actions.update(context, instance, body['instance'])
+        data = body['instance']
+        if 'replica_of' in data or 'slave_of' in data:
+            # The key detaches, whatever its value (null from the
+            # clients, "" from tempest), as upstream.
+            replication.detach(context, instance)
+        else:
+            actions.update(context, instance, data)
         return wsgi.Result(None, 202)
 
     def delete(self, req, tenant_id, id):
@@ -114,6 +122,7 @@ class InstanceController(wsgi.Controller):
         instance = models.load(context, id)
         policy.authorize_on_target(context, 'instance:delete',
                                    {'tenant': instance.tenant_id})
+        replication.check_delete(context, instance)
         actions.delete(context, instance)
         return wsgi.Result(None, 202)
 
@@ -138,9 +147,10 @@ class InstanceController(wsgi.Controller):
             actions.restart(context, instance)
         elif key == 'reset_status':
             actions.reset_status(context, instance)
+        elif key == 'promote_to_replica_source':
+            replication.promote(context, instance)
         else:
-            raise exception.NotImplementedForDatastore(
-                'Replication is not supported by this deployment.')
+            replication.eject(context, instance)
         return wsgi.Result(None, 202)
 
 

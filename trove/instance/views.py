@@ -35,9 +35,21 @@ def instance_view(request, instance):
     if addresses:
         view['addresses'] = addresses
         view['ip'] = [a['address'] for a in addresses]
+    if row.slave_of_id:
+        view['replica_of'] = _link(request, row.slave_of_id, row.tenant_id)
+    replicas = instance.replica_ids
+    if replicas:
+        view['replicas'] = [_link(request, replica_id, row.tenant_id)
+                            for replica_id in replicas]
     if request.context.is_admin:
         view['tenant_id'] = row.tenant_id
     return view
+
+
+def _link(request, instance_id, tenant_id):
+    return {'id': instance_id,
+            'links': views.create_links(request, 'instances', instance_id,
+                                        tenant_id=tenant_id)}
 
 
 def _fault(request, fault):

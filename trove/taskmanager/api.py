@@ -14,6 +14,10 @@ Version ledger:
         take the resource ids (sizes, flavors and backup_info are the
         work's arguments).
 
+* 1.3 - Replication: create_replica (an instance id or a list),
+        detach_replica, promote_to_replica_source, eject_replica_source,
+        each naming work the API recorded.
+
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
 terminal state. A lost cast is only a delay: the sweep of any
@@ -24,7 +28,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.2'
+API_LATEST_VERSION = '1.3'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -71,3 +75,17 @@ class API:
         self._cast('update_configuration', version='1.1',
                    instance_id=instance_id,
                    configuration_id=configuration_id)
+
+    def create_replica(self, instance_ids):
+        self._cast('create_replica', version='1.3', instance_id=instance_ids)
+
+    def detach_replica(self, instance_id):
+        self._cast('detach_replica', version='1.3', instance_id=instance_id)
+
+    def promote_to_replica_source(self, instance_id):
+        self._cast('promote_to_replica_source', version='1.3',
+                   instance_id=instance_id)
+
+    def eject_replica_source(self, instance_id):
+        self._cast('eject_replica_source', version='1.3',
+                   instance_id=instance_id)

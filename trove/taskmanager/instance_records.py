@@ -22,7 +22,7 @@ Row = db_models.Instance
 # Columns flows may set besides the task.
 WRITABLE = frozenset(['server_status', 'compute_instance_id', 'volume_id',
                       'addresses', 'volume_size', 'flavor_id',
-                      'server_group_id'])
+                      'server_group_id', 'slave_of_id'])
 
 
 @dataclasses.dataclass
@@ -55,6 +55,7 @@ class InstanceRecord:
     configuration_id: str | None = None
     access: dict | None = None
     addresses: list = dataclasses.field(default_factory=list)
+    slave_of_id: str | None = None
 
     @property
     def gone(self):
@@ -82,7 +83,8 @@ def load(context, instance_id):
             configuration_id=row.configuration_id,
             datastore_version_id=row.datastore_version_id,
             access=_json(row.access, None),
-            addresses=_json(row.addresses, []))
+            addresses=_json(row.addresses, []),
+            slave_of_id=row.slave_of_id)
         if row.datastore_version_id:
             version = session.get(db_models.DatastoreVersion,
                                   row.datastore_version_id)
@@ -181,6 +183,26 @@ def soft_delete(context, instance_id):
                 task_description=states.InstanceTasks.NONE.db_text,
                 server_status=states.ServerStatus.DELETED,
                 configuration_id=None, slave_of_id=None))
+
+
+def set_replica_source(context, source_id, followers, old_source_rejoins,
+                       old_source_id=None):
+    """``source_id`` is the source of its set: it replicates from nobody,
+    ``followers`` replicate from it (and the old source too, if it
+    rejoins), in one transaction."""
+    now = db_models.utcnow()
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == source_id).values(
+            slave_of_id=None, updated=now))
+        if followers:
+            session.execute(sa.update(Row).where(
+                Row.id.in_(list(followers)), Row.deleted == sa.false())
+                .values(slave_of_id=source_id, updated=now))
+        if old_source_id:
+            session.execute(sa.update(Row).where(Row.id == old_source_id)
+                            .values(slave_of_id=source_id
+                                    if old_source_rejoins else None,
+                                    updated=now))
 
 
 def fault_exists(context, instance_id):

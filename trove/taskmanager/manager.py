@@ -25,7 +25,8 @@ from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
 from trove.taskmanager.flows import backup as backup_flows
-from trove.taskmanager.flows import configuration, create, delete, periodic, resize, restart
+from trove.taskmanager.flows import (configuration, create, delete, periodic,
+                                    replication, resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -36,11 +37,13 @@ MAX_CHECK_INTERVAL = 10
 FLOWS = {flow.name: flow for flow in (
     create.CreateFlow, delete.DeleteFlow, restart.RestartFlow,
     restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
-    backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow)}
+    backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
+    replication.CreateReplicaFlow, replication.DetachFlow,
+    replication.PromoteFlow, replication.EjectFlow)}
 
 
 class Manager:
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -124,6 +127,23 @@ class Manager:
     def resize_flavor(self, context, instance_id, old_flavor=None,
                       new_flavor=None):
         self._claim_and_run(context, 'resize_flavor', instance_id)
+
+    # Replication ---------------------------------------------------------------
+    def create_replica(self, context, instance_id):
+        """Build replicas (an id, or a list of them), each from a snapshot
+        of its source."""
+        ids = instance_id if isinstance(instance_id, list) else [instance_id]
+        for one_id in ids:
+            self._claim_and_run(context, 'create_replica', one_id)
+
+    def detach_replica(self, context, instance_id):
+        self._claim_and_run(context, 'detach', instance_id)
+
+    def promote_to_replica_source(self, context, instance_id):
+        self._claim_and_run(context, 'promote', instance_id)
+
+    def eject_replica_source(self, context, instance_id):
+        self._claim_and_run(context, 'eject', instance_id)
 
     def update_configuration(self, context, instance_id, configuration_id):
         flow = configuration.ReapplyFlow(context, instance_id,

@@ -38,7 +38,7 @@ class RecordingTaskManager:
     """Records every cast the API sends to the taskmanager, with the
     work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.2')
+    target = messaging.Target(version='1.3')
 
     def __init__(self):
         self.calls = []
@@ -60,6 +60,18 @@ class RecordingTaskManager:
     def create_instance(self, context, **kwargs):
         work = claims.current(context, kwargs['instance_id'])
         self._record('create_instance', work=work, **kwargs)
+
+    def create_replica(self, context, instance_id):
+        self._record('create_replica', instance_id=instance_id)
+
+    def detach_replica(self, context, instance_id):
+        self._record('detach_replica', instance_id=instance_id)
+
+    def promote_to_replica_source(self, context, instance_id):
+        self._record('promote_to_replica_source', instance_id=instance_id)
+
+    def eject_replica_source(self, context, instance_id):
+        self._record('eject_replica_source', instance_id=instance_id)
 
     def of(self, method):
         with self._lock:

@@ -45,7 +45,7 @@ class Instance(Base):
     configuration_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('configurations.id'))
     slave_of_id: orm.Mapped[str | None] = orm.mapped_column(
-        sa.String(36), sa.ForeignKey('instances.id'))
+        sa.String(36), sa.ForeignKey('instances.id'), index=True)
     cluster_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('clusters.id'), index=True)
     shard_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))

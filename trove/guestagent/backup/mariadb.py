@@ -46,7 +46,10 @@ def read_checkpoints(path):
 def init_sql(password):
     # The password is generated from letters and digits only.
     account = "'%s'@'localhost'" % ADMIN_USER
-    return ("CREATE USER IF NOT EXISTS %(account)s IDENTIFIED BY '%(pw)s';\n"
+    # Not in the binary log: a replica restored from this backup must hold
+    # no transaction of its own.
+    return ("SET sql_log_bin = 0;\n"
+            "CREATE USER IF NOT EXISTS %(account)s IDENTIFIED BY '%(pw)s';\n"
             "ALTER USER %(account)s IDENTIFIED BY '%(pw)s';\n"
             "GRANT ALL PRIVILEGES ON *.* TO %(account)s WITH GRANT OPTION;\n"
             % {'account': account, 'pw': password})

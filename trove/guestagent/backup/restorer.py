@@ -69,9 +69,11 @@ class Extractor:
         chain.wait()
 
 
-def restore_backup(manager, strategy_class, context, backup_info):
-    """Fill the data directory from the backup and start the engine with
-    this instance's credentials; GuestAgentError saying why otherwise."""
+def restore_backup(manager, strategy_class, context, backup_info,
+                   start=True):
+    """Fill the data directory from the backup and (with ``start``) start
+    the engine with this instance's credentials; returns the strategy.
+    GuestAgentError saying why otherwise."""
     backup_id = backup_info.get('id')
     work_dir = runner.work_dir_for('restore-%s' % backup_id)
     os.makedirs(work_dir, mode=0o700, exist_ok=True)
@@ -84,7 +86,8 @@ def restore_backup(manager, strategy_class, context, backup_info):
         strategy = strategy_class(manager.engine, work_dir)
         strategy.restore(links, Extractor(storage, strategy.log_dir))
         LOG.info('Backup %s unpacked into the data directory', backup_id)
-        strategy.start_restored()
+        if start:
+            strategy.start_restored()
     except backup_storage.ChecksumMismatch as error:
         raise errors.GuestAgentError(
             'Restoring backup %s failed: its data does not match its '
@@ -97,3 +100,4 @@ def restore_backup(manager, strategy_class, context, backup_info):
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     LOG.info('Backup %s restored', backup_id)
+    return strategy

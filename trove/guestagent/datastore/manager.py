@@ -25,6 +25,7 @@ from trove.conf import CONF
 from trove.guestagent import backup, errors, models, operating_system, volume
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
+from trove.guestagent.datastore import replication_endpoints
 
 LOG = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ def ensure_users(admin, users):
         admin.grant_access(user.name, user.host, list(user.databases))
 
 
-class Manager:
+class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
     manager_name = None
     engine_class = None
 
@@ -170,18 +171,20 @@ class Manager:
     def do_prepare(self, databases, users, config_contents, root_password,
                    overrides, backup_info, snapshot, cluster_config,
                    context=None):
-        for name, value in (('Creating a replica', snapshot),
-                            ('Clustering', cluster_config)):
-            if value:
-                raise errors.NotSupported(
-                    '%s is not supported by the %s guest agent yet.'
-                    % (name, self.manager_name))
+        if cluster_config:
+            raise errors.NotSupported(
+                'Clustering is not supported by the %s guest agent yet.'
+                % self.manager_name)
         engine = self.engine
         engine.check_installed()
         engine.prepare_volume()
         engine.write_base_config(config_contents)
         self.overrides.write(overrides or {})
         backup.configure_engine(self)
+        if snapshot:
+            # Data, accounts and databases are the source's.
+            self.prepare_replica(context, snapshot)
+            return
         if backup_info:
             backup.restore(self, context, backup_info)
         elif not engine.is_initialized():

@@ -134,6 +134,13 @@ class Flow:
         claims.checkpoint(self.context, self.work, step.name,
                           **self.progress)
 
+    def save_progress(self, **state):
+        """Record what a step learned before it finishes (an object it
+        made), so a taskmanager taking over finds it."""
+        self.progress.update(state)
+        claims.checkpoint(self.context, self.work, self.work.step,
+                          **self.progress)
+
     def remaining_steps(self):
         """The steps after the last one a previous owner finished."""
         names = [step.name for step in self.steps]

@@ -176,27 +176,50 @@ class SendPrepare(base.Step):
                 'never reached one); delete the instance and create it '
                 'again.')
         secrets = flow.secrets or {}
-        record = flow.record
-        manager = record.datastore_manager
-        guest = flow.guest()
-        # The queue must exist before the agent's first message.
-        guest.declare_queue()
-        guest.prepare(
-            memory_mb=flow.flavor().get('ram'),
-            packages=(record.packages or '').split(),
-            databases=args.get('databases') or [],
-            users=secrets.get('users') or [],
-            device_path=flow.progress.get('device_path')
-            or common.datastore_option(manager, 'device_path'),
-            mount_point=flow.progress.get('mount_point')
-            or common.datastore_option(manager, 'mount_point'),
-            backup_info=restore_info(flow, args.get('backup_id')),
-            config_contents=flow.config_contents,
-            root_password=secrets.get('root_password'),
-            overrides=overrides(flow),
-            cluster_config=args.get('cluster_config'), snapshot=None,
-            modules=args.get('modules'),
-            ds_version=record.datastore_version_number)
+        send_prepare(flow, databases=args.get('databases') or [],
+                     users=secrets.get('users') or [],
+                     backup_info=restore_info(flow, args.get('backup_id')),
+                     root_password=secrets.get('root_password'),
+                     cluster_config=args.get('cluster_config'),
+                     modules=args.get('modules'))
+
+
+def send_prepare(flow, databases=(), users=(), backup_info=None,
+                 root_password=None, cluster_config=None, modules=None,
+                 snapshot=None):
+    """Declare the guest's queue and cast it prepare with what the flow
+    knows of the instance (flavor, attachment paths, configuration)."""
+    record = flow.record
+    manager = record.datastore_manager
+    guest = flow.guest()
+    # The queue must exist before the agent's first message.
+    guest.declare_queue()
+    guest.prepare(
+        memory_mb=flow.flavor().get('ram'),
+        packages=(record.packages or '').split(),
+        databases=list(databases), users=list(users),
+        device_path=flow.progress.get('device_path')
+        or common.datastore_option(manager, 'device_path'),
+        mount_point=flow.progress.get('mount_point')
+        or common.datastore_option(manager, 'mount_point'),
+        backup_info=backup_info, config_contents=flow.config_contents,
+        root_password=root_password, overrides=overrides(flow),
+        cluster_config=cluster_config, snapshot=snapshot, modules=modules,
+        ds_version=record.datastore_version_number)
+
+
+def begin_build(flow):
+    """Load a building instance (Cancelled if it is not building any
+    more) and render its datastore config."""
+    record = flow.load()
+    if record.task is not Tasks.BUILDING:
+        raise base.Cancelled('instance %s is %s, not building'
+                             % (record.id, record.task.name))
+    if flow.resumed:
+        LOG.info('Resuming the build of instance %s after step %s',
+                 record.id, flow.work.step or '(none)')
+    flow.config_contents = render_config(flow)
+    return record
 
 
 def restore_info(flow, backup_id):
@@ -233,7 +256,8 @@ class WaitForGuest(base.Step):
     name = 'wait_for_guest'
 
     def run(self, flow):
-        restoring = bool(flow.work.args.get('backup_id'))
+        restoring = getattr(flow, 'restoring', False) or bool(
+            flow.work.args.get('backup_id'))
         timeout = common.build_timeout(flow.record.datastore_manager,
                                        restoring)
         LOG.info('Waiting up to %ds for instance %s to become active',

@@ -11,13 +11,9 @@ If the instance is deleted meanwhile the flow stops quietly (the delete
 removes what it made); if its taskmanager dies, another resumes it.
 """
 
-from oslo_log import log as logging
-
 from trove.common import states
 from trove.taskmanager.flows import build_steps as steps
 from trove.taskmanager.flows import common
-
-LOG = logging.getLogger(__name__)
 
 Tasks = states.InstanceTasks
 
@@ -39,14 +35,7 @@ class CreateFlow(common.InstanceFlow):
         self.config_contents = None
 
     def before(self):
-        record = self.load()
-        if record.task is not Tasks.BUILDING:
-            raise common.Cancelled('instance %s is %s, not building'
-                                   % (record.id, record.task.name))
-        if self.resumed:
-            LOG.info('Resuming the build of instance %s after step %s',
-                     record.id, self.work.step or '(none)')
-        self.config_contents = steps.render_config(self)
+        steps.begin_build(self)
 
     def succeeded(self):
         steps.finish(self)

@@ -36,6 +36,9 @@ _WHAT = {
     'REBOOTING': 'Restarting the instance',
     'RESIZING': 'Resizing the instance',
     'UPGRADING': 'Upgrading the instance',
+    'PROMOTING': 'Promoting the replica',
+    'EJECTING': 'Ejecting the replica source',
+    'DETACHING': 'Detaching the replica',
 }
 
 

@@ -34,6 +34,8 @@ from trove.guestagent import models
 LOG = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5
+# Accounts replicas connect with (trove.guestagent.replication.base).
+REPLICATION_USER_PREFIX = 'trove_repl_'
 ROOT_USER = 'root'
 LOCAL_HOSTS = ('localhost', '127.0.0.1', '::1')
 _CHARSET_NAME = re.compile(r'^[A-Za-z0-9_]+$')
@@ -227,7 +229,8 @@ class MySqlAdmin:
 
     def _visible(self, name, host):
         return (name and name not in self.ignore_users
-                and host != 'localhost')
+                and host != 'localhost'
+                and not name.startswith(REPLICATION_USER_PREFIX))
 
     def _user_rows(self, cursor, name=None, host=None):
         if name is None:

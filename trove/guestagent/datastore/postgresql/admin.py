@@ -36,6 +36,8 @@ from trove.guestagent import models
 LOG = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5
+# Roles replicas connect with (trove.guestagent.replication.base).
+REPLICATION_USER_PREFIX = 'trove_repl_'
 ROOT_USER = 'root'
 ROOT_ATTRIBUTES = ('SUPERUSER CREATEDB CREATEROLE INHERIT REPLICATION '
                    'BYPASSRLS LOGIN')
@@ -118,6 +120,10 @@ class PgSqlAdmin:
                 sql.SQL(verb), sql.Identifier(name), sql.SQL(attributes),
                 sql.Literal(password)))
 
+    def ensure_replication_role(self, name, password):
+        """A role that may stream WAL and nothing else."""
+        self._set_role(name, password, 'LOGIN REPLICATION NOSUPERUSER')
+
     def ensure_superuser(self, name, password):
         self._set_role(name, password, 'SUPERUSER LOGIN')
 
@@ -179,7 +185,7 @@ class PgSqlAdmin:
 
     def _visible(self, name):
         return (bool(name) and name not in self.ignore_users
-                and not name.startswith('pg_'))
+                and not name.startswith(('pg_', REPLICATION_USER_PREFIX)))
 
     def _user_names(self, cursor, name=None):
         if name is None:

@@ -1,0 +1,269 @@
+"""MariaDB replication with global transaction ids.
+
+Every MariaDB instance runs with a binary log, a unique ``server_id``,
+``gtid_strict_mode`` and ``log_slave_updates`` from its creation (the
+configuration template), so becoming a source never restarts it.
+
+* A replica is built from a full backup of its source (mariadb-backup):
+  the backup records the GTID position it holds, which becomes the
+  replica's ``gtid_slave_pos``; it then replicates with
+  ``MASTER_USE_GTID``, read-only.
+* Each replica has an account of its own on the source (``REPLICATION
+  SLAVE``), created before the backup so every member holds every
+  account and any of them can become the source.
+* Read-only here means ``read_only`` *and* no client account holding
+  ``READ_ONLY ADMIN`` (MariaDB lets such accounts — root, anything with
+  ALL PRIVILEGES — write through ``read_only``): the privilege is revoked
+  locally (not written to the binary log) and granted back when the
+  instance takes writes again. Fencing also ends client sessions.
+* An instance that follows a new source (a demoted primary, a replica
+  re-pointed after a promotion) uses its current position; with strict
+  mode a source that lacks transactions this instance has refuses it,
+  and ``follow`` reports the GTIDs so the instance stays out with a fault.
+"""
+
+import json
+import os
+import time
+
+from oslo_log import log as logging
+
+from trove.guestagent import errors
+from trove.guestagent import operating_system
+from trove.guestagent.backup import restorer
+from trove.guestagent.backup import mariadb as mariadb_backup
+from trove.guestagent.datastore import engine as engine_base
+from trove.guestagent.replication import base
+
+LOG = logging.getLogger(__name__)
+
+BINLOG_INFO_FILES = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
+REPLICA_CONF = 'zz-replica.cnf'
+FENCED_ACCOUNTS = 'replication.fenced-accounts.json'
+# Seconds a new replication connection may take to show it is refused.
+FOLLOW_CHECK = 10.0
+# Threads that are not client sessions.
+SYSTEM_USERS = ('system user', 'event_scheduler', 'unauthenticated user')
+REPLICATION_COMMANDS = ('Binlog Dump', 'Binlog Dump GTID')
+REFUSED_BY_SOURCE = 1236
+
+
+class MariaDBGTIDReplication(base.ReplicationStrategy):
+
+    kind = 'gtid'
+
+    @property
+    def replica_conf(self):
+        return os.path.join(self.engine.overrides_dir, REPLICA_CONF)
+
+    @property
+    def fenced_accounts_path(self):
+        return os.path.join(self.engine.state_dir, FENCED_ACCOUNTS)
+
+    def cursor(self):
+        return self.engine.admin().cursor()
+
+    # On the source -----------------------------------------------------------
+    def add_replica_account(self, replica_id):
+        user = base.replication_user(replica_id)
+        password = operating_system.generate_password(24)
+        # Written to the binary log on purpose: every member gets every
+        # account, so any of them can become the source.
+        with self.cursor() as cursor:
+            cursor.execute("CREATE USER IF NOT EXISTS %s@'%%' "
+                           "IDENTIFIED BY %s", (user, password))
+            cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s",
+                           (user, password))
+            cursor.execute("GRANT REPLICATION SLAVE ON *.* TO %s@'%%'",
+                           (user,))
+        return {'user': user, 'password': password}
+
+    def remove_replica_account(self, replica_id):
+        with self.cursor() as cursor:
+            cursor.execute("DROP USER IF EXISTS %s@'%%'",
+                           (base.replication_user(replica_id),))
+
+    # On the replica ---------------------------------------------------------
+    def restore_as_replica(self, manager, context, snapshot):
+        restorer.restore_backup(manager, mariadb_backup.MariaBackup,
+                                context, snapshot['backup'])
+        position = self._backup_position()
+        self._set_read_only(True)
+        with self.cursor() as cursor:
+            cursor.execute('SET GLOBAL gtid_slave_pos = %s', (position,))
+        self._change_source(snapshot['source'], use_gtid='slave_pos')
+        LOG.info('Replicating from %s:%s from GTID position %s',
+                 snapshot['source']['host'], snapshot['source']['port'],
+                 position or '(empty)')
+
+    def _backup_position(self):
+        for name in BINLOG_INFO_FILES:
+            text = operating_system.read_file(
+                os.path.join(self.engine.data_dir, name), '')
+            if text:
+                fields = text.split()
+                return fields[2] if len(fields) > 2 else ''
+        raise errors.GuestAgentError(
+            'The snapshot of the source records no GTID position '
+            '(no binary log information in the backup).')
+
+    def follow(self, source):
+        with self.cursor() as cursor:
+            cursor.execute('STOP SLAVE')
+        self._set_read_only(True)
+        self._change_source(source, use_gtid='current_pos')
+        self._check_accepted(source)
+
+    def _change_source(self, source, use_gtid):
+        with self.cursor() as cursor:
+            cursor.execute('STOP SLAVE')
+            cursor.execute(
+                'CHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, '
+                'MASTER_USER = %s, MASTER_PASSWORD = %s, '
+                'MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1, '
+                'MASTER_USE_GTID = ' + use_gtid,
+                (source['host'], int(source['port']), source['user'],
+                 source['password']))
+            cursor.execute('START SLAVE')
+
+    def _check_accepted(self, source):
+        """Error 1236 from the source: this instance has transactions the
+        source lacks (strict mode refuses to go on)."""
+        deadline = time.monotonic() + FOLLOW_CHECK
+        while time.monotonic() < deadline:
+            status = self._slave_status()
+            if status.get('Last_IO_Errno') == REFUSED_BY_SOURCE:
+                with self.cursor() as cursor:
+                    cursor.execute('STOP SLAVE')
+                    cursor.execute('SELECT @@gtid_binlog_pos')
+                    mine = cursor.fetchone()[0]
+                raise errors.GuestAgentError(
+                    'This instance holds transactions its new source %s '
+                    'lacks (its GTID position is %s); it stays out of '
+                    'replication: %s' % (source['host'], mine,
+                                         status.get('Last_IO_Error')))
+            if status.get('Slave_IO_Running') == 'Yes' and \
+                    status.get('Slave_SQL_Running') == 'Yes':
+                return
+            time.sleep(0.2)
+
+    def promote(self):
+        with self.cursor() as cursor:
+            cursor.execute('STOP SLAVE')
+            cursor.execute('RESET SLAVE ALL')
+        self.unfence()
+        self._set_read_only(False)
+
+    # Read-only and fencing ---------------------------------------------------
+    def _set_read_only(self, read_only):
+        """``read_only`` now and at every start; and READ_ONLY ADMIN
+        revoked from client accounts while it holds."""
+        if read_only:
+            operating_system.write_file(
+                self.replica_conf, '# Written by the guest agent: this '
+                'instance takes no client writes.\n[mysqld]\n'
+                'read_only = ON\n')
+        else:
+            operating_system.remove(self.replica_conf)
+        with self.cursor() as cursor:
+            cursor.execute('SET GLOBAL read_only = %s'
+                           % ('ON' if read_only else 'OFF'))
+        if read_only:
+            self._revoke_read_only_admin()
+
+    def _revoke_read_only_admin(self):
+        accounts = self._fenced_accounts()
+        with self.cursor() as cursor:
+            cursor.execute('SET SESSION sql_log_bin = 0')
+            cursor.execute(
+                "SELECT GRANTEE FROM information_schema.USER_PRIVILEGES "
+                "WHERE PRIVILEGE_TYPE = 'READ_ONLY ADMIN'")
+            grantees = [row[0] for row in cursor.fetchall()]
+            for grantee in grantees:
+                if grantee == "'%s'@'localhost'" % engine_base.ADMIN_USER:
+                    continue
+                cursor.execute('REVOKE READ_ONLY ADMIN ON *.* FROM '
+                               + grantee)
+                if grantee not in accounts:
+                    accounts.append(grantee)
+        operating_system.write_file(self.fenced_accounts_path,
+                                    json.dumps(accounts), mode=0o600)
+
+    def _fenced_accounts(self):
+        text = operating_system.read_file(self.fenced_accounts_path, '')
+        try:
+            return list(json.loads(text)) if text else []
+        except ValueError:
+            return []
+
+    def fence(self):
+        self._set_read_only(True)
+        with self.cursor() as cursor:
+            cursor.execute('SELECT CONNECTION_ID()')
+            mine = cursor.fetchone()[0]
+            cursor.execute(
+                'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST')
+            for thread_id, user, command in cursor.fetchall():
+                if thread_id == mine or user in SYSTEM_USERS or \
+                        user == engine_base.ADMIN_USER or \
+                        command in REPLICATION_COMMANDS:
+                    continue
+                try:
+                    cursor.execute('KILL CONNECTION %d' % int(thread_id))
+                except Exception as error:     # it ended meanwhile
+                    LOG.debug('Could not end session %s: %s', thread_id,
+                              error)
+        LOG.info('Fenced: read-only, no account may write, client '
+                 'sessions ended')
+
+    def unfence(self):
+        accounts = self._fenced_accounts()
+        with self.cursor() as cursor:
+            cursor.execute('SET SESSION sql_log_bin = 0')
+            for grantee in accounts:
+                try:
+                    cursor.execute('GRANT READ_ONLY ADMIN ON *.* TO '
+                                   + grantee)
+                except Exception as error:     # the account is gone
+                    LOG.info('Not granting READ_ONLY ADMIN back to %s: %s',
+                             grantee, error)
+        operating_system.remove(self.fenced_accounts_path)
+
+    # Positions ---------------------------------------------------------------
+    def _slave_status(self):
+        with self.cursor() as cursor:
+            cursor.execute('SHOW SLAVE STATUS')
+            row = cursor.fetchone()
+            if row is None:
+                return {}
+            names = [column[0] for column in cursor.description]
+        return dict(zip(names, row))
+
+    def current_position(self):
+        with self.cursor() as cursor:
+            cursor.execute('SELECT @@gtid_binlog_pos, @@gtid_slave_pos')
+            binlog, slave = cursor.fetchone()
+        # A replica is as far as it applied; a source as far as it wrote.
+        value = slave if self._slave_status() else binlog
+        return self.position(value)
+
+    def wait_for(self, position, timeout):
+        with self.cursor() as cursor:
+            cursor.execute('SELECT MASTER_GTID_WAIT(%s, %s)',
+                           (position['value'], float(timeout)))
+            return cursor.fetchone()[0] == 0
+
+    def status(self):
+        slave = self._slave_status()
+        position = self.current_position()
+        if not slave:
+            return {'role': 'primary', 'position': position,
+                    'connected': True, 'source_host': None, 'error': None}
+        return {
+            'role': 'replica', 'position': position,
+            'connected': slave.get('Slave_IO_Running') == 'Yes'
+            and slave.get('Slave_SQL_Running') == 'Yes',
+            'source_host': slave.get('Master_Host'),
+            'lag_seconds': slave.get('Seconds_Behind_Master'),
+            'error': slave.get('Last_IO_Error') or slave.get(
+                'Last_SQL_Error') or None}

@@ -219,6 +219,11 @@ def promotion_figures(client, datastore, primary, replica, count):
         print('%s promotion %d: write gap %.2f s, %d rows acknowledged'
               % (datastore, run + 1, gaps[-1], len(writer.acknowledged)),
               flush=True)
+        rejoined = getattr(client.instances.get(old.id), 'replica_of', None)
+        if not rejoined:
+            raise RuntimeError('the old primary %s did not rejoin: %s' % (
+                old.id, getattr(client.instances.get(old.id), 'fault',
+                                None)))
         members = [new, old]
     figures = {'write_gap_s': summary(gaps), 'acknowledged_rows_lost': lost,
                'promotions': count}
@@ -229,16 +234,20 @@ def bench_datastore(client, system, datastore, args, work):
     primary, replica, figures = build_figures(client, system, datastore,
                                               args.size_mb, work)
     created = [replica.id, primary.id]
+    if args.keep_state:
+        created = []      # leave them for a post-mortem
     try:
         figures['lag_s'] = lag_figures(datastore, primary, replica,
                                        args.rate, args.lag_seconds)
         promoted, members = promotion_figures(client, datastore, primary,
                                               replica, args.promotions)
         figures.update(promoted)
-        created = [members[1].id, members[0].id]
+        if not args.keep_state:
+            created = [members[1].id, members[0].id]
     finally:
-        raw_tools.e2e_delete(client, created[:1])
-        raw_tools.e2e_delete(client, created[1:])
+        if created:
+            raw_tools.e2e_delete(client, created[:1])
+            raw_tools.e2e_delete(client, created[1:])
     return figures
 
 
@@ -267,6 +276,8 @@ def main():
     parser.add_argument('--lag-seconds', type=int, default=10)
     parser.add_argument('--promotions', type=int, default=5)
     parser.add_argument('--datastores', default='mariadb,postgresql')
+    parser.add_argument('--keep-state', action='store_true',
+                        help='Keep the state directory (logs) afterwards.')
     args = parser.parse_args()
 
     vhost = rabbit.RabbitVhost()
@@ -290,7 +301,10 @@ def main():
             report(datastore, results[datastore])
     finally:
         system.down()
-        shutil.rmtree(state_dir, ignore_errors=True)
+        if args.keep_state:
+            print('state kept in', state_dir)
+        else:
+            shutil.rmtree(state_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
         vhost.delete()
     print(json.dumps(results))

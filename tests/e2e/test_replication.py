@@ -178,6 +178,20 @@ def test_replication_scenario(trove, trove_system, datastore, cli_env):
     wait_rows(datastore, p_addr, expected)
     wait_rows(datastore, r2_addr, expected)
 
+    # Switch back with the legacy client: the first primary (now a fenced,
+    # rewound replica) takes writes again and the others follow it.
+    back = run_cli(cli_env, 'trove', 'promote-to-replica-source', primary.id)
+    assert back.returncode == 0, back.stdout + back.stderr
+    for instance_id in (primary.id, replica1, replica2):
+        e2e.wait_for_instance(trove, instance_id, timeout=180,
+                              system=trove_system)
+    assert {r['id'] for r in trove.instances.get(primary.id).replicas} == \
+        {replica1, replica2}
+    execute(datastore, p_addr, 'INSERT INTO kept VALUES (150)')
+    expected = sorted(set(expected) | {150})
+    wait_rows(datastore, r1_addr, expected)
+    wait_rows(datastore, r2_addr, expected)
+
     # Detach replica 2 the way the peer suite does: an empty replica_of.
     trove.client.put('/instances/%s' % replica2,
                      body={'instance': {'replica_of': ''}})
@@ -188,28 +202,26 @@ def test_replication_scenario(trove, trove_system, datastore, cli_env):
     detached = trove.instances.get(replica2)
     assert not hasattr(detached, 'replicas')
     execute(datastore, r2_addr, 'INSERT INTO kept VALUES (200)')
-    assert [r['id'] for r in trove.instances.get(replica1).replicas] == \
-        [primary.id]
+    assert [r['id'] for r in trove.instances.get(primary.id).replicas] == \
+        [replica1]
 
-    # Eject: the new primary's engine and agent die; its replica (the
-    # first primary) takes over.
-    _kill_instance_processes(trove_system, replica1)
-    wait_until(lambda: trove.instances.get(replica1).operating_status
+    # Eject: the primary's engine and agent die; its replica takes over.
+    _kill_instance_processes(trove_system, primary.id)
+    wait_until(lambda: trove.instances.get(primary.id).operating_status
                != 'HEALTHY', timeout=60, interval=1,
                message='the killed primary still looks healthy')
-    ejected = run_cli(cli_env, 'openstack', 'database', 'instance', 'eject',
-                      replica1)
+    ejected = run_cli(cli_env, 'trove', 'eject-replica-source', primary.id)
     assert ejected.returncode == 0, ejected.stdout + ejected.stderr
-    e2e.wait_for_instance(trove, primary.id, timeout=180,
+    e2e.wait_for_instance(trove, replica1, timeout=180,
                           system=trove_system)
-    again = trove.instances.get(primary.id)
+    again = trove.instances.get(replica1)
     assert not hasattr(again, 'replica_of')
-    assert 'Ejected' in trove.instances.get(replica1).fault['message']
-    execute(datastore, p_addr, 'INSERT INTO kept VALUES (300)')
-    assert 300 in rows(datastore, p_addr)
+    assert 'Ejected' in trove.instances.get(primary.id).fault['message']
+    execute(datastore, r1_addr, 'INSERT INTO kept VALUES (300)')
+    assert 300 in rows(datastore, r1_addr)
 
     # A primary with replicas cannot be deleted; replicas first.
-    for instance_id in (replica2, replica1, primary.id):
+    for instance_id in (replica2, primary.id, replica1):
         trove.instances.delete(instance_id)
         e2e.wait_for_deleted(trove, instance_id)
 

@@ -20,7 +20,7 @@ JSON shapes, from what the local provider offers:
 Version documents answer without a token, as Nova's and Cinder's do;
 everything else sits behind keystonemiddleware's auth_token
 (``[keystone_authtoken]`` of trove.conf). Flavors are read through
-``trove.flavor.models.LocalFlavors``, zones and volume types come from
+``trove.compute.local.flavors.LocalFlavors``, zones and volume types come from
 ``trove.compute.local.choices``. This module never writes anything and
 is never part of trove-api: on OpenStack the real Nova and Cinder serve
 these routes.
@@ -33,10 +33,9 @@ import webob.dec
 from keystonemiddleware import auth_token
 
 from trove.common import context as trove_context
-from trove.common import exception
-from trove.common import faults
+from trove.common import exception, faults
 from trove.compute.local import choices
-from trove.flavor import models as flavor_models
+from trove.compute.local import flavors as local_flavors
 
 NOVA_VERSION = '2.1'
 CINDER_VERSION = '3.0'
@@ -110,18 +109,18 @@ def _page(items, request):
 # -- handlers: (request, context, **path groups) -> JSON document --------
 
 def list_flavors(request, context, detail=None):
-    flavors = _page(flavor_models.LocalFlavors().list(context), request)
+    flavors = _page(local_flavors.LocalFlavors().list(context), request)
     return {'flavors': [flavor_view(request, flavor, bool(detail))
                         for flavor in flavors]}
 
 
 def show_flavor(request, context, flavor_id):
     return {'flavor': flavor_view(
-        request, flavor_models.LocalFlavors().get(context, flavor_id))}
+        request, local_flavors.LocalFlavors().get(context, flavor_id))}
 
 
 def flavor_extra_specs(request, context, flavor_id):
-    flavor_models.LocalFlavors().get(context, flavor_id)
+    local_flavors.LocalFlavors().get(context, flavor_id)
     return {'extra_specs': {}}
 
 

@@ -12,11 +12,10 @@ import requests
 from tests.functional.api import app as api_app
 from tests.helpers.identity import world_readable_temp_dir
 from tests.helpers.processes import wait_until
-from trove.common import context
-from trove.common import daemon
+from trove.common import context, daemon
 from trove.compute.local import choices
+from trove.compute.local import flavors as local_flavors
 from trove.db import api as db_api
-from trove.flavor import models as flavor_models
 from trove.localenv import compute_routes_runner
 from trove.localenv import config as local_config
 
@@ -39,7 +38,7 @@ def routes(keystone_server):
     try:
         admin = context.get_admin_context()
         for flavor_id, name, ram, vcpus, disk in FLAVORS:
-            flavor_models.LocalFlavors().create(
+            local_flavors.LocalFlavors().create(
                 admin, name, ram, vcpus, disk, flavor_id=flavor_id)
     finally:
         db_api.configure()

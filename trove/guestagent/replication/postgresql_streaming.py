@@ -190,6 +190,10 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
                     raise errors.GuestAgentError(
                         'PostgreSQL did not finish its promotion within %d '
                         'seconds.' % PROMOTE_WAIT)
+                # The control file names the new timeline only after a
+                # checkpoint; pg_rewind of the old primary reads it (and
+                # would rewind onto the old timeline without it).
+                cursor.execute('CHECKPOINT')
         operating_system.remove(self.standby_conf)
         with self.cursor() as cursor:
             cursor.execute('SELECT pg_reload_conf()')

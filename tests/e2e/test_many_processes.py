@@ -189,6 +189,10 @@ def _read(system, name):
 
 
 def _assert_periodic_turns(logs, since):
+    """Each check ran about once per interval in all, not once per
+    interval per taskmanager. Counted over the whole test, not gap by gap:
+    on a loaded machine a log line can be written a second after its turn
+    was taken."""
     runs = {}
     for log in logs:
         for line in log.splitlines():
@@ -199,13 +203,14 @@ def _assert_periodic_turns(logs, since):
                 if at >= since:
                     runs.setdefault(match.group(2), []).append(at)
     assert {'check_stuck_tasks', 'sweep_abandoned_work'} <= set(runs)
+    # report_interval (2 s in these systems) paces the other checks.
     intervals = {'sweep_abandoned_work': 3}
+    elapsed = (datetime.datetime.now() - since).total_seconds()
     for check, times in runs.items():
-        times.sort()
-        # report_interval (2 s in these systems) caps the other checks.
-        least = 0.8 * intervals.get(check, 2)
-        gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-        assert all(gap >= least for gap in gaps), (check, gaps)
+        # A turn lasts 0.9 of the interval; two taskmanagers each running
+        # every check would make about twice elapsed / interval runs.
+        most = elapsed / (0.9 * intervals.get(check, 2)) + 2
+        assert len(times) <= most, (check, len(times), most)
 
 
 def test_a_build_whose_taskmanager_is_killed_is_taken_over(ha,

@@ -94,11 +94,7 @@ def nova_conf(ctx):
             instances_path=ctx.path('nova', 'instances'),
             compute_driver='fake.FakeDriverWithoutFakeNodes',
             allow_resize_to_same_host=True, periodic_fuzzy_delay=0,
-            vif_plugging_is_fatal=False, vif_plugging_timeout=0,
-            # The fake driver reports the same free RAM and disk whatever
-            # runs; no overcommit guard is needed for test flavors.
-            initial_ram_allocation_ratio=4.0,
-            initial_disk_allocation_ratio=4.0)),
+            vif_plugging_is_fatal=False, vif_plugging_timeout=0)),
         ('api', {'auth_strategy': 'keystone'}),
         ('wsgi', {'api_paste_config': ctx.venv_etc('nova', 'api-paste.ini')}),
         ('api_database', {'connection': ctx.database_url('nova_api')}),

@@ -7,6 +7,7 @@ extended while attached, detached and deleted. Every wait has a deadline.
 """
 
 import base64
+import ipaddress
 import time
 
 import pytest
@@ -62,7 +63,9 @@ def test_server_with_user_data_port_and_volume(openstack_stack):
             'port': {'name': 'smoke-port', 'network_id':
                      openstack_stack.resources.management_network_id}})['port']
         fixed_ip = port['fixed_ips'][0]['ip_address']
-        assert fixed_ip.startswith('10.110.0.')
+        assert ipaddress.ip_address(fixed_ip) in ipaddress.ip_network(
+            openstack_stack.resources.management_cidr)
+        assert ipaddress.ip_address(fixed_ip).is_loopback
 
         user_data = '#cloud-config\nwrite_files: []\n'
         started = time.monotonic()

@@ -15,7 +15,7 @@
 #   TROVE_AGENT_SOURCE  what pip installs as the agent: a wheel path or
 #                     URL, or "trove @ git+https://..." (required unless
 #                     TROVE_AGENT_VENV already holds it)
-#   TROVE_AGENT_VENV  /opt/trove-guestagent (default)
+#   TROVE_AGENT_VENV  /opt/trove-guestagent-venv (default)
 #   TROVE_INSTALL_PACKAGES  1 (default) or 0 to skip apt-get
 #   TROVE_GUEST_ROOT  / (default); another root writes the files there
 #                     (tests, or an image mounted elsewhere)
@@ -23,7 +23,7 @@
 set -eu
 
 DATASTORE=${TROVE_DATASTORE:-mariadb}
-VENV=${TROVE_AGENT_VENV:-/opt/trove-guestagent}
+VENV=${TROVE_AGENT_VENV:-/opt/trove-guestagent-venv}
 ROOT=${TROVE_GUEST_ROOT:-/}
 ROOT=${ROOT%/}
 HERE=$(cd "$(dirname "$0")" && pwd)

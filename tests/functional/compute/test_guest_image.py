@@ -27,7 +27,7 @@ VENV = os.path.dirname(os.path.dirname(sys.executable))
 def install_into(root, **env):
     # The project's venv stands for the one pip would make in the image.
     (root / 'opt').mkdir(parents=True, exist_ok=True)
-    os.symlink(VENV, root / 'opt' / 'trove-guestagent')
+    os.symlink(VENV, root / 'opt' / 'trove-guestagent-venv')
     environment = dict(os.environ, TROVE_GUEST_ROOT=str(root),
                        TROVE_INSTALL_PACKAGES='0', **env)
     return subprocess.run(['sh', str(GUEST_IMAGE / 'install-guest.sh')],
@@ -51,7 +51,7 @@ def test_installer_leaves_enabled_units_starting_from_injected_files(
     assert result.returncode == 0, result.stderr
     units = tmp_path / 'etc' / 'systemd' / 'system'
     agent = (units / 'trove-guestagent.service').read_text()
-    assert 'ExecStart=/opt/trove-guestagent/bin/trove-guestagent ' \
+    assert 'ExecStart=/opt/trove-guestagent-venv/bin/trove-guestagent ' \
         '--config-dir /etc/trove/conf.d' in agent
     assert 'ConditionPathExists=/etc/trove/conf.d/guest_info.conf' in agent
     assert 'Requires=trove-guest-volume.service' in agent

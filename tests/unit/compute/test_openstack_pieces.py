@@ -5,10 +5,10 @@ import base64
 
 import pytest
 
-from tests.helpers import cloud_init
 from trove.compute import base
 from trove.compute.openstack import addresses, faults, networks, userdata
 from trove.conf import CONF
+from trove.localenv.openstack import cloud_init
 
 GUEST_INFO = '[DEFAULT]\nguest_id = 1234\ndatastore_manager = mariadb\n'
 GUEST_CONFIG = '[DEFAULT]\ntransport_url = rabbit://u:p@10.0.0.1:5672/\n'

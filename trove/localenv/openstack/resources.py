@@ -1,15 +1,21 @@
-"""What the test stack's template holds besides the services' schemas.
+"""The cloud resources of the test stack, made as the cloud admin.
 
-Flavors, a small raw guest image tagged for Trove, the management network
-and a user network, created once at template build through the services'
-REST APIs as the cloud admin (keystoneauth, the way an operator's tools
-do). Their ids are recorded in the template, so bring-ups from it pay
-nothing for them.
+At template build: flavors and a small raw guest image tagged for Trove
+(their ids are recorded in the template, so bring-ups pay nothing for
+them). At every bring-up: the management network (in the service
+project) and a user network (project alpha), each with a subnet in a
+random /24 of 127.200.0.0-127.254.255.255 without DHCP. Loopback subnets
+make a port's fixed IP an address this machine can serve on, so a
+server's address as Nova and Neutron report it is where the engine of
+the server's guest agent listens (see hypervisor); the random /24 keeps
+two stacks on one machine (two test sessions) apart.
 
-Nothing here deletes anything or runs at an ordinary bring-up.
+Calls go through the services' REST APIs with keystoneauth, the way an
+operator's tools do. Nothing here deletes anything.
 """
 
 import dataclasses
+import random
 
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
@@ -25,17 +31,19 @@ IMAGE_NAME = 'trove-guest-mariadb'
 IMAGE_TAGS = ('trove', 'mariadb')
 # The fake driver never reads the image; a few KB keep the template small.
 IMAGE_BYTES = b'\0' * 4096
-MANAGEMENT_NETWORK = ('trove-mgmt', '10.110.0.0/24')
-USER_NETWORK = ('alpha-net', '10.120.0.0/24')
+MANAGEMENT_NETWORK = 'trove-mgmt'
+USER_NETWORK = 'alpha-net'
 
 
 @dataclasses.dataclass
 class StackResources:
     flavors: dict          # name -> id
     image_id: str
-    management_network_id: str
-    user_network_id: str
-    user_subnet_id: str
+    management_network_id: str = None
+    management_cidr: str = None
+    user_network_id: str = None
+    user_subnet_id: str = None
+    user_cidr: str = None
 
     @classmethod
     def from_dict(cls, data):
@@ -60,8 +68,8 @@ def _call(session, service_type, method, path, body=None, **kwargs):
     return response.json() if response.content else None
 
 
-def create_all(session, projects):
-    """Create the template's resources; ``projects`` maps name -> id."""
+def create_template_resources(session):
+    """Flavors and the guest image: {'flavors', 'image_id'}."""
     flavors = {}
     for flavor in FLAVORS:
         created = _call(session, 'compute', 'POST', '/flavors',
@@ -76,21 +84,37 @@ def create_all(session, projects):
                     headers={'Content-Type': 'application/octet-stream'},
                     endpoint_filter={'service_type': 'image',
                                      'interface': 'public'})
+    return {'flavors': flavors, 'image_id': image['id']}
+
+
+def loopback_cidrs(count=2):
+    """``count`` distinct random loopback /24s for this bring-up."""
+    chosen = set()
+    while len(chosen) < count:
+        chosen.add('127.%d.%d.0/24' % (random.randint(200, 254),
+                                       random.randint(0, 255)))
+    return sorted(chosen)
+
+
+def create_networks(session, projects):
+    """The management and user networks: {field of StackResources: ...}."""
+    management_cidr, user_cidr = loopback_cidrs()
     management_id, _subnet = _network(session, MANAGEMENT_NETWORK,
-                                      projects['service'])
-    user_id, user_subnet = _network(session, USER_NETWORK, projects['alpha'])
-    return StackResources(flavors=flavors, image_id=image['id'],
-                          management_network_id=management_id,
-                          user_network_id=user_id,
-                          user_subnet_id=user_subnet)
+                                      management_cidr, projects['service'])
+    user_id, user_subnet = _network(session, USER_NETWORK, user_cidr,
+                                    projects['alpha'])
+    return {'management_network_id': management_id,
+            'management_cidr': management_cidr,
+            'user_network_id': user_id, 'user_subnet_id': user_subnet,
+            'user_cidr': user_cidr}
 
 
-def _network(session, spec, project_id):
-    name, cidr = spec
+def _network(session, name, cidr, project_id):
     network = _call(session, 'network', 'POST', '/v2.0/networks', {
         'network': {'name': name, 'project_id': project_id}})['network']
+    # Neutron takes a loopback subnet only without DHCP.
     subnet = _call(session, 'network', 'POST', '/v2.0/subnets', {
         'subnet': {'name': name + '-subnet', 'network_id': network['id'],
-                   'ip_version': 4, 'cidr': cidr,
-                   'project_id': project_id}})['subnet']
+                   'ip_version': 4, 'cidr': cidr, 'enable_dhcp': False,
+                   'gateway_ip': None, 'project_id': project_id}})['subnet']
     return network['id'], subnet['id']

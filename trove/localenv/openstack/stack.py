@@ -39,7 +39,7 @@ from trove.localenv.openstack import (
 )
 
 # Bump when the template's content changes in a way old templates lack.
-TEMPLATE_FORMAT = 1
+TEMPLATE_FORMAT = 2
 PORT_NAMES = ('mariadb', 'keystone', 'placement', 'glance', 'nova',
               'neutron', 'cinder')
 TEMPLATE_FILE = 'template.json'
@@ -134,8 +134,8 @@ class OpenStackStack:
         identity = self.keystone.load_identity()
         return StackEnvironment(
             identity=identity,
-            resources=resources.StackResources.from_dict(
-                template['resources']),
+            resources=resources.StackResources.from_dict(dict(
+                template['resources'], **self.settings.get('networks', {}))),
             endpoints=catalog.endpoint_urls(self.settings['ports']),
             transport_url=self.context.transport_url)
 
@@ -194,11 +194,22 @@ class OpenStackStack:
             keystone_started.result()
         readiness.wait_for_apis(ctx, self.processes, timeout=READY_TIMEOUT)
         self.timings['apis'] = time.monotonic() - started
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
             warmed = pool.submit(readiness.warm_up, self)
+            networks = pool.submit(self._create_networks)
             readiness.wait_for_services(self, timeout=READY_TIMEOUT)
             self.timings['services'] = time.monotonic() - started
             warmed.result()
+            networks.result()
+
+    def _create_networks(self):
+        if self.settings.get('networks'):
+            return
+        identity = self.keystone.load_identity()
+        session = resources.admin_session(identity.auth_url, identity.admin)
+        self.settings['networks'] = resources.create_networks(
+            session, identity.projects)
+        self._save(SETTINGS_FILE, self.settings)
 
     def _start_services(self):
         table = self.processes
@@ -276,9 +287,8 @@ class OpenStackStack:
         migrations.discover_compute_hosts(ctx)
         readiness.wait_for_services(self, timeout=READY_TIMEOUT)
         session = resources.admin_session(identity.auth_url, identity.admin)
-        created = resources.create_all(session, identity.projects)
         template = self._load(TEMPLATE_FILE)
-        template['resources'] = dataclasses.asdict(created)
+        template['resources'] = resources.create_template_resources(session)
         template['built'] = _utcnow().isoformat()
         self._save(TEMPLATE_FILE, template)
 

@@ -1,5 +1,5 @@
-"""What cloud-init would do with a server's user-data, for tests that play
-the hypervisor.
+"""What cloud-init would do with a server's user-data, for the stack's
+stand-in hypervisor (and the tests of the user-data the provider sends).
 
 ``read_user_data`` splits a MIME multipart (or a single part) the way
 cloud-init's user-data handlers do and merges the cloud-config parts'

@@ -23,6 +23,10 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 from tests.helpers import identity as identity_helpers
+from trove import compute
+from trove.common import context
+from trove.compute.openstack import clients
+from trove.conf import CONF
 from trove.localenv import external
 from trove.localenv.openstack import install
 from trove.localenv.openstack import stack as openstack
@@ -87,3 +91,71 @@ def openstack_stack():
         if stack is not None:
             stack.down()
         shutil.rmtree(base_dir, ignore_errors=True)
+
+
+class OpenStackHarness:
+    """The openstack provider, configured like a deployment against the
+    stack (service user ``trove``, the stack's management network), for
+    the provider contract suite (tests/contract) and the provider tests.
+
+    Servers it leaves are deleted at ``stop`` (with their ports and
+    security groups), so each test starts from a clean service project.
+    """
+
+    name = 'openstack'
+    boot_timeout = 60
+    datastore_manager = 'mariadb'
+
+    def __init__(self, fixture):
+        self.fixture = fixture
+        flavors = fixture.resources.flavors
+        self.flavor = {'id': flavors['trove.small'], 'name': 'trove.small',
+                       'ram': 512, 'vcpus': 1, 'disk': 2, 'ephemeral': 0}
+        self.other_flavor = {'id': flavors['trove.medium'],
+                             'name': 'trove.medium', 'ram': 1024,
+                             'vcpus': 2, 'disk': 4, 'ephemeral': 0}
+        # What a datastore version gives every server: its image tags.
+        self.spec_defaults = {'image_tags': ['trove', 'mariadb']}
+        self._overrides = []
+
+    def _override(self, name, value, group=None):
+        CONF.set_override(name, value, group=group)
+        self._overrides.append((name, group))
+
+    def start(self):
+        service = self.fixture.identity.service
+        for name, value in (('auth_url', self.fixture.identity.auth_url),
+                            ('username', service.username),
+                            ('password', service.password),
+                            ('project_name', service.project_name),
+                            ('region_name', self.fixture.identity.region)):
+            self._override(name, value, group='service_credentials')
+        self._override('management_networks',
+                       [self.fixture.resources.management_network_id])
+        self._override('compute_provider', 'openstack')
+        self._override('server_delete_time_out', 30)
+        clients.set_session(None)
+        compute.reset()
+        self.provider = compute.get_provider()
+        return self.provider
+
+    def stop(self):
+        try:
+            self.delete_servers()
+        finally:
+            for name, group in reversed(self._overrides):
+                CONF.clear_override(name, group=group)
+            self._overrides = []
+            clients.set_session(None)
+            compute.reset()
+
+    def delete_servers(self):
+        """Delete every Trove server of the service project."""
+        nova = clients.nova()
+        ctx = context.get_admin_context()
+        for server in nova.servers.list(search_opts={
+                'tags': 'trove_instance'}):
+            try:
+                self.provider.compute.delete_server(ctx, server.id)
+            except Exception:  # noqa: BLE001 - best effort between tests
+                pass

@@ -68,8 +68,29 @@ def _call(session, service_type, method, path, body=None, **kwargs):
     return response.json() if response.content else None
 
 
-def create_template_resources(session):
-    """Flavors and the guest image: {'flavors', 'image_id'}."""
+# As devstack does for Trove: the service project holds every instance's
+# server, volume, ports and security group, so its quotas are lifted.
+UNLIMITED = (
+    ('compute', '/os-quota-sets/%s', 'quota_set',
+     ('instances', 'cores', 'ram', 'server_groups', 'server_group_members')),
+    ('volumev3', '/os-quota-sets/%s', 'quota_set',
+     ('volumes', 'gigabytes', 'snapshots')),
+    ('network', '/v2.0/quotas/%s', 'quota',
+     ('port', 'security_group', 'security_group_rule', 'floatingip',
+      'network', 'subnet')),
+)
+
+
+def lift_service_quotas(session, service_project_id):
+    for service_type, path, key, names in UNLIMITED:
+        _call(session, service_type, 'PUT', path % service_project_id,
+              {key: {name: -1 for name in names}})
+
+
+def create_template_resources(session, projects):
+    """Flavors, the guest image and the service project's quotas lifted:
+    {'flavors', 'image_id'}."""
+    lift_service_quotas(session, projects['service'])
     flavors = {}
     for flavor in FLAVORS:
         created = _call(session, 'compute', 'POST', '/flavors',

@@ -39,7 +39,7 @@ from trove.localenv.openstack import (
 )
 
 # Bump when the template's content changes in a way old templates lack.
-TEMPLATE_FORMAT = 2
+TEMPLATE_FORMAT = 3
 PORT_NAMES = ('mariadb', 'keystone', 'placement', 'glance', 'nova',
               'neutron', 'cinder')
 TEMPLATE_FILE = 'template.json'
@@ -288,7 +288,8 @@ class OpenStackStack:
         readiness.wait_for_services(self, timeout=READY_TIMEOUT)
         session = resources.admin_session(identity.auth_url, identity.admin)
         template = self._load(TEMPLATE_FILE)
-        template['resources'] = resources.create_template_resources(session)
+        template['resources'] = resources.create_template_resources(
+            session, identity.projects)
         template['built'] = _utcnow().isoformat()
         self._save(TEMPLATE_FILE, template)
 

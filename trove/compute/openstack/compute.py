@@ -58,6 +58,10 @@ def manager_of(server):
     return None
 
 
+def _port_dict(port):
+    return {'network_id': port.network_id, 'fixed_ips': port.fixed_ips}
+
+
 def wait_for(read, done, timeout, what):
     """Poll ``read()`` until ``done(value)``; ComputeError at the deadline."""
     deadline = time.monotonic() + timeout
@@ -123,10 +127,12 @@ class NovaComputeDriver(base.ComputeDriver):
             if CONF.trove_security_groups_support:
                 group_id = networks.create_security_group(
                     spec.instance_id, spec.datastore_manager, spec.access)
-            nics = networks.create_ports(spec.instance_id, spec.nics,
-                                         group_id)
+            ports = networks.create_ports(spec.instance_id, spec.nics,
+                                          group_id)
+            public = []
             if (spec.access or {}).get('is_public') and spec.nics:
-                networks.add_floating_ip(nics[0]['port-id'])
+                public.append(networks.add_floating_ip(ports[0].id))
+            nics = [{'port-id': port.id} for port in ports]
             server = self._boot(context, spec, image_id, user_data,
                                 nics or 'auto')
         except Exception:
@@ -135,7 +141,13 @@ class NovaComputeDriver(base.ComputeDriver):
             raise
         LOG.info('Server %s of instance %s created', server.id,
                  spec.instance_id)
-        return self._server(server, ports=[])
+        # The ports have their addresses already; Nova shows them later.
+        floating = {'public': [{'addr': address,
+                                'OS-EXT-IPS:type': 'floating'}
+                               for address in public]}
+        return self._server(server, ports=[_port_dict(port)
+                                           for port in ports],
+                            nova_addresses=floating)
 
     def _boot(self, context, spec, image_id, user_data, nics):
         manager = spec.datastore_manager
@@ -197,7 +209,7 @@ class NovaComputeDriver(base.ComputeDriver):
                                 for f in self.nova.flavors.list()}
         return self._flavor_ids.get(name)
 
-    def _server(self, server, ports=None):
+    def _server(self, server, ports=None, nova_addresses=None):
         status = server_status(server.status)
         fault = None
         if status == states.ServerStatus.ERROR:
@@ -205,14 +217,15 @@ class NovaComputeDriver(base.ComputeDriver):
                                         (server.flavor or {}).get(
                                             'original_name', ''))
         if ports is None:
-            ports = [{'network_id': port.network_id,
-                      'fixed_ips': port.fixed_ips} for port in
+            ports = [_port_dict(port) for port in
                      instance_networks.InstanceNetworks(
                          self.sdk).server_ports(server.id)]
         return base.Server(
             id=server.id, name=server.name, status=status,
             flavor_id=self._flavor_id(server),
-            addresses=addresses.from_ports(ports, server.addresses),
+            addresses=addresses.from_ports(
+                ports, nova_addresses if nova_addresses is not None
+                else getattr(server, 'addresses', None)),
             fault=fault,
             instance_id=(server.metadata or {}).get(
                 base.METADATA_INSTANCE_ID),

@@ -74,15 +74,14 @@ class InstanceNetworks:
                             ethertype='IPv%d' % version.version,
                             protocol=protocol, port_range_min=low,
                             port_range_max=high, remote_ip_prefix=cidr)
-        except exception.TroveError:
-            raise
         except Exception as error:
             raise faults.neutron_error(error, 'security group') from error
         return group.id
 
     # -- ports -------------------------------------------------------------
     def create_ports(self, instance_id, nics, security_group_id):
-        """[{'port-id': ...}] for Nova: user ports first, management last."""
+        """The instance's ports (openstacksdk Port values): user ports
+        first, management last, as Nova gets them."""
         own_groups = [security_group_id] if security_group_id else []
         created = []
         for nic in nics or ():
@@ -94,17 +93,11 @@ class InstanceNetworks:
                 instance_id, management[-1], groups,
                 description='Management port for trove instance %s'
                             % instance_id))
-        return [{'port-id': port_id} for port_id in created]
+        return created
 
     def _user_port(self, instance_id, nic, groups):
-        if nic.get('port-id') or nic.get('port_id'):
-            raise exception.BadRequest(
-                'An instance\'s ports are made by Trove: give "net-id" '
-                '(and optionally "v4-fixed-ip" or "subnet-id"), not '
-                '"port-id".')
+        # The provider's validate() refused nics without a network.
         network_id = nic.get('net-id') or nic.get('network_id')
-        if not network_id:
-            raise exception.BadRequest('A nic needs "net-id".')
         fixed = {}
         if nic.get('subnet-id') or nic.get('subnet_id'):
             fixed['subnet_id'] = nic.get('subnet-id') or nic.get('subnet_id')
@@ -125,7 +118,7 @@ class InstanceNetworks:
         if fixed_ips:
             attributes['fixed_ips'] = fixed_ips
         try:
-            return self.network.create_port(**attributes).id
+            return self.network.create_port(**attributes)
         except Exception as error:
             raise faults.neutron_error(error, network_id) from error
 
@@ -133,8 +126,8 @@ class InstanceNetworks:
         """A floating IP for a port on the public network; the address."""
         network_id = CONF.network.public_network_id
         if not network_id:
-            external = next(iter(self.network.networks(is_router_external=True)),
-                            None)
+            external = next(iter(self.network.networks(
+                is_router_external=True)), None)
             if external is None:
                 raise exception.ComputeError(
                     'The cloud has no external network for public '
@@ -142,8 +135,8 @@ class InstanceNetworks:
                     'public_network_id.')
             network_id = external.id
         try:
-            floating = self.network.create_ip(floating_network_id=network_id,
-                                              port_id=port_id)
+            floating = self.network.create_ip(
+                floating_network_id=network_id, port_id=port_id)
         except Exception as error:
             raise faults.neutron_error(error, network_id) from error
         return floating.floating_ip_address

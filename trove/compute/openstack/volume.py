@@ -113,8 +113,35 @@ class CinderVolumeDriver(base.VolumeDriver):
             mount_point=getattr(group, 'mount_point', None) or
             '/var/lib/trove/data')
 
+    def _server_status(self, server_id):
+        try:
+            server = self.nova.servers.get(server_id)
+        except nova_exceptions.NotFound as error:
+            raise base.ServerNotFound(server_id=server_id) from error
+        if server.status == 'ERROR':
+            raise exception.ComputeError(faults.server_fault(
+                getattr(server, 'fault', None)))
+        return server.status
+
+    def _settled_for(self, volume_id, server_id):
+        """The volume once it is attached to the server (given at boot),
+        or free while the server can take it; a server still building
+        cannot be attached to."""
+        def state():
+            volume = self._get(volume_id)
+            attached = [a['server_id'] for a in volume.attachments or []]
+            if server_id in attached or volume.status.startswith('error'):
+                return volume
+            if volume.status == 'available' and \
+                    self._server_status(server_id) != 'BUILD':
+                return volume
+            return None
+        return wait_for(state, bool, CONF.usage_timeout,
+                        'Server %s taking volume %s' % (server_id,
+                                                        volume_id))
+
     def attach_volume(self, context, volume_id, server_id):
-        volume = self._get(volume_id)
+        volume = self._settled_for(volume_id, server_id)
         attached = [a['server_id'] for a in volume.attachments or []]
         if server_id not in attached:
             try:

@@ -90,11 +90,13 @@ class Hypervisor:
 
     # -- Nova and Cinder, as the admin ----------------------------------------
     def _get(self, service_type, path, **params):
+        headers = {}
+        if service_type == 'compute':
+            headers['OpenStack-API-Version'] = 'compute %s' % \
+                NOVA_MICROVERSION
         response = self.session.get(
-            path, params=params, endpoint_filter={
-                'service_type': service_type, 'interface': 'public'},
-            headers={'OpenStack-API-Version': 'compute %s'
-                     % NOVA_MICROVERSION})
+            path, params=params, headers=headers, endpoint_filter={
+                'service_type': service_type, 'interface': 'public'})
         return response.json()
 
     def servers(self):

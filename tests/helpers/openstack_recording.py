@@ -12,9 +12,10 @@ across runs and holds no secret.
 
 ``replay_session`` gives a keystoneauth session whose transport answers
 from such a file: each request gets the next recorded answer for its
-method and URL (the last one again once they run out, as a poll would
-see), and every request is kept in ``adapter.requests`` for a test to
-check what a client sent. A request that was never recorded gets a 501
+method and URL, in the recorded order (a poll stops on the same answer it
+stopped on when recorded; the last answer repeats once they run out),
+and every request is kept in ``adapter.requests`` for a test to check
+what a client sent. A request that was never recorded gets a 501
 whose body says so, and is listed in ``adapter.unmatched``.
 """
 
@@ -84,15 +85,28 @@ class Recorder:
             return [self._normalize_json(item) for item in value]
         return self._normalize(value)
 
-    def save(self, path, note='', observed=None):
+    def save(self, path, note='', observed=None, context=None):
         """Write the fixture; ``observed`` is what the recorded client saw
-        (a replay must see the same)."""
-        data = {'note': note, 'observed': observed,
-                'exchanges': _scrub(self.exchanges)}
+        (a replay must see the same), ``context`` what the scenario was
+        given (ids, resources)."""
+        data = {'note': note, 'observed': normalized(observed),
+                'context': context, 'exchanges': _scrub(self.exchanges)}
+        # Compact, one exchange a line: small, and a re-recording diffs
+        # line by line.
+        lines = [json.dumps(exchange, sort_keys=True, separators=(',', ':'))
+                 for exchange in data['exchanges']]
+        head = {key: value for key, value in data.items()
+                if key != 'exchanges'}
         with open(path, 'w') as written:
-            json.dump(data, written, indent=1, sort_keys=True)
-            written.write('\n')
+            written.write(json.dumps(head, sort_keys=True)[:-1])
+            written.write(', "exchanges": [\n' + ',\n'.join(lines) +
+                          '\n]}\n')
         return data
+
+
+def normalized(value):
+    """``value`` as it reads back from a fixture (tuples become lists)."""
+    return json.loads(json.dumps(value))
 
 
 def _json_or_size(content):
@@ -112,10 +126,32 @@ def _json_or_size(content):
 _TOKEN_PATTERN = re.compile(r'gAAAA[A-Za-z0-9_\-=]{40,}')
 
 
+# Response fields a client never reads back, but which weigh kilobytes:
+# user_data (the request that sent it keeps it) and fault tracebacks.
+ELIDED_FIELDS = ('OS-EXT-SRV-ATTR:user_data',)
+TRIMMED_FIELDS = {'details': 200}
+
+
+def _trim(value):
+    if isinstance(value, dict):
+        trimmed = {}
+        for key, item in value.items():
+            if key in ELIDED_FIELDS and item:
+                item = '(elided)'
+            elif key in TRIMMED_FIELDS and isinstance(item, str):
+                item = item[:TRIMMED_FIELDS[key]]
+            trimmed[key] = _trim(item)
+        return trimmed
+    if isinstance(value, list):
+        return [_trim(item) for item in value]
+    return value
+
+
 def _scrub(exchanges):
     """No tokens, no catalog noise: only what replay needs."""
     scrubbed = copy.deepcopy(exchanges)
     for exchange in scrubbed:
+        exchange['body'] = _trim(exchange['body'])
         headers = exchange['headers']
         for name in list(headers):
             if name.lower() == 'x-subject-token':
@@ -132,21 +168,7 @@ def _scrub(exchanges):
                 if all('.test' in endpoint['url']
                        for endpoint in service['endpoints'])]
     text = _TOKEN_PATTERN.sub(TOKEN, json.dumps(scrubbed))
-    return _without_repeats(json.loads(text))
-
-
-def _without_repeats(exchanges):
-    """Drop an answer equal to the previous one for the same request (a
-    poll that saw nothing change); replay repeats it as often as asked."""
-    kept, last = [], {}
-    for exchange in exchanges:
-        key = (exchange['method'], exchange['url'])
-        if key in last and last[key] == exchange and \
-                exchange['method'] == 'GET':
-            continue
-        last[key] = exchange
-        kept.append(exchange)
-    return kept
+    return json.loads(text)
 
 
 class ReplayAdapter(requests.adapters.BaseAdapter):
@@ -205,9 +227,13 @@ def _response(request, exchange):
 
 def load(path):
     """(exchanges, observed) of a fixture file."""
-    with open(path) as stored:
-        data = json.load(stored)
+    data = load_all(path)
     return data['exchanges'], data.get('observed')
+
+
+def load_all(path):
+    with open(path) as stored:
+        return json.load(stored)
 
 
 def replay_session(exchanges, auth_url='http://identity.test/v3/'):

@@ -1,20 +1,24 @@
-"""Client scenarios run against the real OpenStack stack and, recorded, in
-fast tests against its replay (tests.helpers.openstack_recording).
+"""Scenarios of the openstack provider, run against the real stack to
+record its HTTP exchanges (tests/openstack/test_recordings.py) and against
+those recordings in the fast tests (tests/unit/compute).
 
-A scenario takes a keystoneauth session and a poll interval (0 in replay,
-where the recorded states follow one another at once) and returns what it
-observed, so the recording run and the replay can be compared.
+A scenario drives the provider bundle with fixed ids (a replay must send
+the same URLs), waits with ``interval`` between polls (0 in replay, where
+recorded states follow one another at once) and returns what it
+observed, so the real run and the replay can be compared.
 """
 
-import base64
 import time
 
-from cinderclient import client as cinder_client
-from novaclient import client as nova_client
+from trove.common import context, exception, states
+from trove.compute import base
 
-NOVA_MICROVERSION = '2.79'
-CINDER_MICROVERSION = '3.59'
-USER_DATA = '#cloud-config\nwrite_files: []\n'
+CTX = context.get_admin_context()
+GUEST_INFO = ('[DEFAULT]\nguest_id = %s\ndatastore_manager = mariadb\n'
+              'datastore_version = 10.11\ntenant_id = alpha\n')
+GUEST_CONFIG = ('[DEFAULT]\ntransport_url = rabbit://guest:guest@'
+                '127.0.0.1:5672/recorded\ncontrol_exchange = trove\n')
+ALLOWED_CIDR = '10.0.0.0/8'
 
 
 def poll(read, done, interval, timeout=60):
@@ -27,39 +31,94 @@ def poll(read, done, interval, timeout=60):
         time.sleep(interval)
 
 
-def server_with_volume(session, image_id, flavor_id, network_id,
-                       interval=0.5):
-    """Boot a server with user_data on a network, attach a 1 GB volume,
-    extend it to 2 GB, detach and delete both."""
-    nova = nova_client.Client(NOVA_MICROVERSION, session=session)
-    cinder = cinder_client.Client(CINDER_MICROVERSION, session=session)
+def spec(ids, resources, instance_key='instance', **overrides):
+    instance_id = ids[instance_key]
+    values = dict(
+        instance_id=instance_id, name='recorded-%s' % instance_key,
+        flavor={'id': resources['flavors']['trove.small'],
+                'name': 'trove.small'},
+        datastore_manager='mariadb', image_tags=['trove', 'mariadb'],
+        guest_files=base.GuestFiles(guest_info=GUEST_INFO % instance_id,
+                                    guest_config=GUEST_CONFIG))
+    values.update(overrides)
+    return base.ServerSpec(**values)
+
+
+def _settled(compute, server_id, interval):
+    return poll(lambda: compute.get_server(CTX, server_id),
+                lambda s: s.status in (states.ServerStatus.ACTIVE,
+                                       states.ServerStatus.ERROR), interval)
+
+
+def server_lifecycle(provider, ids, resources, interval=0.5):
+    """A server as the build flow makes it (volume at boot, the user's
+    network, an anti-affinity group, allowed CIDRs), then the volume
+    attached, extended in use, detached, and everything deleted."""
+    compute, volumes = provider.compute, provider.volumes
     seen = {}
-    server = nova.servers.create('recorded-server', image_id, flavor_id,
-                                 nics=[{'net-id': network_id}],
-                                 userdata=USER_DATA,
-                                 meta={'trove_instance_id': 'recorded'})
-    booted = poll(lambda: nova.servers.get(server.id),
-                  lambda s: s.status in ('ACTIVE', 'ERROR'), interval)
-    seen['server_status'] = booted.status
-    seen['addresses'] = sorted(a['addr'] for net in booted.addresses.values()
-                               for a in net)
-    seen['user_data'] = base64.b64decode(
-        getattr(booted, 'OS-EXT-SRV-ATTR:user_data') or b'').decode()
-    volume = cinder.volumes.create(1, name='recorded-volume')
-    poll(lambda: cinder.volumes.get(volume.id),
-         lambda v: v.status in ('available', 'error'), interval)
-    attachment = nova.volumes.create_server_volume(server.id, volume.id)
-    seen['device'] = attachment.device
-    poll(lambda: cinder.volumes.get(volume.id),
-         lambda v: v.status in ('in-use', 'error'), interval)
-    cinder.volumes.extend(volume, 2)
-    extended = poll(lambda: cinder.volumes.get(volume.id),
-                    lambda v: v.size == 2, interval)
-    seen['extended_size'] = extended.size
-    nova.volumes.delete_server_volume(server.id, volume.id)
-    detached = poll(lambda: cinder.volumes.get(volume.id),
-                    lambda v: v.status in ('available', 'error'), interval)
-    seen['detached_status'] = detached.status
-    cinder.volumes.delete(volume)
-    nova.servers.delete(server.id)
+    group = compute.create_server_group(CTX, 'trove-%s' % ids['instance'],
+                                        'anti-affinity')
+    volume = volumes.create_volume(CTX, base.VolumeSpec(
+        instance_id=ids['instance'], size=1,
+        name='trove-%s' % ids['instance']))
+    seen['volume'] = (volume.size, volume.status)
+    server = compute.create_server(CTX, spec(
+        ids, resources, volume_id=volume.id,
+        nics=[{'net-id': resources['user_network_id']}],
+        server_group_id=group.id, locality='anti-affinity',
+        access={'allowed_cidrs': [ALLOWED_CIDR]}))
+    seen['created'] = server.status
+    seen['created_addresses'] = server.addresses
+    shown = _settled(compute, server.id, interval)
+    seen['server'] = (shown.status, shown.flavor_id, shown.instance_id)
+    seen['addresses'] = shown.addresses
+    attachment = volumes.attach_volume(CTX, volume.id, server.id)
+    seen['attachment'] = (attachment.device_path, attachment.mount_point)
+    seen['attached_to'] = volumes.get_volume(CTX, volume.id).attached_to \
+        == server.id
+    seen['extended'] = volumes.extend_volume(CTX, volume.id, 2).size
+    volumes.detach_volume(CTX, volume.id, server.id)
+    seen['detached'] = volumes.get_volume(CTX, volume.id).status
+    compute.delete_server(CTX, server.id)
+    volumes.delete_volume(CTX, volume.id)
+    compute.delete_server_group(CTX, group.id)
+    seen['ids'] = {'server': server.id, 'volume': volume.id,
+                   'group': group.id}
+    return seen
+
+
+def create_faults(provider, ids, resources, set_instances_quota,
+                  interval=0.5):
+    """What a user reads when the cloud says no: a missing image, no
+    host for an anti-affinity member, the service project's quota."""
+    compute = provider.compute
+    seen = {}
+    try:
+        compute.create_server(CTX, spec(ids, resources,
+                                        image_id=ids['missing_image']))
+    except exception.ComputeError as error:
+        seen['image'] = str(error)
+    group = compute.create_server_group(CTX, 'trove-%s' % ids['instance'],
+                                        'anti-affinity')
+    members = []
+    for key in ('instance', 'other'):
+        server = compute.create_server(CTX, spec(
+            ids, resources, instance_key=key, server_group_id=group.id,
+            locality='anti-affinity'))
+        members.append(server.id)
+        shown = _settled(compute, server.id, interval)
+    seen['second_member'] = (shown.status, shown.fault)
+    for server_id in members:
+        compute.delete_server(CTX, server_id)
+    compute.delete_server_group(CTX, group.id)
+    set_instances_quota(0)
+    try:
+        compute.create_server(CTX, spec(ids, resources,
+                                        instance_key='quota'))
+    except exception.ComputeError as error:
+        seen['quota'] = str(error)
+    finally:
+        set_instances_quota(-1)
+    seen['left'] = [s.id for key in ('instance', 'other', 'quota')
+                    for s in compute.find_servers(CTX, ids[key])]
     return seen

@@ -22,7 +22,7 @@ import pytest
 from tests.helpers import openstack_recording as recording
 from tests.helpers import openstack_scenarios as scenarios
 from tests.helpers.openstack import OpenStackHarness
-from trove.compute.openstack import clients, compute
+from trove.compute.openstack import clients, waits
 
 pytestmark = pytest.mark.openstack
 
@@ -46,8 +46,8 @@ RECORDING_POLL = 1.5
 def _record(openstack_stack, name, scenario, ids, note, **kwargs):
     harness = OpenStackHarness(openstack_stack)
     harness.start()
-    driver_poll = compute.POLL_INTERVAL
-    compute.POLL_INTERVAL = RECORDING_POLL
+    driver_poll = waits.POLL_INTERVAL
+    waits.POLL_INTERVAL = RECORDING_POLL
     recorder = recording.Recorder(openstack_stack.environment.endpoints)
     try:
         clients.set_session(openstack_stack.session(
@@ -56,7 +56,7 @@ def _record(openstack_stack, name, scenario, ids, note, **kwargs):
                             _resources(openstack_stack),
                             interval=RECORDING_POLL, **kwargs)
     finally:
-        compute.POLL_INTERVAL = driver_poll
+        waits.POLL_INTERVAL = driver_poll
         # The harness cleans up through the real stack, unrecorded.
         clients.set_session(None)
         harness.stop()
@@ -69,14 +69,14 @@ def _record(openstack_stack, name, scenario, ids, note, **kwargs):
     exchanges, saved = recording.load(path)
     replay, adapter = recording.replay_session(exchanges)
     harness.start()
-    compute.POLL_INTERVAL = 0
+    waits.POLL_INTERVAL = 0
     try:
         clients.set_session(replay)
         replayed = scenario(harness.provider, ids,
                             _resources(openstack_stack), interval=0,
                             **replay_kwargs)
     finally:
-        compute.POLL_INTERVAL = driver_poll
+        waits.POLL_INTERVAL = driver_poll
         # The harness cleans up through the real stack, unrecorded.
         clients.set_session(None)
         harness.stop()

@@ -57,10 +57,12 @@ fi
 
 mkdir -p "$ROOT/etc/trove/conf.d" "$ROOT/etc/systemd/system" \
          "$ROOT/usr/local/sbin"
-install -m 0755 "$HERE/trove-guest-volume" \
-        "$ROOT/usr/local/sbin/trove-guest-volume"
-
-cat > "$ROOT/etc/systemd/system/trove-guest-volume.service" <<UNIT
+UNITS="trove-guestagent.service"
+VOLUME_DEPENDENCY=""
+if [ -f "$HERE/trove-guest-volume" ]; then
+  install -m 0755 "$HERE/trove-guest-volume" \
+          "$ROOT/usr/local/sbin/trove-guest-volume"
+  cat > "$ROOT/etc/systemd/system/trove-guest-volume.service" <<UNIT
 [Unit]
 Description=Mount the Trove data volume
 After=cloud-init.service
@@ -75,13 +77,20 @@ ExecStart=$VENV/bin/python3 /usr/local/sbin/trove-guest-volume /etc/trove/conf.d
 [Install]
 WantedBy=multi-user.target
 UNIT
+  UNITS="trove-guest-volume.service $UNITS"
+  VOLUME_DEPENDENCY="Requires=trove-guest-volume.service"
+else
+  # Run alone (a datastore's .cloudinit part): no volume helper beside
+  # it, so the data stays on the root disk.
+  echo "no trove-guest-volume beside $0: the data volume is not mounted" >&2
+fi
 
 cat > "$ROOT/etc/systemd/system/trove-guestagent.service" <<UNIT
 [Unit]
 Description=Trove guest agent
 After=cloud-init.service network-online.target trove-guest-volume.service
 Wants=network-online.target
-Requires=trove-guest-volume.service
+$VOLUME_DEPENDENCY
 # Trove injects this file as cloud-init user-data; an image booted
 # outside Trove has no agent to run.
 ConditionPathExists=/etc/trove/conf.d/guest_info.conf
@@ -97,13 +106,13 @@ UNIT
 
 if [ "$ROOT" = "" ] && command -v systemctl >/dev/null 2>&1; then
   systemctl daemon-reload >/dev/null 2>&1 || true
-  systemctl enable trove-guest-volume.service trove-guestagent.service
+  systemctl enable $UNITS
   if [ "${TROVE_START_NOW:-0}" = 1 ]; then
-    systemctl start trove-guest-volume.service trove-guestagent.service
+    systemctl start $UNITS
   fi
 else
   mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
-  for unit in trove-guest-volume.service trove-guestagent.service; do
+  for unit in $UNITS; do
     ln -sf "/etc/systemd/system/$unit" \
        "$ROOT/etc/systemd/system/multi-user.target.wants/$unit"
   done

@@ -12,6 +12,7 @@ import importlib.machinery
 import importlib.util
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -24,15 +25,14 @@ GUEST_IMAGE = pathlib.Path(__file__).resolve().parents[3] / 'tools' / \
 VENV = os.path.dirname(os.path.dirname(sys.executable))
 
 
-def install_into(root, **env):
+def install_into(root, script=GUEST_IMAGE / 'install-guest.sh', **env):
     # The project's venv stands for the one pip would make in the image.
     (root / 'opt').mkdir(parents=True, exist_ok=True)
     os.symlink(VENV, root / 'opt' / 'trove-guestagent-venv')
     environment = dict(os.environ, TROVE_GUEST_ROOT=str(root),
                        TROVE_INSTALL_PACKAGES='0', **env)
-    return subprocess.run(['sh', str(GUEST_IMAGE / 'install-guest.sh')],
-                          env=environment, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(['sh', str(script)], env=environment,
+                          capture_output=True, text=True, timeout=60)
 
 
 def _volume_tool():
@@ -63,6 +63,25 @@ def test_installer_leaves_enabled_units_starting_from_injected_files(
     assert os.access(tmp_path / 'usr' / 'local' / 'sbin' /
                      'trove-guest-volume', os.X_OK)
     assert (tmp_path / 'etc' / 'trove' / 'conf.d').is_dir()
+
+
+def test_installer_alone_starts_the_agent_without_a_volume_unit(tmp_path):
+    # As a datastore's .cloudinit part: the installer without its helper.
+    alone = tmp_path / 'cloudinit'
+    alone.mkdir()
+    shutil.copy(GUEST_IMAGE / 'install-guest.sh', alone)
+    root = tmp_path / 'root'
+
+    result = install_into(root, script=alone / 'install-guest.sh')
+
+    assert result.returncode == 0, result.stderr
+    assert 'the data volume is not mounted' in result.stderr
+    units = root / 'etc' / 'systemd' / 'system'
+    agent = (units / 'trove-guestagent.service').read_text()
+    assert 'Requires=' not in agent
+    assert not (units / 'trove-guest-volume.service').exists()
+    assert os.listdir(units / 'multi-user.target.wants') == [
+        'trove-guestagent.service']
 
 
 def test_installer_refuses_an_unknown_datastore(tmp_path):

@@ -17,8 +17,7 @@ import pytest
 from tests.helpers import openstack_recording as recording
 from tests.helpers import openstack_scenarios as scenarios
 from trove import compute
-from trove.compute.openstack import clients
-from trove.compute.openstack import compute as nova_compute
+from trove.compute.openstack import clients, waits
 from trove.conf import CONF
 from trove.localenv.openstack import cloud_init
 
@@ -65,7 +64,7 @@ def replay_provider(monkeypatch):
         compute.reset()
         return replay, compute.get_provider()
 
-    monkeypatch.setattr(nova_compute, 'POLL_INTERVAL', 0)
+    monkeypatch.setattr(waits, 'POLL_INTERVAL', 0)
     yield start
     clients.set_session(None)
     for name, group in overrides:

@@ -11,10 +11,9 @@ and security group made for it. Nova's failures become messages the user
 can act on (faults).
 
 Every wait is bounded by its upstream option. No state is kept in memory
-beyond the clients and a flavor-name cache.
+beyond the clients and the flavor and network names seen (Nova shows a
+server's flavor and networks by name).
 """
-
-import time
 
 from novaclient import exceptions as nova_exceptions
 from oslo_log import log as logging
@@ -23,11 +22,11 @@ from trove.common import exception, states
 from trove.compute import base
 from trove.compute.openstack import addresses, clients, faults, images, userdata
 from trove.compute.openstack import networks as instance_networks
+from trove.compute.openstack.waits import wait_for, wait_gone
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-POLL_INTERVAL = 0.5
 TAG_INSTANCE_ID = 'trove_instance_id_%s'
 TAG_MANAGER = 'trove_%s'
 
@@ -62,24 +61,12 @@ def _port_dict(port):
     return {'network_id': port.network_id, 'fixed_ips': port.fixed_ips}
 
 
-def wait_for(read, done, timeout, what):
-    """Poll ``read()`` until ``done(value)``; ComputeError at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if time.monotonic() >= deadline:
-            raise exception.ComputeError(
-                '%s did not happen within %s seconds.' % (what, timeout))
-        time.sleep(POLL_INTERVAL)
-
-
 class NovaComputeDriver(base.ComputeDriver):
 
     def __init__(self, session=None):
         self._session = session
         self._flavor_ids = {}
+        self._network_ids = {}
 
     @property
     def nova(self):
@@ -217,9 +204,8 @@ class NovaComputeDriver(base.ComputeDriver):
                                         (server.flavor or {}).get(
                                             'original_name', ''))
         if ports is None:
-            ports = [_port_dict(port) for port in
-                     instance_networks.InstanceNetworks(
-                         self.sdk).server_ports(server.id)]
+            ports = self._ports_from_nova(getattr(server, 'addresses', None)
+                                          or {})
         return base.Server(
             id=server.id, name=server.name, status=status,
             flavor_id=self._flavor_id(server),
@@ -232,6 +218,21 @@ class NovaComputeDriver(base.ComputeDriver):
             availability_zone=getattr(
                 server, 'OS-EXT-AZ:availability_zone', None),
             host=getattr(server, 'OS-EXT-SRV-ATTR:host', None))
+
+    def _ports_from_nova(self, nova_addresses):
+        """The server's fixed IPs per network id, from what Nova shows
+        (keyed by network name): one Nova call per read instead of a
+        Neutron one as well, names resolved once per driver."""
+        names = set(nova_addresses)
+        if not names <= set(self._network_ids):
+            self._network_ids = {network.name: network.id for network in
+                                 self.sdk.network.networks()}
+        return [{'network_id': self._network_ids.get(name, name),
+                 'fixed_ips': [{'ip_address': entry['addr']}
+                               for entry in entries
+                               if entry.get('OS-EXT-IPS:type', 'fixed')
+                               == 'fixed']}
+                for name, entries in sorted(nova_addresses.items())]
 
     def get_server(self, context, server_id):
         return self._server(self._get(server_id))
@@ -249,16 +250,9 @@ class NovaComputeDriver(base.ComputeDriver):
             server.delete()
         except nova_exceptions.NotFound as error:
             raise base.ServerNotFound(server_id=server_id) from error
-
-        def gone():
-            try:
-                self.nova.servers.get(server_id)
-            except nova_exceptions.NotFound:
-                return True
-            return False
-        wait_for(lambda: None, lambda _value: gone(),
-                 CONF.server_delete_time_out,
-                 'Deleting server %s' % server_id)
+        wait_gone(lambda: self.nova.servers.get(server_id),
+                  nova_exceptions.NotFound, CONF.server_delete_time_out,
+                  'Deleting server %s' % server_id)
         if instance_id:
             instance_networks.InstanceNetworks(self.sdk).delete_for_instance(
                 instance_id)
@@ -276,24 +270,33 @@ class NovaComputeDriver(base.ComputeDriver):
     def start_server(self, context, server_id):
         self._act(server_id, 'start')
 
+    def _wait_status(self, server_id, wanted, timeout, what, flavor=''):
+        """The server once its status is in ``wanted``; its fault as a
+        ComputeError if it goes to ERROR instead."""
+        server = wait_for(lambda: self._get(server_id),
+                          lambda s: s.status in wanted + ('ERROR',),
+                          timeout, what)
+        if server.status == 'ERROR':
+            raise exception.ComputeError(faults.server_fault(
+                getattr(server, 'fault', None), flavor))
+        return server
+
     def reboot_server(self, context, server_id):
+        """Reboot and return once the server is ACTIVE again."""
         self._act(server_id, 'reboot')
+        self._wait_status(server_id, ('ACTIVE',), CONF.reboot_time_out,
+                          'Rebooting server %s' % server_id)
 
     def resize_server(self, context, server_id, new_flavor):
         """Resize, confirm, and return once the server is ACTIVE again."""
         self._act(server_id, 'resize', new_flavor['id'])
-        resized = wait_for(
-            lambda: self._get(server_id),
-            lambda server: server.status in ('VERIFY_RESIZE', 'ERROR'),
-            CONF.resize_time_out, 'Resizing server %s' % server_id)
-        if resized.status == 'ERROR':
-            raise exception.ComputeError(faults.server_fault(
-                getattr(resized, 'fault', None), new_flavor.get('name', '')))
+        name = new_flavor.get('name', '')
+        self._wait_status(server_id, ('VERIFY_RESIZE',), CONF.resize_time_out,
+                          'Resizing server %s' % server_id, name)
         self._act(server_id, 'confirm_resize')
-        wait_for(lambda: self._get(server_id),
-                 lambda server: server.status in ('ACTIVE', 'ERROR'),
-                 CONF.resize_time_out,
-                 'Confirming the resize of server %s' % server_id)
+        self._wait_status(server_id, ('ACTIVE',), CONF.resize_time_out,
+                          'Confirming the resize of server %s' % server_id,
+                          name)
 
     # -- server groups ------------------------------------------------------------
     def create_server_group(self, context, name, policy):

@@ -141,10 +141,6 @@ class InstanceNetworks:
             raise faults.neutron_error(error, network_id) from error
         return floating.floating_ip_address
 
-    # -- reading -------------------------------------------------------------
-    def server_ports(self, server_id):
-        return list(self.network.ports(device_id=server_id))
-
     # -- deleting ------------------------------------------------------------
     def delete_for_instance(self, instance_id):
         """Floating IPs, ports and the security group of an instance;

@@ -19,7 +19,8 @@ from novaclient import exceptions as nova_exceptions
 from trove.common import exception
 from trove.compute import base
 from trove.compute.openstack import clients, faults
-from trove.compute.openstack.compute import manager_of, wait_for
+from trove.compute.openstack.compute import manager_of
+from trove.compute.openstack.waits import wait_for, wait_gone
 from trove.conf import CONF
 
 NAME = 'trove-%s'
@@ -201,11 +202,6 @@ class CinderVolumeDriver(base.VolumeDriver):
         except cinder_exceptions.ClientException as error:
             raise faults.cinder_error(error) from error
 
-        def gone():
-            try:
-                self.cinder.volumes.get(volume_id)
-            except cinder_exceptions.NotFound:
-                return True
-            return False
-        wait_for(gone, bool, CONF.volume_time_out,
-                 'Deleting volume %s' % volume_id)
+        wait_gone(lambda: self.cinder.volumes.get(volume_id),
+                  cinder_exceptions.NotFound, CONF.volume_time_out,
+                  'Deleting volume %s' % volume_id)

@@ -4,9 +4,12 @@ A *harness* per provider gives the suite a ready provider bundle and
 what a test needs to drive it (a flavor, a datastore manager, the time a
 server takes to boot). The local harness runs real detached processes
 (a stand-in guest agent that serves like the real one) in a throwaway
-directory and loopback range; an OpenStack harness drives the real Nova,
-Cinder and Neutron of tests/helpers/openstack. Add a provider by adding
-its harness to HARNESSES.
+directory and loopback range. The openstack harness
+(tests.helpers.openstack.OpenStackHarness) drives the real Nova, Cinder
+and Neutron of the openstack tier: tests/openstack/test_provider_contract
+runs this suite there, on that tier's one shared stack. Add a provider by
+adding its harness to HARNESSES (or, for one needing a costly service,
+the same way as openstack).
 """
 
 import os

@@ -1,6 +1,8 @@
 """What every provider bundle promises the taskmanager (trove.compute.base).
 
-Each test runs against every harness of conftest.HARNESSES.
+Each test runs against every harness of conftest.HARNESSES, and against
+the openstack provider on the real stack from tests/openstack (which
+imports this suite, so that tier's one stack serves it).
 """
 
 import uuid
@@ -23,6 +25,8 @@ def new_spec(harness, **overrides):
                   guest_files=base.GuestFiles(
                       guest_info='[DEFAULT]\nguest_id = %s\n' % instance_id,
                       guest_config='[DEFAULT]\n'))
+    # What the provider needs besides (the openstack one: image tags).
+    values.update(getattr(harness, 'spec_defaults', {}))
     values.update(overrides)
     return base.ServerSpec(**values)
 

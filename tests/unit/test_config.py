@@ -75,6 +75,34 @@ def conf():
     ('guest_info', 'guest_info.conf'),
     ('injected_config_location', '/etc/trove/conf.d'),
     ('template_path', '/etc/trove/templates/'),
+    ('nova_compute_url', None),
+    ('cinder_url', None),
+    ('neutron_url', None),
+    ('glance_url', None),
+    ('nova_compute_service_type', 'compute'),
+    ('cinder_service_type', 'volumev3'),
+    ('neutron_service_type', 'network'),
+    ('glance_service_type', 'image'),
+    ('nova_compute_endpoint_type', 'publicURL'),
+    ('cinder_endpoint_type', 'publicURL'),
+    ('nova_client_version', '2.57'),
+    ('nova_keypair', None),
+    ('use_nova_server_config_drive', False),
+    ('block_device_mapping', 'vdb'),
+    ('volume_rootdisk_support', False),
+    ('volume_rootdisk_size', 10),
+    ('cinder_volume_type', None),
+    ('enable_volume_az', False),
+    ('management_networks', []),
+    ('management_security_groups', []),
+    ('trove_security_groups_support', True),
+    ('trove_security_group_name_prefix', 'trove_sg'),
+    ('trove_security_group_rule_cidr', '0.0.0.0/0'),
+    ('ip_regex', None),
+    ('black_list_regex', None),
+    ('injected_config_owner', 'ubuntu'),
+    ('injected_config_group', 'root'),
+    ('cloudinit_location', '/etc/trove/cloudinit'),
 ])
 def test_default_equals_upstream(conf, name, default):
     assert getattr(conf, name) == default
@@ -104,6 +132,7 @@ def test_default_equals_upstream(conf, name, default):
     ('service_credentials', 'user_domain_name', 'Default'),
     ('service_credentials', 'project_domain_name', 'Default'),
     ('service_credentials', 'region_name', 'RegionOne'),
+    ('network', 'public_network_id', None),
 ])
 def test_group_default_equals_upstream(conf, group, name, default):
     assert getattr(getattr(conf, group), name) == default

@@ -11,7 +11,8 @@ import threading
 from trove.conf import CONF
 
 # compute_provider value -> module whose provider() builds the bundle.
-PROVIDERS = {'local': 'trove.compute.local'}
+PROVIDERS = {'local': 'trove.compute.local',
+             'openstack': 'trove.compute.openstack'}
 
 _lock = threading.Lock()
 _providers = {}

@@ -7,7 +7,12 @@ compute_opts = [
                choices=[('local', 'Instances are guest-agent processes on '
                                   'this machine, each with its own loopback '
                                   'address; flavors live in the control '
-                                  'database.')],
+                                  'database.'),
+                        ('openstack', 'Instances are Nova servers in the '
+                                      'service project, with Cinder data '
+                                      'volumes and Neutron ports; flavors '
+                                      'are Nova\'s ([service_credentials], '
+                                      'management_networks).')],
                help='Compute, volume and flavor provider of the '
                     'taskmanager and the API (trove.compute.PROVIDERS).'),
 ]

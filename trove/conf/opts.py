@@ -30,6 +30,8 @@ GROUP_MODULES = (
     'local',
     'upgrade_levels',
     'service_credentials',
+    'openstack',
+    'network',
     'mysql',
     'mariadb',
     'postgresql',

@@ -53,7 +53,7 @@ def install_lock(venv_dir):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _stamp_matches(venv_dir, packages):
+def stamp_matches(venv_dir, packages):
     try:
         with open(os.path.join(venv_dir, STAMP_NAME)) as stamp:
             return json.load(stamp).get('packages') == list(packages)
@@ -70,10 +70,10 @@ def ensure_venv(venv_dir, packages, timeout=INSTALL_TIMEOUT):
     """
     venv_dir = os.path.abspath(venv_dir)
     bin_dir = os.path.join(venv_dir, 'bin')
-    if _stamp_matches(venv_dir, packages):
+    if stamp_matches(venv_dir, packages):
         return bin_dir
     with install_lock(venv_dir):
-        if _stamp_matches(venv_dir, packages):
+        if stamp_matches(venv_dir, packages):
             return bin_dir
         shutil.rmtree(venv_dir, ignore_errors=True)
         started = time.monotonic()
@@ -171,17 +171,29 @@ def wait_until(predicate, timeout, what, pid_path, log_path):
                                % (what, timeout, log_tail(log_path)))
 
 
+def http_answers(url, timeout=5.0):
+    """Whether ``url`` answers with any HTTP status within ``timeout``."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
 def wait_for_http(url, pid_path, log_path, timeout=60.0):
     """Wait until ``url`` answers with any HTTP status."""
-    def answers():
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return True
-        except urllib.error.HTTPError:
-            return True
-        except OSError:
-            return False
-    wait_until(answers, timeout, url, pid_path, log_path)
+    wait_until(lambda: http_answers(url), timeout, url, pid_path, log_path)
+
+
+def read_text(path):
+    """A small file's stripped content, or None when it cannot be read."""
+    try:
+        with open(path) as stored:
+            return stored.read().strip()
+    except OSError:
+        return None
 
 
 def stop_pid_file(pid_path, timeout=15.0):

@@ -127,11 +127,14 @@ class KeystoneServer:
     """One Keystone: its config, keys and SQLite DB live in ``state_dir``."""
 
     def __init__(self, state_dir, port, venv_dir=None, admin_password=None,
-                 workers=2):
+                 workers=2, install_venv=ensure_venv):
         self.state_dir = os.path.abspath(state_dir)
         self.port = int(port)
         self.venv_dir = os.path.abspath(venv_dir or default_venv_dir())
         self.workers = workers
+        # Another venv holding keystone (the OpenStack stack's) comes
+        # with an installer of its own.
+        self._install_venv = install_venv
         self._passwords = self._load_passwords(admin_password)
 
     # -- paths and addresses -------------------------------------------
@@ -221,7 +224,7 @@ class KeystoneServer:
         and ``keystone-manage bootstrap`` reruns only when the port (and so
         the identity endpoint) changed.
         """
-        ensure_venv(self.venv_dir)
+        self._install_venv(self.venv_dir)
         os.makedirs(self.state_dir, exist_ok=True)
         for name in ('fernet-keys', 'credential-keys'):
             os.makedirs(self._path(name), mode=0o700, exist_ok=True)
@@ -245,7 +248,7 @@ class KeystoneServer:
             with open(marker, 'w') as done:
                 done.write('ok\n')
         bootstrapped = self._path('bootstrapped-port')
-        if self._read(bootstrapped) != str(self.port):
+        if external.read_text(bootstrapped) != str(self.port):
             url = self.auth_url + '/'
             external.run(self._manage(
                 # One form: a generated password may begin with '-'.
@@ -256,14 +259,6 @@ class KeystoneServer:
                 '--bootstrap-region-id', REGION), timeout=MANAGE_TIMEOUT)
             with open(bootstrapped, 'w') as done:
                 done.write(str(self.port))
-
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path) as stored:
-                return stored.read().strip()
-        except OSError:
-            return None
 
     def _run_parallel(self, commands):
         logs = [open(self._path('manage-%d.log' % index), 'w+')
@@ -338,7 +333,7 @@ class KeystoneServer:
         updated, so it may run on every ``trove-local up`` and again when
         a port changed.
         """
-        admin = _AdminClient(self.auth_url, self.admin_token())
+        admin = AdminClient(self.auth_url, self.admin_token())
         roles = {name: admin.ensure('roles', name)
                  for name in ('admin', 'service', 'member', 'reader')}
         projects = {name: admin.ensure('projects', name,
@@ -379,7 +374,7 @@ class KeystoneServer:
                           admin=None):
         """The service ``name`` of ``service_type`` with public, internal
         and admin endpoints at ``url_template`` in RegionOne."""
-        admin = admin or _AdminClient(self.auth_url, self.admin_token())
+        admin = admin or AdminClient(self.auth_url, self.admin_token())
         service_id = admin.ensure_service(name, service_type)
         for interface in ('public', 'internal', 'admin'):
             admin.ensure_endpoint(service_id, interface, url_template)
@@ -405,7 +400,7 @@ class KeystoneServer:
             return None
 
 
-class _AdminClient:
+class AdminClient:
     """Find-or-create calls on the Keystone v3 API with an admin token.
 
     Each authenticated Keystone request costs ~0.2 s here (role lookups

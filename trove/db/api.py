@@ -50,6 +50,29 @@ def _tune_sqlite(dbapi_connection, connection_record):
     dbapi_connection.isolation_level = None
 
 
+def _is_mysql(dbapi_connection):
+    return type(dbapi_connection).__module__.startswith(('pymysql',
+                                                         'MySQLdb'))
+
+
+@event.listens_for(sa.engine.Engine, 'connect')
+def _read_committed_on_mysql(dbapi_connection, connection_record):
+    """READ COMMITTED on MySQL/MariaDB, as PostgreSQL runs by default.
+
+    Under InnoDB's REPEATABLE READ, a locking read of a row that does not
+    exist yet (``work_claims.submit`` for a new instance) locks the gap;
+    two such transactions then insert into the gap they both lock and
+    InnoDB kills one as a deadlock victim: a concurrent create answered
+    500. READ COMMITTED takes no gap locks for reads, and the code is
+    written for PostgreSQL's READ COMMITTED anyway.
+    """
+    if not _is_mysql(dbapi_connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+    cursor.close()
+
+
 @event.listens_for(sa.engine.Engine, 'begin')
 def _begin_sqlite_immediate(connection):
     """Take SQLite's write lock when a transaction starts.

@@ -126,7 +126,9 @@ def _ensure_usage_rows(context, tenant_id, resources):
             with db_api.writer(context) as session:
                 session.add(Usage(tenant_id=tenant_id, resource=resource,
                                   in_use=0, reserved=0))
-        except db_exception.DBDuplicateEntry:
+        except (db_exception.DBDuplicateEntry, db_exception.DBDeadlock):
+            # Another request created it (InnoDB may report the loser of
+            # two inserts of one key as a deadlock victim).
             pass
 
 

@@ -7,6 +7,7 @@ import os
 
 from tests.functional.taskmanager import fake_guest_agent
 from tests.functional.taskmanager.conftest import BIGGER, FLAVOR
+from tests.helpers.processes import wait_until
 from trove.common import daemon, states
 from trove.compute.local import processes
 from trove.conf import CONF
@@ -43,8 +44,10 @@ def test_create_reaches_active_then_delete_cleans_everything(world):
     # The provider's own ids.
     assert row.compute_instance_id and row.compute_instance_id != instance_id
     assert row.volume_id and row.volume_id != instance_id
-    # The work is done and gone.
-    assert world.work(instance_id) is None
+    # The work is done and gone (released just after the last step sets
+    # the task, so a moment after ACTIVE shows).
+    wait_until(lambda: world.work(instance_id) is None, timeout=10,
+               interval=0.1, message='the create work was never released')
     address = json.loads(row.addresses)[0]
     assert address['type'] == 'private'
     assert ipaddress.ip_address(address['address']) in \

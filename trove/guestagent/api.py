@@ -15,7 +15,8 @@ with ``[upgrade_levels] guestagent``):
         builds a replica.
 * 1.5 - Clusters (Galera): install_cluster, cluster_complete,
         get_cluster_context, write_cluster_configuration,
-        get_cluster_position, stop_cluster_member, start_cluster_member;
+        get_cluster_position, restart_cluster_member, stop_cluster_member,
+        start_cluster_member;
         prepare's ``cluster_config`` prepares a member.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
@@ -279,6 +280,10 @@ class API:
     def get_cluster_position(self):
         # A killed member's position is read by running the server once.
         return self._call('get_cluster_position', self._high(),
+                          version='1.5')
+
+    def restart_cluster_member(self):
+        return self._call('restart_cluster_member', self._high(),
                           version='1.5')
 
     def stop_cluster_member(self):

@@ -9,6 +9,8 @@ every member of which stopped. The agent never decides on its own which
 member bootstraps: only the taskmanager sees every member.
 """
 
+import time
+
 from oslo_log import log as logging
 
 from trove.common.states import ServiceStatuses
@@ -16,6 +18,10 @@ from trove.guestagent.datastore import engine as engine_base
 from trove.guestagent.datastore import galera
 
 LOG = logging.getLogger(__name__)
+
+# Seconds a member refuses new statements before it stops, so those
+# already running finish instead of losing their connection.
+DRAIN_SECONDS = 1.0
 
 
 class GaleraEndpoints:
@@ -97,6 +103,25 @@ class GaleraEndpoints:
             state = galera.position(engine)
             state.update(alive=False, primary=False, synced=False)
             return state
+
+    def restart_cluster_member(self, context):
+        """One step of a rolling restart: drain, stop, start, and return
+        once Synced again (the next member may then stop)."""
+        with self._lock:
+            engine = self.engine
+            self.status.report(ServiceStatuses.RESTARTING)
+            try:
+                if engine.is_alive():
+                    try:
+                        galera.reject_queries(engine.admin())
+                        time.sleep(DRAIN_SECONDS)
+                    except Exception as error:  # not answering: just stop
+                        LOG.info('Could not drain before the restart: %s',
+                                 error)
+                    engine.stop()
+                self._start_member(False)
+            finally:
+                self.status.report(self.actual_status())
 
     def stop_cluster_member(self, context):
         with self._lock:

@@ -88,6 +88,14 @@ def status(admin):
         return {}
 
 
+def reject_queries(admin):
+    """New statements are refused with 1047 (nothing executed: a client
+    moves to another member); running ones finish. Undone by the
+    restart that follows."""
+    with admin.cursor() as cursor:
+        cursor.execute("SET GLOBAL wsrep_reject_queries = 'ALL'")
+
+
 def is_synced(wsrep):
     return (wsrep.get('wsrep_cluster_status') == 'Primary'
             and wsrep.get('wsrep_local_state_comment') == 'Synced'

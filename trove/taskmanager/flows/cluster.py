@@ -52,12 +52,19 @@ def address_of(member):
     return addresses[0]['address']
 
 
+def short_name(resource_id):
+    """Galera refuses names longer than 32 characters in its group
+    messages (a joiner then never reaches the group): 20 hex digits of
+    the id are unique enough within one deployment."""
+    return resource_id.replace('-', '')[:20]
+
+
 def configuration(cluster, members, member):
     """The galera settings of ``member`` in a cluster of ``members``."""
-    return {'cluster_name': 'trove-%s' % cluster.id,
+    return {'cluster_name': 'trove-%s' % short_name(cluster.id),
             'members': [address_of(m) for m in members],
             'node_address': address_of(member),
-            'node_name': member.id}
+            'node_name': short_name(member.id)}
 
 
 class ClusterFlow(base.Flow):

@@ -78,7 +78,7 @@ class RestartMembers(base.Step):
             if found[member.id].get('alive'):
                 LOG.info('Cluster %s: restarting member %s',
                          flow.cluster_id, member.id)
-                guest.restart()
+                guest.restart_cluster_member()
             else:
                 LOG.info('Cluster %s: starting member %s (it was down)',
                          flow.cluster_id, member.id)

@@ -328,6 +328,36 @@ def test_a_rolling_restart_keeps_the_cluster_writable(cluster):
     assert cluster.wait_synced(3)
 
 
+def global_variable(address, name):
+    with connect(address) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT @@GLOBAL.%s' % name)
+            return int(cursor.fetchone()[0])
+
+
+def test_a_configuration_group_and_a_rolling_upgrade(cluster):
+    group = cluster.client.configurations.create(
+        'cluster-group', json.dumps({'wait_timeout': 321}),
+        datastore='mariadb', datastore_version='10.11')
+    cluster.action({'configuration_attach': {'configuration_id': group.id}})
+    assert cluster.show().configuration == group.id
+    for address in cluster.addresses():
+        assert global_variable(address, 'wait_timeout') == 321
+    _ok(run_cli(cluster.cli_env, 'openstack', 'database', 'cluster',
+                'upgrade', cluster.id, '10.11'))
+    assert cluster.show().task['name'] == 'UPGRADING_CLUSTER'
+    cluster.wait_idle(timeout=600)
+    cluster.wait_synced(3)
+    for address in cluster.addresses():
+        # The group outlives the restart of every member.
+        assert global_variable(address, 'wait_timeout') == 321
+        assert wsrep(address, 'wsrep_cluster_size') == '3'
+    cluster.action({'configuration_detach': {}})
+    assert not getattr(cluster.show(), 'configuration', None)
+    for address in cluster.addresses():
+        assert global_variable(address, 'wait_timeout') != 321
+
+
 def test_grow_to_four_and_shrink_back_to_three(cluster):
     env = cluster.cli_env
     _ok(run_cli(env, 'openstack', 'database', 'cluster', 'grow',

@@ -230,6 +230,44 @@ def upgrade(context, cluster, version_name):
         context).upgrade_cluster(cluster.id, version.id))
 
 
+def configuration_attach(context, cluster, configuration_id):
+    """The group on every member, one after the other (each as
+    ``PUT /instances/{id}``: values the engine takes at run time apply at
+    once, the others after a cluster ``restart``)."""
+    cluster.validate_available()
+    if cluster.row.configuration_id:
+        raise exception.BadRequest(
+            'Cluster %s already has configuration %s attached.'
+            % (cluster.id, cluster.row.configuration_id))
+    for member in cluster.members:
+        # Every member is checked before any changes.
+        configuration_instances.check_state(member)
+    for member in cluster.members:
+        if member.row.configuration_id != configuration_id:
+            if member.row.configuration_id:
+                configuration_instances.detach(context, member)
+            configuration_instances.attach(context, member,
+                                           configuration_id)
+    _set_configuration(context, cluster, configuration_id)
+
+
+def configuration_detach(context, cluster):
+    cluster.validate_available()
+    for member in cluster.members:
+        configuration_instances.check_state(member)
+    for member in cluster.members:
+        configuration_instances.detach(context, member)
+    _set_configuration(context, cluster, None)
+
+
+def _set_configuration(context, cluster, configuration_id):
+    with db_api.writer(context) as session:
+        session.execute(sa.update(db_models.Cluster).where(
+            db_models.Cluster.id == cluster.id).values(
+            configuration_id=configuration_id,
+            updated=db_models.utcnow()))
+
+
 def _submit(context, cluster, task, flow, args=None):
     with db_api.writer(context) as session:
         models.set_task(session, cluster.id, task)

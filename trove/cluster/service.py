@@ -93,6 +93,12 @@ class ClusterController(wsgi.Controller):
         elif key == 'upgrade':
             requests.upgrade(context, cluster,
                              body['upgrade']['datastore_version'])
+        elif key == 'configuration_attach':
+            requests.configuration_attach(
+                context, cluster,
+                body['configuration_attach']['configuration_id'])
+        elif key == 'configuration_detach':
+            requests.configuration_detach(context, cluster)
         else:
             raise exception.ClusterActionNotSupported(
                 action=key, datastore=cluster.datastore_version.datastore.name)

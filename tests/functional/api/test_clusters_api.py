@@ -193,8 +193,28 @@ def test_one_action_at_a_time(api, ids, taskmanager):
     settle(cluster_id)
     assert fault(action(api, cluster_id, {'restart': {}, 'grow': []}), 400)
     assert fault(action(api, cluster_id, {'fly': {}}), 400)
-    assert fault(action(api, cluster_id, {'configuration_detach': {}}),
-                 501)
+    assert fault(action(api, cluster_id, {'add_shard': {}}), 501)
+
+
+def test_configuration_attach_checks_every_member_first(api, ids,
+                                                        taskmanager):
+    cluster_id = ok(create(api))['cluster']['id']
+    settle(cluster_id)
+    missing = '7c6f7e0e-2e6c-4b3c-9d53-0d0b8c1d2f11'
+    assert fault(action(api, cluster_id, {'configuration_attach': {
+        'configuration_id': missing}}), 404)
+    assert fault(action(api, cluster_id, {'configuration_attach': {}}),
+                 400)
+    # One member not running: nothing is changed anywhere (422).
+    member_id = rows(cluster_id)[1].id
+    with db_api.writer(trove_context.get_admin_context()) as session:
+        session.query(db_models.ServiceStatusRecord).filter_by(
+            instance_id=member_id).update(
+            {'status_id': states.ServiceStatuses.SHUTDOWN.code})
+    name, message = fault(action(api, cluster_id, {
+        'configuration_detach': {}}), 422)
+    assert member_id in message
+    assert cluster_row(cluster_id).configuration_id is None
 
 
 def test_member_resize_and_delete_are_501(api, ids, taskmanager):

@@ -17,8 +17,10 @@ restart onto the new datastore version.
 from oslo_log import log as logging
 
 from trove.common import exception, states
+from trove.configuration import instances as configuration_instances
 from trove.records import faults
 from trove.taskmanager import cluster_records
+from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
 from trove.taskmanager.flows import cluster as cluster_flows
 
@@ -75,6 +77,10 @@ class RestartMembers(base.Step):
             if member.id in done:
                 continue
             guest = flow.guest(member.id)
+            # A configuration group's values needing a restart take
+            # effect now, as with an instance restart.
+            configuration_instances.apply_before_restart(flow.context,
+                                                         member.id)
             if found[member.id].get('alive'):
                 LOG.info('Cluster %s: restarting member %s',
                          flow.cluster_id, member.id)
@@ -83,6 +89,7 @@ class RestartMembers(base.Step):
                 LOG.info('Cluster %s: starting member %s (it was down)',
                          flow.cluster_id, member.id)
                 guest.start_cluster_member(bootstrap=False)
+            restarted(flow, member.id)
             done.append(member.id)
             flow.save_progress(restarted=done)
             flow.check_cancelled()
@@ -99,9 +106,18 @@ class RestartMembers(base.Step):
         LOG.info('Cluster %s: member %s bootstraps (position %s)',
                  flow.cluster_id, first, found[first])
         flow.guest(first).start_cluster_member(bootstrap=True)
+        restarted(flow, first)
         for member in members:
             if member.id != first:
                 flow.guest(member.id).start_cluster_member(bootstrap=False)
+                restarted(flow, member.id)
+
+
+def restarted(flow, member_id):
+    """A pending RESTART_REQUIRED of the member is over."""
+    configuration_instances.record_restarted(flow.context, member_id)
+    records.update(flow.context, member_id, task=states.InstanceTasks.NONE,
+                   only_if_task=states.InstanceTasks.RESTART_REQUIRED)
 
 
 class RestartClusterFlow(cluster_flows.ClusterFlow):

@@ -92,10 +92,11 @@ def test_disable_answers_204(db_instance):
     assert response.status_code == 204
 
 
-def test_cluster_root_is_not_implemented(db_instance):
+def test_cluster_root_of_an_unknown_cluster_is_404(db_instance):
+    """An instance id is no cluster id (clusters: tests/e2e/test_clusters)."""
     http = db_instance.client.client
     for method in (http.get, http.post):
         response, body = method('/clusters/%s/root' % db_instance.id,
                                 raise_exc=False)
-        assert response.status_code == 501
-        assert body['notImplemented']['code'] == 501
+        assert response.status_code == 404
+        assert body['itemNotFound']['code'] == 404

@@ -6,6 +6,7 @@ Extension routes (databases/users/root, management) are mapped by
 
 from trove.api import version_controller
 from trove.backup import service as backup_service
+from trove.cluster import service as cluster_service
 from trove.common import wsgi
 from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
@@ -27,6 +28,7 @@ class API(wsgi.Router):
         self._flavors()
         self._limits()
         self._backups()
+        self._clusters()
 
     def _routes(self, controller, routes):
         resource = wsgi.Resource(controller)
@@ -107,6 +109,17 @@ class API(wsgi.Router):
             ('GET', '/backup_strategies', 'index'),
             ('POST', '/backup_strategies', 'create'),
             ('DELETE', '/backup_strategies', 'delete'),
+        ])
+
+    def _clusters(self):
+        self._routes(cluster_service.ClusterController(), [
+            ('GET', '/clusters', 'index'),
+            ('POST', '/clusters', 'create'),
+            ('GET', '/clusters/{id}', 'show'),
+            ('POST', '/clusters/{id}', 'action'),
+            ('DELETE', '/clusters/{id}', 'delete'),
+            ('GET', '/clusters/{cluster_id}/instances/{instance_id}',
+             'show_instance'),
         ])
 
 

@@ -308,3 +308,55 @@ class ComputeError(TroveError):
 
 class PollTimeOut(TroveError):
     message = 'Polling request timed out after %(seconds)s seconds.'
+
+
+# Clusters (upstream's messages) ---------------------------------------------
+class ClusterNumInstancesNotLargeEnough(BadRequest):
+    message = 'The number of instances for your initial cluster must be at ' \
+              'least %(num_instances)s.'
+
+
+class ClusterFlavorsNotEqual(BadRequest):
+    message = 'The flavor for each instance in a cluster must be the same.'
+
+
+class ClusterVolumeSizeRequired(BadRequest):
+    message = 'A volume size is required for each instance in the cluster.'
+
+
+class ClusterVolumeSizesNotEqual(BadRequest):
+    message = 'The volume size for each instance in a cluster must be ' \
+              'the same.'
+
+
+class ClusterNetworksNotEqual(BadRequest):
+    message = 'The network for each instance in a cluster must be the same.'
+
+
+class ClusterShrinkMustNotLeaveClusterEmpty(BadRequest):
+    message = 'Must leave at least one instance in the cluster when ' \
+              'shrinking.'
+
+
+class ClusterShrinkInstanceNotMember(BadRequest):
+    message = 'Instance %(instance_id)s is not a member of cluster ' \
+              '%(cluster_id)s.'
+
+
+class ClusterNotAvailable(UnprocessableEntity):
+    message = 'This action cannot be performed on the cluster while the ' \
+              'current cluster task is \'%(task)s\'.'
+
+
+class ClusterDatastoreNotSupported(NotImplementedForDatastore):
+    message = 'Clusters not supported for %(datastore)s-%(datastore_version)s.'
+
+
+class ClusterInstanceOperationNotSupported(NotImplementedForDatastore):
+    message = 'Operation not supported for instances that are part of a ' \
+              'cluster.'
+
+
+class ClusterActionNotSupported(NotImplementedForDatastore):
+    message = 'Action \'%(action)s\' is not supported for %(datastore)s ' \
+              'clusters.'

@@ -51,6 +51,10 @@ _SERVICE_STATUSES = [
     ServiceStatus('HEALTHY', 0x21, 'healthy', 'HEALTHY'),
     ServiceStatus('RESTARTING', 0x22, 'restarting', 'RESTARTING'),
     ServiceStatus('UPGRADING', 0x23, 'upgrading', 'UPGRADING'),
+    # Not in upstream: a cluster member whose engine runs but is cut off
+    # from the primary component (Galera quorum lost); it refuses
+    # queries until the cluster is whole again.
+    ServiceStatus('NON_PRIMARY', 0x24, 'non-primary', 'NON_PRIMARY'),
 ]
 
 

@@ -7,6 +7,21 @@ The ``[mysql]``, ``[mariadb]`` and ``[postgresql]`` modules call
 from oslo_config import cfg
 
 
+def cluster_opts(*, cluster_support):
+    """Options of a datastore that may form clusters."""
+    return [
+        cfg.BoolOpt('cluster_support', default=cluster_support,
+                    help='Whether clusters of this datastore may be '
+                         'created (POST /clusters answers 501 if not).'),
+        cfg.IntOpt('min_cluster_member_count', default=3, min=1,
+                   help='Fewest members a new cluster may have; Galera '
+                        'needs three to keep a quorum when one fails.'),
+        cfg.IntOpt('cluster_usage_timeout', default=1800, min=1,
+                   help='Seconds a cluster may take to form (its members '
+                        'built and joined) or to grow.'),
+    ]
+
+
 def datastore_opts(*, tcp_ports, mount_point, ignore_users, ignore_dbs,
                    backup_strategy, replication_strategy,
                    replication_namespace, service_uname, usage_timeout=None):

@@ -2,7 +2,7 @@
 
 from oslo_config import cfg
 
-from trove.conf.datastore_common import datastore_opts
+from trove.conf.datastore_common import cluster_opts, datastore_opts
 
 GROUP = cfg.OptGroup('mariadb', title='MariaDB datastore')
 
@@ -17,7 +17,7 @@ mariadb_opts = datastore_opts(
         'trove.guestagent.strategies.replication.mariadb_gtid'),
     service_uname='mysql',
     usage_timeout=400,
-)
+) + cluster_opts(cluster_support=True)
 
 
 def register_opts(conf):

@@ -13,6 +13,11 @@ with ``[upgrade_levels] guestagent``):
         attach_replica, detach_replica, make_read_only, get_last_txn,
         wait_for_txn, get_replication_status; prepare's ``snapshot``
         builds a replica.
+* 1.5 - Clusters (Galera): install_cluster, cluster_complete,
+        get_cluster_context, write_cluster_configuration,
+        get_cluster_position, restart_cluster_member, stop_cluster_member,
+        start_cluster_member;
+        prepare's ``cluster_config`` prepares a member.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -29,7 +34,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.4'
+API_LATEST_VERSION = '1.5'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -251,3 +256,40 @@ class API:
     def get_replication_status(self):
         return self._call('get_replication_status', self._low(),
                           version='1.4')
+
+    # Clusters ---------------------------------------------------------------
+    def install_cluster(self, admin_password, cluster_configuration,
+                        bootstrap=False):
+        # A joiner receives the whole data set: the long deadline.
+        return self._call('install_cluster', self._high(), version='1.5',
+                          admin_password=admin_password,
+                          cluster_configuration=cluster_configuration,
+                          bootstrap=bootstrap)
+
+    def cluster_complete(self):
+        return self._call('cluster_complete', self._low(), version='1.5')
+
+    def get_cluster_context(self):
+        return self._call('get_cluster_context', self._low(), version='1.5')
+
+    def write_cluster_configuration(self, cluster_configuration):
+        return self._call('write_cluster_configuration', self._low(),
+                          version='1.5',
+                          cluster_configuration=cluster_configuration)
+
+    def get_cluster_position(self):
+        # A killed member's position is read by running the server once.
+        return self._call('get_cluster_position', self._high(),
+                          version='1.5')
+
+    def restart_cluster_member(self):
+        return self._call('restart_cluster_member', self._high(),
+                          version='1.5')
+
+    def stop_cluster_member(self):
+        return self._call('stop_cluster_member', self._high(),
+                          version='1.5')
+
+    def start_cluster_member(self, bootstrap=False):
+        return self._call('start_cluster_member', self._high(),
+                          version='1.5', bootstrap=bootstrap)

@@ -219,3 +219,15 @@ def instances_using_configuration(context, configuration_id):
         return session.query(Row.id, Row.name).filter(
             Row.configuration_id == configuration_id,
             Row.deleted == sa.false()).all()
+
+
+def cluster_members(context, cluster_id):
+    """The live members of a cluster, oldest first (one SELECT)."""
+    def find(session):
+        return (session.query(Row, _running_backup_column())
+                .options(*_load_options())
+                .filter(Row.cluster_id == cluster_id,
+                        Row.deleted == sa.false())
+                .order_by(Row.created, Row.id).all())
+    return [Instance(row, running_backup=bool(running))
+            for row, running in db_api.read_objects(context, find)]

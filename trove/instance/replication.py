@@ -93,6 +93,8 @@ def create(context, data):
     upstream's 200 shows)."""
     check_create(data)
     source = models.load(context, data['replica_of'])
+    if source.row.cluster_id:
+        raise exception.ClusterInstanceOperationNotSupported()
     check_copied(data, source)
     if source.row.slave_of_id:
         raise exception.ReplicaOfReplicaForbidden(id=source.id)

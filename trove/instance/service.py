@@ -122,6 +122,7 @@ class InstanceController(wsgi.Controller):
         instance = models.load(context, id)
         policy.authorize_on_target(context, 'instance:delete',
                                    {'tenant': instance.tenant_id})
+        _not_a_cluster_member(instance)
         replication.check_delete(context, instance)
         actions.delete(context, instance)
         return wsgi.Result(None, 202)
@@ -131,6 +132,7 @@ class InstanceController(wsgi.Controller):
         key = _action_key(body)
         instance = models.load(context, id)
         if key == 'resize':
+            _not_a_cluster_member(instance)
             kind = _resize_kind(body)
             policy.authorize_on_target(context, 'instance:resize_' + kind,
                                        {'tenant': instance.tenant_id})
@@ -152,6 +154,13 @@ class InstanceController(wsgi.Controller):
         else:
             replication.eject(context, instance)
         return wsgi.Result(None, 202)
+
+
+def _not_a_cluster_member(instance):
+    """Resizing or deleting one member would break its cluster: upstream
+    answers 501 (the cluster's shrink removes members)."""
+    if instance.row.cluster_id:
+        raise exception.ClusterInstanceOperationNotSupported()
 
 
 def _action_key(body):

@@ -84,6 +84,9 @@ def instance_detail_view(request, instance, volume_info=None,
         size = view['volume']['size']
         if size:
             view['volume']['used_percent'] = round(100.0 * used / size, 2)
+    cluster_id = getattr(row, 'cluster_id', None)
+    if cluster_id:
+        view['cluster_id'] = cluster_id
     if root_password:
         view['password'] = root_password
     if request.context.is_admin:

@@ -17,6 +17,9 @@ Version ledger:
 * 1.3 - Replication: create_replica (an instance id or a list),
         detach_replica, promote_to_replica_source, eject_replica_source,
         each naming work the API recorded.
+* 1.4 - Clusters: create_cluster, delete_cluster, grow_cluster,
+        shrink_cluster, restart_cluster, upgrade_cluster (upstream's
+        names and arguments), each naming work the API recorded.
 
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
@@ -28,7 +31,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.3'
+API_LATEST_VERSION = '1.4'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -89,3 +92,24 @@ class API:
     def eject_replica_source(self, instance_id):
         self._cast('eject_replica_source', version='1.3',
                    instance_id=instance_id)
+
+    def create_cluster(self, cluster_id):
+        self._cast('create_cluster', version='1.4', cluster_id=cluster_id)
+
+    def delete_cluster(self, cluster_id):
+        self._cast('delete_cluster', version='1.4', cluster_id=cluster_id)
+
+    def grow_cluster(self, cluster_id, new_instance_ids):
+        self._cast('grow_cluster', version='1.4', cluster_id=cluster_id,
+                   new_instance_ids=new_instance_ids)
+
+    def shrink_cluster(self, cluster_id, instance_ids):
+        self._cast('shrink_cluster', version='1.4', cluster_id=cluster_id,
+                   instance_ids=instance_ids)
+
+    def restart_cluster(self, cluster_id):
+        self._cast('restart_cluster', version='1.4', cluster_id=cluster_id)
+
+    def upgrade_cluster(self, cluster_id, datastore_version_id):
+        self._cast('upgrade_cluster', version='1.4', cluster_id=cluster_id,
+                   datastore_version_id=datastore_version_id)

@@ -21,10 +21,13 @@ from trove.common import context as trove_context
 from trove.common import service
 from trove.conf import CONF
 from trove.records import work_claims as claims
+from trove.taskmanager import cluster_records
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
 from trove.taskmanager.flows import backup as backup_flows
+from trove.taskmanager.flows import cluster as cluster_flows
+from trove.taskmanager.flows import cluster_restart
 from trove.taskmanager.flows import (configuration, create, delete, periodic,
                                     replication, resize, restart)
 
@@ -39,11 +42,14 @@ FLOWS = {flow.name: flow for flow in (
     restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
     backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
     replication.CreateReplicaFlow, replication.DetachFlow,
-    replication.PromoteFlow, replication.EjectFlow)}
+    replication.PromoteFlow, replication.EjectFlow,
+    cluster_flows.CreateClusterFlow, cluster_flows.GrowClusterFlow,
+    cluster_flows.ShrinkClusterFlow, cluster_flows.DeleteClusterFlow,
+    cluster_restart.RestartClusterFlow, cluster_restart.UpgradeClusterFlow)}
 
 
 class Manager:
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -72,9 +78,10 @@ class Manager:
 
     def resume(self, claimed, give_up=False):
         """Run work taken over by the sweep (already claimed)."""
-        record = records.load(trove_context.get_admin_context(),
-                              claimed.resource_id) \
-            if claimed.resource_type == 'instance' else None
+        loader = {'instance': records.load,
+                  'cluster': cluster_records.load}.get(claimed.resource_type)
+        record = loader(trove_context.get_admin_context(),
+                        claimed.resource_id) if loader else None
         context = sweep.resume_context(
             claimed, record.tenant_id if record is not None else None)
         flow_class = FLOWS.get(claimed.flow)
@@ -149,6 +156,41 @@ class Manager:
         flow = configuration.ReapplyFlow(context, instance_id,
                                          configuration_id)
         self.runner.start(flow.name, instance_id, flow.run, context=context)
+
+    # Clusters ----------------------------------------------------------------
+    def create_cluster(self, context, cluster_id):
+        """Build every member (each its own ``create`` work), and form
+        the cluster once they are built."""
+        self._build_members(context,
+                            cluster_records.member_ids(context, cluster_id))
+        self._claim_and_run(context, 'create_cluster', cluster_id)
+
+    def _build_members(self, context, member_ids):
+        for member_id in member_ids:
+            work = claims.current(context, member_id)
+            if work is not None and work.flow == 'create':
+                # Members have no users or root password of their own.
+                self._claim_and_run(context, 'create', member_id, secrets={
+                    'users': [], 'root_password': None})
+
+    def grow_cluster(self, context, cluster_id, new_instance_ids):
+        self._build_members(context, new_instance_ids)
+        self._claim_and_run(context, 'grow_cluster', cluster_id)
+
+    def shrink_cluster(self, context, cluster_id, instance_ids):
+        # The API cast each removed member's delete itself.
+        self._claim_and_run(context, 'shrink_cluster', cluster_id)
+
+    def delete_cluster(self, context, cluster_id):
+        # The API cast each member's delete itself.
+        self._claim_and_run(context, 'delete_cluster', cluster_id,
+                            wait=CONF.work_claim_lease + 5)
+
+    def restart_cluster(self, context, cluster_id):
+        self._claim_and_run(context, 'restart_cluster', cluster_id)
+
+    def upgrade_cluster(self, context, cluster_id, datastore_version_id=None):
+        self._claim_and_run(context, 'upgrade_cluster', cluster_id)
 
     # Backups -----------------------------------------------------------------
     def create_backup(self, context, backup_id=None, instance_id=None,

@@ -38,7 +38,7 @@ class RecordingTaskManager:
     """Records every cast the API sends to the taskmanager, with the
     work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.4')
 
     def __init__(self):
         self.calls = []
@@ -72,6 +72,27 @@ class RecordingTaskManager:
 
     def eject_replica_source(self, context, instance_id):
         self._record('eject_replica_source', instance_id=instance_id)
+
+    def create_cluster(self, context, cluster_id):
+        self._record('create_cluster', cluster_id=cluster_id)
+
+    def delete_cluster(self, context, cluster_id):
+        self._record('delete_cluster', cluster_id=cluster_id)
+
+    def grow_cluster(self, context, cluster_id, new_instance_ids):
+        self._record('grow_cluster', cluster_id=cluster_id,
+                     new_instance_ids=new_instance_ids)
+
+    def shrink_cluster(self, context, cluster_id, instance_ids):
+        self._record('shrink_cluster', cluster_id=cluster_id,
+                     instance_ids=instance_ids)
+
+    def restart_cluster(self, context, cluster_id):
+        self._record('restart_cluster', cluster_id=cluster_id)
+
+    def upgrade_cluster(self, context, cluster_id, datastore_version_id):
+        self._record('upgrade_cluster', cluster_id=cluster_id,
+                     datastore_version_id=datastore_version_id)
 
     def of(self, method):
         with self._lock:

@@ -19,6 +19,8 @@ class Cluster(Base):
     updated: orm.Mapped[datetime.datetime | None] = updated_column()
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
     task_id: orm.Mapped[int] = orm.mapped_column(sa.Integer, nullable=False)
+    task_start_time: orm.Mapped[datetime.datetime | None] = \
+        orm.mapped_column(sa.DateTime)
     tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
                                                    nullable=False, index=True)
     datastore_version_id: orm.Mapped[str] = orm.mapped_column(
@@ -29,3 +31,6 @@ class Cluster(Base):
         sa.DateTime)
     configuration_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('configurations.id'))
+    locality: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    datastore_version = orm.relationship('DatastoreVersion', lazy='raise',
+                                         viewonly=True)

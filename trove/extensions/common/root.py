@@ -4,6 +4,7 @@ Whether root is enabled is read from ``root_enabled_history``
 (``trove.records.root_history``), not asked of the guest.
 """
 
+from trove.cluster import models as cluster_models
 from trove.common import exception
 from trove.common import policy
 from trove.common import wsgi
@@ -66,14 +67,45 @@ class RootHistoryController(wsgi.Controller):
 
 
 class ClusterRootController(wsgi.Controller):
-    """``/clusters/{cluster_id}/root``: no clusters exist yet (501)."""
+    """``/clusters/{cluster_id}/root``: root of a Galera cluster, enabled
+    on one synced member (the accounts replicate to every member) and
+    recorded for each."""
 
-    def _not_implemented(self):
-        raise exception.NotImplementedForDatastore(
-            'Clusters are not supported, so neither is their root user.')
+    schemas = {'create': schemas.root_create}
+
+    def _load(self, req, cluster_id, rule):
+        context = req.context
+        cluster = cluster_models.load(context, cluster_id)
+        policy.authorize_on_target(context, rule,
+                                   {'tenant': cluster.tenant_id})
+        return cluster
 
     def index(self, req, tenant_id, cluster_id):
-        self._not_implemented()
+        cluster = self._load(req, cluster_id,
+                             'instance:extension:root:index')
+        enabled = any(root_history.is_enabled(
+            root_history.get(req.context, member.id))
+            for member in cluster.members)
+        return {'rootEnabled': enabled}
 
     def create(self, req, tenant_id, cluster_id, body=None):
-        self._not_implemented()
+        context = req.context
+        cluster = self._load(req, cluster_id,
+                             'instance:extension:root:create')
+        cluster.validate_available()
+        synced = [member for member in cluster.members
+                  if member.service_status in cluster_models.SYNCED_STATUSES]
+        if not synced:
+            raise exception.UnprocessableEntity(
+                'No member of cluster %s is synced; root cannot be '
+                'enabled now.' % cluster.id)
+        password = (body or {}).get('password')
+        guest = guest_api.API(context, synced[0].id)
+        if password:
+            user = guest.enable_root_with_password(password)
+        else:
+            user = guest.enable_root()
+        for member in cluster.members:
+            root_history.record_enabled(context, member.id)
+        return {'user': {'name': user['_name'],
+                         'password': user['_password']}}

@@ -4,6 +4,7 @@ Every path is under the caller's project, ``/{tenant_id}/mgmt/...``, as
 upstream maps them.
 """
 
+from trove.cluster import service as cluster_service
 from trove.common import wsgi
 from trove.extensions.mgmt.configuration import service as config_service
 from trove.extensions.mgmt.datastores import service as datastore_service
@@ -40,4 +41,9 @@ def add_routes(router):
     _connect(router, quota_service.QuotaController(), [
         ('GET', QUOTAS, 'show'),
         ('PUT', QUOTAS, 'update'),
+    ])
+    _connect(router, cluster_service.MgmtClusterController(), [
+        ('GET', '/clusters', 'index'),
+        ('GET', '/clusters/{id}', 'show'),
+        ('POST', '/clusters/{id}/action', 'action'),
     ])

@@ -60,9 +60,11 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
     manager_name = None
     engine_class = None
+    # Whether this datastore's agent can be a cluster member (guest 1.5).
+    serves_clusters = False
 
     def __init__(self):
         self.status = guest_status.StatusReporter()
@@ -171,7 +173,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
     def do_prepare(self, databases, users, config_contents, root_password,
                    overrides, backup_info, snapshot, cluster_config,
                    context=None):
-        if cluster_config:
+        if cluster_config and not self.serves_clusters:
             raise errors.NotSupported(
                 'Clustering is not supported by the %s guest agent yet.'
                 % self.manager_name)

@@ -12,6 +12,7 @@ import shutil
 from trove.common import engines
 from trove.guestagent import errors
 from trove.guestagent import operating_system
+from trove.guestagent.datastore import galera
 from trove.guestagent.datastore.mysql_common import app
 
 
@@ -19,6 +20,9 @@ class MariaDBEngine(app.MySqlFamilyEngine):
 
     manager = 'mariadb'
     display_name = 'MariaDB'
+    # Set for one start by the cluster endpoints: this member starts a
+    # new primary component instead of joining one.
+    bootstrap_cluster = False
 
     def _installation(self):
         found = engines.find_mariadb()
@@ -61,3 +65,16 @@ class MariaDBEngine(app.MySqlFamilyEngine):
     def bootstrap_account(self):
         # unix_socket authentication: MariaDB user = our OS user name.
         return operating_system.current_user(), None
+
+    def server_command(self):
+        command = super().server_command()
+        if self.bootstrap_cluster:
+            command.append('--wsrep-new-cluster')
+        return command
+
+    def query_ok(self):
+        """A cluster member is healthy once Synced in a primary component
+        (a cut-off member still answers SELECT 1 but refuses writes)."""
+        if not galera.is_member(self):
+            return super().query_ok()
+        return galera.is_synced(galera.status(self.admin()))

@@ -1,0 +1,1 @@
+"""Clusters: groups of instances that act as one database."""

@@ -57,7 +57,8 @@ def watched_sources(context):
     if CONF.auto_failover:
         wanted = sa.or_(wanted, Row.auto_failover.is_(None))
     with db_api.reader(context) as session:
-        rows = session.query(Row).filter(
+        rows = session.query(Row).options(
+            sa.orm.joinedload(Row.datastore_version)).filter(
             Row.deleted == sa.false(), Row.slave_of_id.is_(None),
             Row.compute_instance_id.isnot(None), wanted,
             has_replicas).all()

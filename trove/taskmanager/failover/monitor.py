@@ -175,6 +175,8 @@ class FailoverMonitor:
         return reports
 
     def provider_gone(self, context, row):
+        """The server does not exist any more (or its provider reports
+        it broken)."""
         try:
             server = self.provider.compute.get_server(
                 context, row.compute_instance_id)
@@ -184,8 +186,9 @@ class FailoverMonitor:
             LOG.info('The provider cannot say how server %s is: %s',
                      row.compute_instance_id, error)
             return False
-        return server.status in (states.ServerStatus.SHUTDOWN,
-                                 states.ServerStatus.ERROR)
+        # SHUTDOWN is not "gone": the local provider reports a server
+        # whose agent died that way while its engine may well serve.
+        return server.status == states.ServerStatus.ERROR
 
     def _confirm_and_start(self, context, row):
         replica_ids = replication_sets.members(context, row.id)

@@ -19,8 +19,8 @@ import pymysql
 from trove.conf import CONF
 
 PROBE_USER = 'os_probe'
-# MariaDB errors that are the engine's own answer to a login.
-MARIADB_ANSWERS = (1040, 1044, 1045, 1129, 1130, 1203, 1226)
+# MariaDB error codes from here up are the client library's.
+CLIENT_ERRORS = 2000
 PG_SSL_REQUEST = struct.pack('!ii', 8, 80877103)
 
 
@@ -71,7 +71,10 @@ def _probe_mariadb(host, port, timeout):
             connect_timeout=timeout, read_timeout=timeout,
             write_timeout=timeout)
     except pymysql.err.OperationalError as error:
-        if error.args and error.args[0] in MARIADB_ANSWERS:
+        # Codes below 2000 are the server's own (a refused login: 1045,
+        # 1698...); 2000 and up are the client's (no connection, lost).
+        if error.args and isinstance(error.args[0], int) and \
+                error.args[0] < CLIENT_ERRORS:
             return
         raise
     try:

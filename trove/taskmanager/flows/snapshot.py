@@ -10,6 +10,7 @@ quota: the snapshot is the system's, not the user's.
 import time
 
 from oslo_log import log as logging
+import sqlalchemy as sa
 
 from trove.backup import storage as control_storage
 from trove.common import exception, states
@@ -27,7 +28,8 @@ POLL = 1.0
 
 def start(context, source, replica_id):
     """Insert the snapshot's row and have the source's guest take it;
-    returns the backup id."""
+    returns the backup id, or None (nothing left behind) while an older
+    backup of the source is unfinished."""
     now = db_models.utcnow()
     with db_api.writer(context) as session:
         row = Row(name='Replication snapshot for %s' % replica_id,
@@ -41,6 +43,14 @@ def start(context, source, replica_id):
         session.add(row)
         session.flush()
         backup_id = row.id
+        created = row.created
+    if _older_unfinished(context, source.id, backup_id, created):
+        # Another backup of the source (the snapshot of a sibling replica
+        # of the same request) runs first: the guest takes one at a time.
+        with db_api.writer(context) as session:
+            session.query(Row).filter(Row.id == backup_id).delete(
+                synchronize_session=False)
+        return None
     info = {'id': backup_id, 'name': row.name, 'description': row.description,
             'instance_id': source.id, 'backup_type': 'full',
             'checksum': None, 'parent': None,
@@ -53,6 +63,36 @@ def start(context, source, replica_id):
     LOG.info('Snapshot %s of %s requested for replica %s', backup_id,
              source.id, replica_id)
     return backup_id
+
+
+def _older_unfinished(context, instance_id, backup_id, created):
+    """Whether a backup of the instance made before ``backup_id`` is
+    unfinished. Of two made at once exactly one sees the other as older,
+    so one of them goes ahead."""
+    with db_api.reader(context) as session:
+        return session.query(Row.id).filter(
+            Row.instance_id == instance_id, Row.deleted == sa.false(),
+            Row.id != backup_id,
+            Row.state.notin_(list(BackupState.END_STATES)),
+            sa.or_(Row.created < created, sa.and_(Row.created == created,
+                                                  Row.id < backup_id))
+        ).first() is not None
+
+
+def start_when_free(flow, source, replica_id):
+    """``start`` once no other backup of the source runs; returns the
+    backup id."""
+    deadline = time.monotonic() + CONF.agent_replication_snapshot_timeout
+    while True:
+        backup_id = start(flow.context, source, replica_id)
+        if backup_id is not None:
+            return backup_id
+        if time.monotonic() >= deadline:
+            raise exception.TroveError(
+                'another backup of the source kept running for %d seconds'
+                % CONF.agent_replication_snapshot_timeout)
+        flow.check_cancelled()
+        time.sleep(POLL)
 
 
 def state_of(context, backup_id):

@@ -10,6 +10,9 @@ with two replicas and auto_failover on.
   server stopped: nothing answers there), both members carry a fault
   saying what happened, the oslo notification ``trove.instance.failover``
   arrives with the timings, and the taskmanager logs them.
+* Then the new primary's engine is SIGSTOPped (hung, as in a partition):
+  its last replica takes over, and once it is fenced the hung primary
+  accepts no write (nothing acknowledged there after the fence).
 """
 
 import os
@@ -208,6 +211,55 @@ def test_failover(client, failover_system, datastore, notifications):
         assert 0 <= payload[key] < 60, (key, payload)
     assert 'Failover of %s to %s: detection' % (primary, promoted) in \
         log_of(system)
+
+    # 3. The new primary hangs (SIGSTOP): its last replica takes over
+    # once the anti-flapping block (5 s here) is over.
+    time.sleep(6)
+    current['address'] = addresses[promoted]
+    writer = helpers.Writer(datastore, lambda: current['address'], 'app',
+                            PASSWORD, start=200000)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) >= 20, timeout=30,
+               message='the writer got nothing acknowledged')
+    stopped_at = time.time()
+    helpers.signal_engine(system.instance_dir(promoted), signal.SIGSTOP)
+    wait_until(lambda: not hasattr(client.instances.get(other),
+                                   'replica_of'),
+               timeout=90, interval=0.5,
+               message='the hung primary was not replaced:\n'
+               + system.logs_tail())
+    current['address'] = addresses[other]
+    wait_until(lambda: writer.first_on(addresses[other]) is not None,
+               timeout=60, message='the last replica takes no write')
+    time.sleep(1)
+    writer.stop()
+    e2e.wait_for_instance(client, other, timeout=120, system=system)
+    print('%s failover after SIGSTOP: write gap %.2f s (stop to first '
+          'write %.2f s)' % (
+              datastore, writer.first_on(addresses[other])
+              - writer.last_on(addresses[promoted]),
+              writer.first_on(addresses[other]) - stopped_at))
+    [payload] = [p for p in notifications.of('trove.instance.failover')
+                 if p['old_primary'] == promoted]
+    assert payload['new_primary'] == other and payload['epoch'] == 2
+    # Fenced: nothing was acknowledged on the hung primary after the
+    # fence, and its engine is gone (nothing answers there).
+    last_on_hung = writer.last_on(addresses[promoted])
+    assert last_on_hung < payload['fenced_at'], (last_on_hung, payload)
+    assert not helpers.engine_pids(system.instance_dir(promoted))
+    assert not sql_logins.can_login(datastore, addresses[promoted], 'app',
+                                    PASSWORD, 'app')
+    hung = client.instances.get(promoted)
+    assert hung.status == 'SHUTDOWN' and 'Failed over' in \
+        hung.fault['message']
+    last = client.instances.get(other)
+    assert last.replication_epoch == 2 and last.auto_failover is True
+    assert not getattr(last, 'replicas', None)
+    on_last = rows(datastore, addresses[other])
+    lost = sorted(n for n, (a, _t) in writer.acknowledged.items()
+                  if a == addresses[promoted] and n not in on_last)
+    print('%s failover after SIGSTOP (async): %d acknowledged rows lost'
+          % (datastore, len(lost)))
 
     # Replicas first: a primary with replicas cannot be deleted.
     for instance_id in (other, promoted, primary):

@@ -10,7 +10,9 @@ failed.
   is not a failure, and a dead engine is seen within seconds).
 * Confirmed (trove.taskmanager.failover.decision): the provider says the
   server is gone, or every answering replica lost its replication
-  connection. Not confirmed: counted again from zero at the next failure.
+  connection. Not confirmed: the replicas are asked again at the next
+  failed probe (a hung primary's replicas give up on it within 5 s); a
+  probe that succeeds clears the suspicion.
 * The decision picks the most advanced eligible replica; with none, the
   primary gets a fault saying why and the monitor asks again after
   ``RETRY_AFTER_REFUSAL`` seconds.
@@ -200,9 +202,11 @@ class FailoverMonitor:
             LOG.info('Primary %s does not answer its probes (%s) but is not '
                      'confirmed failed: %s', row.id,
                      watch.last_error if watch else '?', why)
+            # Still suspected: the next failed probe asks the replicas
+            # again (a hung primary's replicas notice within seconds).
             with self._lock:
                 if watch is not None:
-                    watch.failures = 0
+                    watch.failures = CONF.failover_probe_failures - 1
             return False
         candidate, choice, lags = decision.choose(
             reports, set(_hosts(row)), CONF.max_lag_on_failover)

@@ -128,6 +128,7 @@ class FailoverFlow(replication.ReplicaSetFlow):
             'choice': args.get('choice'),
             'lags': args.get('lags') or {},
             'suspected_at': suspected,
+            'fenced_at': self.progress.get('fenced_at'),
             'detection_seconds': detection,
             'fence_seconds': timings.get('fence_server'),
             'promote_seconds': timings.get('promote_candidate'),

@@ -32,6 +32,15 @@ def start(context, source, replica_id):
     backup of the source is unfinished."""
     now = db_models.utcnow()
     with db_api.writer(context) as session:
+        # A write on the source's row first: it serializes the snapshots
+        # of one source (a row lock; SQLite's write lock), so of two
+        # replicas requested together exactly one starts, the other sees
+        # its backup unfinished and waits (the guest takes one at a time).
+        session.execute(sa.update(db_models.Instance).where(
+            db_models.Instance.id == source.id).values(
+            updated=db_models.Instance.updated))
+        if _unfinished(session, source.id):
+            return None
         row = Row(name='Replication snapshot for %s' % replica_id,
                   description='Taken to build replica %s; removed once it '
                               'is built.' % replica_id,
@@ -43,14 +52,6 @@ def start(context, source, replica_id):
         session.add(row)
         session.flush()
         backup_id = row.id
-        created = row.created
-    if _older_unfinished(context, source.id, backup_id, created):
-        # Another backup of the source (the snapshot of a sibling replica
-        # of the same request) runs first: the guest takes one at a time.
-        with db_api.writer(context) as session:
-            session.query(Row).filter(Row.id == backup_id).delete(
-                synchronize_session=False)
-        return None
     info = {'id': backup_id, 'name': row.name, 'description': row.description,
             'instance_id': source.id, 'backup_type': 'full',
             'checksum': None, 'parent': None,
@@ -65,18 +66,11 @@ def start(context, source, replica_id):
     return backup_id
 
 
-def _older_unfinished(context, instance_id, backup_id, created):
-    """Whether a backup of the instance made before ``backup_id`` is
-    unfinished. Of two made at once exactly one sees the other as older,
-    so one of them goes ahead."""
-    with db_api.reader(context) as session:
-        return session.query(Row.id).filter(
-            Row.instance_id == instance_id, Row.deleted == sa.false(),
-            Row.id != backup_id,
-            Row.state.notin_(list(BackupState.END_STATES)),
-            sa.or_(Row.created < created, sa.and_(Row.created == created,
-                                                  Row.id < backup_id))
-        ).first() is not None
+def _unfinished(session, instance_id):
+    """Whether a backup of the instance is still being taken."""
+    return session.query(Row.id).filter(
+        Row.instance_id == instance_id, Row.deleted == sa.false(),
+        Row.state.notin_(list(BackupState.END_STATES))).first() is not None
 
 
 def start_when_free(flow, source, replica_id):

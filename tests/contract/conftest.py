@@ -14,6 +14,8 @@ the same way as openstack).
 
 import os
 import random
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -43,6 +45,7 @@ class LocalHarness:
 
     def __init__(self, root):
         self.root = root
+        self._children = []
 
     def start(self):
         # The local provider's flavors live in the control database.
@@ -66,7 +69,24 @@ class LocalHarness:
         compute.reset()
         return compute.get_provider()
 
+    def hang(self, server_id):
+        """SIGSTOP every process of the server and a child it forks (a
+        partitioned, hung engine); returns their pids."""
+        server_dir = os.path.join(self.instances_dir, server_id)
+        pids = processes.instance_pids(server_dir)
+        child = subprocess.Popen(['sleep', '300'], start_new_session=True)
+        # Recorded as the engine's helper would be: under run/.
+        with open(os.path.join(processes.run_dir(server_dir),
+                               'helper.pid'), 'w') as pid_file:
+            pid_file.write(str(child.pid))
+        self._children.append(child)
+        for pid in pids + [child.pid]:
+            os.kill(pid, signal.SIGSTOP)
+        return pids + [child.pid]
+
     def stop(self):
+        for child in self._children:
+            child.wait(5)
         for server_dir in processes.instance_dirs(self.instances_dir):
             processes.stop_instance_processes(server_dir, timeout=5)
         for name in ('instances_dir', 'volumes_dir', 'address_pool',

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from tests.helpers.processes import wait_until
-from trove.common import context, exception, states
+from trove.common import context, daemon, exception, states
 from trove.compute import base
 
 ACTIVE = states.ServerStatus.ACTIVE
@@ -81,6 +81,25 @@ def test_stop_start_reboot_and_resize(harness):
     wait_status(harness, server.id, ACTIVE)
     assert compute.get_server(CTX, server.id).flavor_id == \
         str(harness.other_flavor['id'])
+
+
+def test_fence_stops_a_server_even_when_it_hangs(harness):
+    """fence_server returns only once nothing on the server runs (the
+    failover promotes a replica right after it); start brings it back."""
+    compute = harness.provider.compute
+    server = compute.create_server(CTX, new_spec(harness))
+    wait_status(harness, server.id, ACTIVE)
+    hang = getattr(harness, 'hang', None)
+    pids = hang(server.id) if hang else []
+    compute.fence_server(CTX, server.id)
+    assert compute.get_server(CTX, server.id).status == \
+        states.ServerStatus.SHUTDOWN
+    for pid in pids:
+        assert not daemon.pid_alive(pid), pid
+    compute.start_server(CTX, server.id)
+    wait_status(harness, server.id, ACTIVE)
+    with pytest.raises(base.ServerNotFound):
+        compute.fence_server(CTX, 'no-such-server')
 
 
 def test_delete_is_final_and_idempotent(harness):

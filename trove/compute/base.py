@@ -28,8 +28,11 @@ Rules every driver keeps:
 
 import abc
 import dataclasses
+import time
 
 from trove.common import exception
+from trove.common import states
+from trove.conf import CONF
 
 # Metadata key naming the trove instance a server or volume belongs to.
 METADATA_INSTANCE_ID = 'trove_instance_id'
@@ -239,6 +242,21 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def stop_server(self, context, server_id):
         """Stop a server (SHUTDOWN) without removing it."""
+
+    def fence_server(self, context, server_id):
+        """Stop a server for good before its replica takes over: returns
+        only when nothing on it can take a write (SHUTDOWN). Providers
+        that can do it faster than a clean stop (the local one kills)
+        override it."""
+        self.stop_server(context, server_id)
+        deadline = time.monotonic() + CONF.server_delete_time_out
+        while self.get_server(context, server_id).status != \
+                states.ServerStatus.SHUTDOWN:
+            if time.monotonic() > deadline:
+                raise exception.ComputeError(
+                    reason='server %s did not stop within %d seconds'
+                           % (server_id, CONF.server_delete_time_out))
+            time.sleep(0.5)
 
     @abc.abstractmethod
     def start_server(self, context, server_id):

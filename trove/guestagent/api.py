@@ -253,8 +253,10 @@ class API:
         return self._call('wait_for_txn', timeout + self._low(),
                           version='1.4', txn=txn, seconds=timeout)
 
-    def get_replication_status(self):
-        return self._call('get_replication_status', self._low(),
+    def get_replication_status(self, timeout=None):
+        """The failover monitor asks with a short ``timeout``: a replica
+        that cannot answer within it does not count."""
+        return self._call('get_replication_status', timeout or self._low(),
                           version='1.4')
 
     # Clusters ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from trove.conf import CONF
 from trove.guestagent import api as guest_api
 from trove.instance import actions
 from trove.instance import create as instance_create
+from trove.instance import failover_settings
 from trove.instance import models
 from trove.instance import replication
 from trove.instance import views
@@ -112,7 +113,10 @@ class InstanceController(wsgi.Controller):
         if 'replica_of' in data or 'slave_of' in data:
             # The key detaches, whatever its value (null from the
             # clients, "" from tempest), as upstream.
+            failover_settings.check_leaving(context, instance, 'detached')
             replication.detach(context, instance)
+        elif failover_settings.requested(data):
+            failover_settings.update(context, instance, data)
         else:
             actions.update(context, instance, data)
         return wsgi.Result(None, 202)
@@ -124,6 +128,7 @@ class InstanceController(wsgi.Controller):
                                    {'tenant': instance.tenant_id})
         _not_a_cluster_member(instance)
         replication.check_delete(context, instance)
+        failover_settings.check_leaving(context, instance, 'deleted')
         actions.delete(context, instance)
         return wsgi.Result(None, 202)
 

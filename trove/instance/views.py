@@ -1,6 +1,7 @@
 """JSON shapes of instances (summary, detail) as upstream's views."""
 
 from trove.common import views
+from trove.records import replication_sets
 
 
 def _flavor(request, instance):
@@ -60,6 +61,20 @@ def _fault(request, fault):
     return view
 
 
+def failover_view(instance, replicas):
+    """auto_failover, replication_mode, replication_epoch (extension keys)
+    of a replica-set member."""
+    row = instance.row
+    if row.slave_of_id:
+        return {'replication_epoch': row.replication_epoch or 0}
+    if not replicas and row.auto_failover is None and \
+            row.replication_mode is None:
+        return {}
+    auto, mode = replication_sets.failover_settings(row)
+    return {'auto_failover': auto, 'replication_mode': mode,
+            'replication_epoch': row.replication_epoch or 0}
+
+
 def instance_detail_view(request, instance, volume_info=None,
                          root_password=None):
     row = instance.row
@@ -87,6 +102,7 @@ def instance_detail_view(request, instance, volume_info=None,
     cluster_id = getattr(row, 'cluster_id', None)
     if cluster_id:
         view['cluster_id'] = cluster_id
+    view.update(failover_view(instance, instance.replica_ids))
     if root_password:
         view['password'] = root_password
     if request.context.is_admin:

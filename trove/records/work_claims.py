@@ -292,3 +292,23 @@ def periodic_turn(context, name, interval, owner=None):
         return True
     except db_exception.DBDuplicateEntry:
         return False
+
+
+def leader_turn(context, name, lease, owner=None):
+    """Whether this process leads ``name`` (the failover monitor) now:
+    the holder renews its lease of ``lease`` seconds at every turn;
+    another process takes the lead only once the lease ran out (its
+    holder stopped)."""
+    owner = owner or OWNER
+    resource_id = '%s:%s' % (PERIODIC, name)
+    now = _now()
+    until = now + datetime.timedelta(seconds=lease)
+    with db_api.writer(context) as session:
+        taken = session.execute(
+            sa.update(Row).where(Row.resource_id == resource_id,
+                                 sa.or_(Row.owner == owner,
+                                        Row.lease_expires <= now))
+            .values(owner=owner, lease_expires=until, updated=now)).rowcount
+    if taken:
+        return True
+    return periodic_turn(context, name, lease, owner=owner)

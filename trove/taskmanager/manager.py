@@ -25,11 +25,12 @@ from trove.taskmanager import cluster_records
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
+from trove.taskmanager.failover import monitor as failover_monitor
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import cluster as cluster_flows
 from trove.taskmanager.flows import cluster_restart
-from trove.taskmanager.flows import (configuration, create, delete, periodic,
-                                    replication, resize, restart)
+from trove.taskmanager.flows import (configuration, create, delete, failover,
+                                    periodic, replication, resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ FLOWS = {flow.name: flow for flow in (
     restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
     backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
     replication.CreateReplicaFlow, replication.DetachFlow,
-    replication.PromoteFlow, replication.EjectFlow,
+    replication.PromoteFlow, replication.EjectFlow, failover.FailoverFlow,
     cluster_flows.CreateClusterFlow, cluster_flows.GrowClusterFlow,
     cluster_flows.ShrinkClusterFlow, cluster_flows.DeleteClusterFlow,
     cluster_restart.RestartClusterFlow, cluster_restart.UpgradeClusterFlow)}
@@ -54,6 +55,8 @@ class Manager:
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
         self.runner = work_runner.WorkRunner()
+        self.failover_monitor = failover_monitor.FailoverMonitor(
+            self.provider, self._start_claimed, owner=self.runner.owner)
 
     # Running claimed work ----------------------------------------------------
     def _claim_and_run(self, context, flow_name, resource_id, wait=0.0,
@@ -75,6 +78,13 @@ class Manager:
                                    self.runner, **kwargs)
         with self.runner.holding(claimed.resource_id, claimed.flow):
             flow.run()
+
+    def _start_claimed(self, context, claimed):
+        """Run work this process claimed itself (the failover monitor)."""
+        def work():
+            self._run(context, claimed)
+        self.runner.start(claimed.flow, claimed.resource_id, work,
+                          context=context)
 
     def resume(self, claimed, give_up=False):
         """Run work taken over by the sweep (already claimed)."""
@@ -224,6 +234,15 @@ class Manager:
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
+    def watch_primaries(self, context=None):
+        """One turn of the failover monitor (it leads itself by a lease:
+        one taskmanager of the deployment probes)."""
+        try:
+            return self.failover_monitor.tick(context)
+        except Exception:
+            LOG.exception('The failover monitor failed this turn')
+            return []
+
     def periodic_tasks(self):
         """The checks the RPC service runs; none if report_interval is 0."""
         if not CONF.report_interval:
@@ -233,14 +252,19 @@ class Manager:
                   ('check_stuck_backups', interval, self.check_stuck_backups),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
                    self.sweep_abandoned_work)]
-        return [service.PeriodicTask(
-                    name, every, self._once_per_deployment(name, every, check),
-                    initial_delay=every)
-                for name, every, check in checks]
+        tasks = [service.PeriodicTask(
+                     name, every, self._once_per_deployment(name, every, check),
+                     initial_delay=every)
+                 for name, every, check in checks]
+        tasks.append(service.PeriodicTask(
+            'failover_monitor', CONF.failover_probe_interval,
+            self.watch_primaries, initial_delay=CONF.failover_probe_interval))
+        return tasks
 
     def wait_idle(self, timeout):
         """Wait for the running flows (shutdown, tests)."""
         return self.runner.wait_idle(timeout)
 
     def stop(self):
+        self.failover_monitor.stop()
         self.runner.stop()

@@ -41,6 +41,9 @@ update = types.wrapped('instance', {
         'configuration': types.configuration_id,
         'datastore_version': types.non_empty_string,
         'access': types.access,
+        # Extension keys (automatic failover, doc/failover.md).
+        'auto_failover': {'type': 'boolean'},
+        'replication_mode': {'type': 'string', 'enum': ['async', 'sync']},
     },
 }, additionalProperties=False)
 
@@ -53,6 +56,8 @@ edit = types.wrapped('instance', {
         'name': types.non_empty_string,
         'configuration': types.configuration_id,
         'datastore_version': types.non_empty_string,
+        'auto_failover': {'type': 'boolean'},
+        'replication_mode': {'type': 'string', 'enum': ['async', 'sync']},
     },
 }, additionalProperties=False)
 

@@ -279,6 +279,22 @@ class LocalComputeDriver(base.ComputeDriver):
         self._stop_everything(paths)
         LOG.info('Stopped server %s', server_id)
 
+    def fence_server(self, context, server_id):
+        """SIGKILL the agent, the engine and all their descendants at
+        once: a fenced server takes no write, whatever state it was in
+        (a SIGSTOPped engine included)."""
+        paths = self._layout(server_id)
+        if not paths.exists():
+            raise base.ServerNotFound(server_id=server_id)
+        self._set_intent(paths, INTENT_SHUTDOWN)
+        survivors = processes.kill_instance_processes(
+            paths.dir, timeout=CONF.server_delete_time_out)
+        if survivors:
+            raise exception.ComputeError(
+                reason='processes %s of server %s did not die'
+                       % (', '.join(map(str, survivors)), server_id))
+        LOG.info('Fenced server %s', server_id)
+
     def start_server(self, context, server_id):
         paths = self._layout(server_id)
         self._set_intent(paths, INTENT_ACTIVE)

@@ -104,3 +104,38 @@ def stop_instance_processes(instance_dir, timeout=15.0):
               if pid not in stopped]
     terminate_all(others, max(deadline - time.monotonic(), 1.0))
     return stopped + others
+
+
+def descendants(pids):
+    """Every live descendant of ``pids`` (from /proc), so nothing an
+    engine forked survives a fence."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as stat:
+                # The command may hold spaces and parentheses: the fields
+                # after the last ')' are fixed.
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, queue = [], list(pids)
+    while queue:
+        for child in children.get(queue.pop(), []):
+            if child not in found and child not in pids:
+                found.append(child)
+                queue.append(child)
+    return found
+
+
+def kill_instance_processes(instance_dir, timeout=10.0):
+    """Fence: SIGKILL the agent, the engine and everything they started,
+    at once (no grace: a stopped or hung engine gets no chance to take a
+    write). Returns the pids still alive after ``timeout``."""
+    pids = instance_pids(instance_dir)
+    everything = pids + descendants(pids)
+    for pid in everything:
+        _signal(pid, signal.SIGKILL, group=True)
+    return _wait_dead(everything, time.monotonic() + timeout)

@@ -68,6 +68,17 @@ class Instance(Base):
     locality: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     server_group_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(64))
+    # Not upstream: automatic failover (doc/failover.md). On a primary:
+    # its settings (NULL: the [DEFAULT] options); on every member: the
+    # replication epoch it belongs to, raised by each change of source,
+    # and when the set last failed over (anti-flapping).
+    auto_failover: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
+    replication_mode: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(8))
+    replication_epoch: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, nullable=False, default=0, server_default='0')
+    failover_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
 
     service_status: orm.Mapped[ServiceStatusRecord | None] = orm.relationship(
         primaryjoin='Instance.id == foreign(ServiceStatusRecord.instance_id)',

@@ -46,6 +46,8 @@ FOLLOW_CHECK = 10.0
 SYSTEM_USERS = ('system user', 'event_scheduler', 'unauthenticated user')
 REPLICATION_COMMANDS = ('Binlog Dump', 'Binlog Dump GTID')
 REFUSED_BY_SOURCE = 1236
+# Seconds a promoted replica may take to apply its relay log.
+DRAIN_TIMEOUT = 60
 
 
 class MariaDBGTIDReplication(base.ReplicationStrategy):
@@ -148,11 +150,29 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
             time.sleep(0.2)
 
     def promote(self):
+        self._drain_relay_log()
         with self.cursor() as cursor:
             cursor.execute('STOP SLAVE')
             cursor.execute('RESET SLAVE ALL')
         self.unfence()
         self._set_read_only(False)
+
+    def _drain_relay_log(self):
+        """Apply everything already received before taking writes: after
+        a failover the relay log may hold transactions the dead source
+        acknowledged (semi-sync acknowledges on receipt), and STOP SLAVE
+        would leave them unapplied for good."""
+        status = self._slave_status()
+        received = status.get('Gtid_IO_Pos')
+        if not received:
+            return
+        with self.cursor() as cursor:
+            cursor.execute('STOP SLAVE IO_THREAD')
+            cursor.execute('SELECT MASTER_GTID_WAIT(%s, %s)',
+                           (received, DRAIN_TIMEOUT))
+            if cursor.fetchone()[0] != 0:
+                LOG.warning('The relay log was not applied up to %s within '
+                            '%d seconds', received, DRAIN_TIMEOUT)
 
     # Read-only and fencing ---------------------------------------------------
     def _set_read_only(self, read_only):

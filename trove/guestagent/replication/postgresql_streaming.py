@@ -119,7 +119,14 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
         engine = self.engine
         settings = ["primary_conninfo = '%s'" % conninfo(
             source, os.path.basename(engine.state_dir)).replace("'", "''"),
-            "recovery_target_timeline = 'latest'"]
+            "recovery_target_timeline = 'latest'",
+            # A silent primary (hung, partitioned) is given up after 5 s:
+            # the standby then reports its replication broken, which an
+            # automatic failover needs to confirm. A live idle primary
+            # is not: the receiver pings it after half the timeout and
+            # it answers.
+            "wal_receiver_timeout = '5s'",
+            "wal_receiver_status_interval = '1s'"]
         if source.get('slot'):
             settings.append("primary_slot_name = '%s'" % source['slot'])
         # It holds a password: readable by the engine only.

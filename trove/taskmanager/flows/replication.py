@@ -68,8 +68,8 @@ class SnapshotSource(base.Step):
                 snapshot.remove(flow.context, backup_id)
                 backup_id = None
         if not backup_id:
-            backup_id = snapshot.start(flow.context, flow.source,
-                                       flow.instance_id)
+            backup_id = snapshot.start_when_free(flow, flow.source,
+                                                 flow.instance_id)
             flow.save_progress(snapshot_id=backup_id)
         snapshot.wait(flow, backup_id)
 

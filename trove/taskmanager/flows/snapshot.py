@@ -10,6 +10,7 @@ quota: the snapshot is the system's, not the user's.
 import time
 
 from oslo_log import log as logging
+import sqlalchemy as sa
 
 from trove.backup import storage as control_storage
 from trove.common import exception, states
@@ -27,9 +28,19 @@ POLL = 1.0
 
 def start(context, source, replica_id):
     """Insert the snapshot's row and have the source's guest take it;
-    returns the backup id."""
+    returns the backup id, or None (nothing left behind) while an older
+    backup of the source is unfinished."""
     now = db_models.utcnow()
     with db_api.writer(context) as session:
+        # A write on the source's row first: it serializes the snapshots
+        # of one source (a row lock; SQLite's write lock), so of two
+        # replicas requested together exactly one starts, the other sees
+        # its backup unfinished and waits (the guest takes one at a time).
+        session.execute(sa.update(db_models.Instance).where(
+            db_models.Instance.id == source.id).values(
+            updated=db_models.Instance.updated))
+        if _unfinished(session, source.id):
+            return None
         row = Row(name='Replication snapshot for %s' % replica_id,
                   description='Taken to build replica %s; removed once it '
                               'is built.' % replica_id,
@@ -53,6 +64,29 @@ def start(context, source, replica_id):
     LOG.info('Snapshot %s of %s requested for replica %s', backup_id,
              source.id, replica_id)
     return backup_id
+
+
+def _unfinished(session, instance_id):
+    """Whether a backup of the instance is still being taken."""
+    return session.query(Row.id).filter(
+        Row.instance_id == instance_id, Row.deleted == sa.false(),
+        Row.state.notin_(list(BackupState.END_STATES))).first() is not None
+
+
+def start_when_free(flow, source, replica_id):
+    """``start`` once no other backup of the source runs; returns the
+    backup id."""
+    deadline = time.monotonic() + CONF.agent_replication_snapshot_timeout
+    while True:
+        backup_id = start(flow.context, source, replica_id)
+        if backup_id is not None:
+            return backup_id
+        if time.monotonic() >= deadline:
+            raise exception.TroveError(
+                'another backup of the source kept running for %d seconds'
+                % CONF.agent_replication_snapshot_timeout)
+        flow.check_cancelled()
+        time.sleep(POLL)
 
 
 def state_of(context, backup_id):

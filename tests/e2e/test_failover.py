@@ -1,0 +1,267 @@
+"""Automatic failover end to end, on MariaDB (GTID) and PostgreSQL
+(streaming), with every service a process and real engines: a primary
+with two replicas and auto_failover on.
+
+* Only the primary's guest agent is killed (its engine still serves):
+  no failover.
+* The primary's engine (and every process it forked) is SIGKILLed under a
+  writer: the most advanced replica becomes the primary and accepts
+  writes, the other replica follows it, the old primary is fenced (its
+  server stopped: nothing answers there), both members carry a fault
+  saying what happened, the oslo notification ``trove.instance.failover``
+  arrives with the timings, and the taskmanager logs them.
+* Then the new primary's engine is SIGSTOPped (hung, as in a partition):
+  its last replica takes over, and once it is fenced the hung primary
+  accepts no write (nothing acknowledged there after the fence).
+"""
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.e2e import sql_logins
+from tests.e2e import system as e2e
+from tests.helpers import failover as helpers
+from tests.helpers.processes import wait_until
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = 'app-password-1'
+OPTIONS = ['failover_block_seconds=5', 'failover_probe_interval=1',
+           'failover_probe_failures=3', 'failover_probe_timeout=0.5',
+           'oslo_messaging_notifications.driver=messagingv2']
+
+
+@pytest.fixture(scope='module')
+def failover_system():
+    with e2e.temporary_system('trove-failover-',
+                              extra_options=OPTIONS) as system:
+        system.up()
+        yield system
+
+
+@pytest.fixture
+def client(failover_system):
+    return failover_system.client('failover-%d' % int(time.time() * 1000))
+
+
+@pytest.fixture
+def notifications(failover_system):
+    listener = helpers.NotificationListener(failover_system.transport_url)
+    listener.start()
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture(params=['mariadb', 'postgresql'])
+def datastore(request):
+    return request.param
+
+
+def address_of(client, instance_id):
+    return client.instances.get(instance_id).ip[0]
+
+
+def execute(datastore, address, statement):
+    connection = sql_logins.login(datastore, address, 'app', PASSWORD, 'app')
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+            return cursor.fetchall() if cursor.description else None
+    finally:
+        connection.close()
+
+
+def rows(datastore, address):
+    return {r[0] for r in execute(datastore, address, 'SELECT id FROM kept')}
+
+
+def replica_set(client, system, datastore):
+    primary = client.instances.create(
+        'fo-primary-' + datastore, flavor_id='1', volume={'size': 1},
+        datastore=datastore, databases=[{'name': 'app'}],
+        users=[{'name': 'app', 'password': PASSWORD,
+                'databases': [{'name': 'app'}]}])
+    e2e.wait_for_instance(client, primary.id, system=system)
+    execute(datastore, address_of(client, primary.id),
+            'CREATE TABLE kept (id INT PRIMARY KEY)')
+    client.instances.create('fo-replica-' + datastore, flavor_id='1',
+                            volume={'size': 1}, replica_of=primary.id,
+                            replica_count=2)
+    replicas = [r['id'] for r in client.instances.get(primary.id).replicas]
+    assert len(replicas) == 2
+    for replica in replicas:
+        e2e.wait_for_instance(client, replica, timeout=300, system=system)
+    return primary.id, replicas
+
+
+def set_auto_failover(client, instance_id, **settings):
+    client.client.put('/instances/%s' % instance_id,
+                      body={'instance': settings})
+
+
+def log_of(system, name='trove-taskmanager'):
+    with open(os.path.join(system.state_dir, 'logs', name + '.log'),
+              errors='replace') as log:
+        return log.read()
+
+
+def test_failover(client, failover_system, datastore, notifications):
+    system = failover_system
+    primary, replicas = replica_set(client, system, datastore)
+    set_auto_failover(client, primary, auto_failover=True)
+    shown = client.instances.get(primary)
+    assert shown.auto_failover is True and shown.replication_epoch == 0
+    p_addr = address_of(client, primary)
+    addresses = {r: address_of(client, r) for r in replicas}
+
+    # 1. The guest agent dies, the engine serves on: no failover.
+    helpers.kill_agent(system.instance_dir(primary))
+    execute(datastore, p_addr, 'INSERT INTO kept VALUES (1)')
+    time.sleep(12)   # four times what detection takes
+    assert {r['id'] for r in client.instances.get(primary).replicas} == \
+        set(replicas)
+    assert client.instances.get(primary).replication_epoch == 0
+    for replica in replicas:
+        assert client.instances.get(replica).replica_of['id'] == primary
+    execute(datastore, p_addr, 'INSERT INTO kept VALUES (2)')
+    system.start_server(primary)
+    wait_until(lambda: client.instances.get(primary).operating_status
+               == 'HEALTHY', timeout=60, interval=1,
+               message='the restarted agent never reported')
+    for replica in replicas:
+        wait_until(lambda r=replica: {1, 2} <= rows(datastore, addresses[r]),
+                   timeout=30, message='replica %s lags' % replica)
+
+    # 2. The engine dies under a writer: a replica takes over.
+    current = {'address': p_addr}
+    writer = helpers.Writer(datastore, lambda: current['address'], 'app',
+                            PASSWORD)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) >= 20, timeout=30,
+               message='the writer got nothing acknowledged')
+    killed_at = time.time()
+    helpers.signal_engine(system.instance_dir(primary), signal.SIGKILL)
+
+    def new_primary():
+        for replica in replicas:
+            if not hasattr(client.instances.get(replica), 'replica_of'):
+                return replica
+        return None
+    wait_until(lambda: new_primary() is not None, timeout=90, interval=0.5,
+               message='no replica was promoted:\n' + system.logs_tail())
+    promoted = new_primary()
+    other = [r for r in replicas if r != promoted][0]
+    current['address'] = addresses[promoted]
+    wait_until(lambda: writer.first_on(addresses[promoted]) is not None,
+               timeout=60, message='the new primary takes no write')
+    time.sleep(1)
+    writer.stop()
+    for instance_id in (promoted, other):
+        e2e.wait_for_instance(client, instance_id, timeout=120,
+                              system=system)
+    gap = writer.first_on(addresses[promoted]) - writer.last_on(p_addr)
+    print('%s failover: write gap %.2f s (kill to first write %.2f s), '
+          'writer refused %d times' % (
+              datastore, gap, writer.first_on(addresses[promoted])
+              - killed_at, writer.refused))
+
+    # The set as the API shows it.
+    new = client.instances.get(promoted)
+    assert [r['id'] for r in new.replicas] == [other]
+    assert new.auto_failover is True and new.replication_epoch == 1
+    assert client.instances.get(other).replica_of['id'] == promoted
+    assert client.instances.get(other).replication_epoch == 1
+    old = client.instances.get(primary)
+    assert not hasattr(old, 'replica_of') and not getattr(
+        old, 'replicas', None)
+    assert old.status == 'SHUTDOWN', old.status
+    assert 'Failed over' in old.fault['message']
+    assert promoted in old.fault['message']
+    assert 'Became the primary' in new.fault['message']
+    assert primary in new.fault['message']
+
+    # The old primary is fenced: nothing answers there.
+    assert not sql_logins.can_login(datastore, p_addr, 'app', PASSWORD,
+                                    'app')
+    # The other replica follows the new primary.
+    execute(datastore, addresses[promoted], 'INSERT INTO kept VALUES (3)')
+    wait_until(lambda: 3 in rows(datastore, addresses[other]), timeout=60,
+               message='the other replica does not follow')
+    on_new = rows(datastore, addresses[promoted])
+    # The most advanced replica won: it holds all the other one got.
+    assert rows(datastore, addresses[other]) <= on_new
+    lost = sorted(n for n, (a, _t) in writer.acknowledged.items()
+                  if a == p_addr and n not in on_new)
+    print('%s failover (async): %d acknowledged rows lost %s'
+          % (datastore, len(lost), lost[:10]))
+
+    # Visible: the notification and the taskmanager's log line.
+    wait_until(lambda: notifications.of('trove.instance.failover'),
+               timeout=30, message='no failover notification')
+    [payload] = [p for p in notifications.of('trove.instance.failover')
+                 if p['old_primary'] == primary]
+    assert payload['new_primary'] == promoted
+    assert payload['replicas'] == [other]
+    assert payload['epoch'] == 1
+    for key in ('detection_seconds', 'fence_seconds', 'promote_seconds',
+                'total_seconds'):
+        assert 0 <= payload[key] < 60, (key, payload)
+    assert 'Failover of %s to %s: detection' % (primary, promoted) in \
+        log_of(system)
+
+    # 3. The new primary hangs (SIGSTOP): its last replica takes over
+    # once the anti-flapping block (5 s here) is over.
+    time.sleep(6)
+    current['address'] = addresses[promoted]
+    writer = helpers.Writer(datastore, lambda: current['address'], 'app',
+                            PASSWORD, start=200000)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) >= 20, timeout=30,
+               message='the writer got nothing acknowledged')
+    stopped_at = time.time()
+    helpers.signal_engine(system.instance_dir(promoted), signal.SIGSTOP)
+    wait_until(lambda: not hasattr(client.instances.get(other),
+                                   'replica_of'),
+               timeout=90, interval=0.5,
+               message='the hung primary was not replaced:\n'
+               + system.logs_tail())
+    current['address'] = addresses[other]
+    wait_until(lambda: writer.first_on(addresses[other]) is not None,
+               timeout=60, message='the last replica takes no write')
+    time.sleep(1)
+    writer.stop()
+    e2e.wait_for_instance(client, other, timeout=120, system=system)
+    print('%s failover after SIGSTOP: write gap %.2f s (stop to first '
+          'write %.2f s)' % (
+              datastore, writer.first_on(addresses[other])
+              - writer.last_on(addresses[promoted]),
+              writer.first_on(addresses[other]) - stopped_at))
+    [payload] = [p for p in notifications.of('trove.instance.failover')
+                 if p['old_primary'] == promoted]
+    assert payload['new_primary'] == other and payload['epoch'] == 2
+    # Fenced: nothing was acknowledged on the hung primary after the
+    # fence, and its engine is gone (nothing answers there).
+    last_on_hung = writer.last_on(addresses[promoted])
+    assert last_on_hung < payload['fenced_at'], (last_on_hung, payload)
+    assert not helpers.engine_pids(system.instance_dir(promoted))
+    assert not sql_logins.can_login(datastore, addresses[promoted], 'app',
+                                    PASSWORD, 'app')
+    hung = client.instances.get(promoted)
+    assert hung.status == 'SHUTDOWN' and 'Failed over' in \
+        hung.fault['message']
+    last = client.instances.get(other)
+    assert last.replication_epoch == 2 and last.auto_failover is True
+    assert not getattr(last, 'replicas', None)
+    on_last = rows(datastore, addresses[other])
+    lost = sorted(n for n, (a, _t) in writer.acknowledged.items()
+                  if a == addresses[promoted] and n not in on_last)
+    print('%s failover after SIGSTOP (async): %d acknowledged rows lost'
+          % (datastore, len(lost)))
+
+    # Replicas first: a primary with replicas cannot be deleted.
+    for instance_id in (other, promoted, primary):
+        client.instances.delete(instance_id)
+        e2e.wait_for_deleted(client, instance_id, timeout=180)

@@ -1,0 +1,145 @@
+"""What the failover tests need around a running system: a writer that
+records what the engine acknowledged, a listener of oslo notifications,
+and signals to an instance's engine (with its descendants) or agent."""
+
+import glob
+import os
+import signal
+import threading
+import time
+
+import oslo_messaging as messaging
+from oslo_config import cfg
+import psycopg
+import pymysql
+
+from tests.e2e import sql_logins
+from trove.common import daemon
+from trove.compute.local import processes
+
+AGENT_PID_FILE = processes.AGENT_PID_FILE
+
+
+class Writer:
+    """Inserts numbered rows into ``kept`` until stopped, each on a new
+    connection to whichever address ``target()`` names, recording every
+    insert the engine acknowledged (number -> address, time)."""
+
+    def __init__(self, datastore, target, user, password, database='app',
+                 start=100000):
+        self.datastore = datastore
+        self.target = target
+        self.user = user
+        self.password = password
+        self.database = database
+        self.acknowledged = {}
+        self.refused = 0
+        self._number = start
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stopping.set()
+        self._thread.join(30)
+
+    def _run(self):
+        while not self._stopping.is_set():
+            self._number += 1
+            address = self.target()
+            try:
+                connection = sql_logins.login(
+                    self.datastore, address, self.user, self.password,
+                    self.database)
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute('INSERT INTO kept VALUES (%d)'
+                                       % self._number)
+                    if self.datastore == 'mariadb':
+                        connection.commit()
+                finally:
+                    connection.close()
+            except (pymysql.err.MySQLError, psycopg.Error, OSError):
+                self.refused += 1
+                time.sleep(0.05)
+                continue
+            self.acknowledged[self._number] = (address, time.time())
+
+    def last_on(self, address):
+        times = [t for a, t in self.acknowledged.values() if a == address]
+        return max(times) if times else None
+
+    def first_on(self, address):
+        times = [t for a, t in self.acknowledged.values() if a == address]
+        return min(times) if times else None
+
+
+class NotificationListener:
+    """Collects the oslo notifications of a transport (the taskmanager's
+    ``notifications.info`` on the system's vhost)."""
+
+    def __init__(self, transport_url, topic='notifications'):
+        conf = cfg.ConfigOpts()
+        conf([], project='trove-tests')
+        self.transport = messaging.get_notification_transport(
+            conf, url=transport_url)
+        self.received = []
+        self._listener = messaging.get_notification_listener(
+            self.transport, [messaging.Target(topic=topic)], [self],
+            executor='threading')
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.received.append((event_type, payload))
+
+    def start(self):
+        self._listener.start()
+
+    def stop(self):
+        self._listener.stop()
+        self._listener.wait()
+        self.transport.cleanup()
+
+    def of(self, event_type):
+        return [payload for kind, payload in self.received
+                if kind == event_type]
+
+
+def instance_pids(instance_dir):
+    """{pid file name: pid} of the live processes of a local instance."""
+    found = {}
+    for path in glob.glob(os.path.join(processes.run_dir(instance_dir),
+                                       '*.pid')):
+        pid = daemon.read_pid(path)
+        if daemon.pid_alive(pid):
+            found[os.path.basename(path)] = pid
+    return found
+
+
+def engine_pids(instance_dir):
+    """The engine's processes: every recorded one but the agent, with
+    their descendants (PostgreSQL's backends)."""
+    pids = [pid for name, pid in instance_pids(instance_dir).items()
+            if name != AGENT_PID_FILE]
+    return pids + processes.descendants(pids)
+
+
+def signal_engine(instance_dir, signum):
+    """Send ``signum`` to the engine and all its descendants at once;
+    returns the pids signalled."""
+    pids = engine_pids(instance_dir)
+    assert pids, 'no engine process under %s' % instance_dir
+    for pid in pids:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def kill_agent(instance_dir):
+    pid = instance_pids(instance_dir).get(AGENT_PID_FILE)
+    assert pid, 'no guest agent under %s' % instance_dir
+    os.kill(pid, signal.SIGKILL)
+    return pid

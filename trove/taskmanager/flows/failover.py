@@ -1,0 +1,167 @@
+"""Automatic failover: the flow the failover monitor starts on a failed
+primary (trove.taskmanager.failover.monitor), every member EJECTING.
+
+1. ``fence_server``: the provider stops the old primary's server for
+   good (the local provider SIGKILLs its agent, engine and everything
+   they started) before anything is promoted, so whatever state its
+   engine was in (dead, hung, partitioned) it takes no further write.
+2. ``promote_candidate``: the replica the monitor chose (the most
+   advanced eligible one) stops replicating and takes writes.
+3. ``record_failover``: in one transaction the candidate is the source,
+   every member gets the next replication epoch, the auto_failover and
+   replication_mode settings move to the new primary, and the set's
+   failover time starts the anti-flapping block.
+4. ``repoint_replicas``: the other replicas follow the new primary.
+5. ``announce``: a fault on both members saying what happened, the oslo
+   notification ``trove.instance.failover`` and a taskmanager log line,
+   both with the detection, fencing and promotion times.
+
+The old primary stays out, fenced, with its fault (as after an eject).
+"""
+
+import time
+
+from oslo_log import log as logging
+
+from trove.common import notifications, states
+from trove.compute import base as compute_base
+from trove.records import replication_sets
+from trove.taskmanager import instance_records as records
+from trove.taskmanager.flows import base
+from trove.taskmanager.flows import replication
+
+LOG = logging.getLogger(__name__)
+
+Tasks = states.InstanceTasks
+EVENT = 'trove.instance.failover'
+
+
+class Timed(base.Step):
+    """A step whose duration lands in ``progress['timings']``."""
+
+    def run(self, flow):
+        started = time.time()
+        self.work(flow)
+        timings = dict(flow.progress.get('timings') or {})
+        timings[self.name] = round(time.time() - started, 3)
+        flow.progress['timings'] = timings
+
+    def work(self, flow):
+        raise NotImplementedError
+
+
+class FenceOldServer(Timed):
+    name = 'fence_server'
+    failure = 'Could not fence the failed primary: %s'
+
+    def work(self, flow):
+        record = records.load(flow.context, flow.old_source_id)
+        server_id = record.compute_instance_id if record else None
+        if server_id:
+            try:
+                flow.compute.fence_server(flow.context, server_id)
+            except compute_base.ServerNotFound:
+                pass
+        records.update(flow.context, flow.old_source_id,
+                       server_status=states.ServerStatus.SHUTDOWN)
+        flow.progress['fenced_at'] = time.time()
+
+
+class PromoteChosen(Timed):
+    name = 'promote_candidate'
+    failure = 'Could not promote the chosen replica: %s'
+
+    def work(self, flow):
+        replication.guest(flow, flow.candidate_id).detach_replica(
+            for_failover=True)
+        flow.progress['promoted'] = True
+        flow.progress['promoted_at'] = time.time()
+
+
+class RecordFailover(base.Step):
+    name = 'record_failover'
+
+    def run(self, flow):
+        records.set_replica_source(flow.context, flow.candidate_id,
+                                   flow.followers, False,
+                                   old_source_id=flow.old_source_id)
+        flow.progress['epoch'] = replication_sets.record_change_of_source(
+            flow.context, flow.candidate_id, flow.followers, failover=True,
+            settings_from=flow.old_source_id)
+
+
+class Announce(base.Step):
+    name = 'announce'
+
+    def run(self, flow):
+        flow.announce()
+
+
+class FailoverFlow(replication.ReplicaSetFlow):
+    """On the failed primary; every member EJECTING."""
+
+    name = 'failover'
+    task = Tasks.EJECTING
+    failure_task = Tasks.EJECTION_ERROR
+    old_source_rejoins = False
+    steps = (FenceOldServer(), PromoteChosen(), RecordFailover(),
+             replication.RepointReplicas(), Announce())
+
+    def before(self):
+        super().before()
+        self.progress.setdefault('candidate', self.work.args['candidate'])
+
+    def payload(self):
+        args = self.work.args
+        timings = dict(self.progress.get('timings') or {})
+        suspected = args.get('suspected_at')
+        confirmed = args.get('confirmed_at')
+        detection = round(confirmed - args['last_ok_at'], 3) \
+            if confirmed and args.get('last_ok_at') else None
+        return {
+            'instance_id': self.old_source_id,
+            'old_primary': self.old_source_id,
+            'new_primary': self.candidate_id,
+            'replicas': self.followers,
+            'epoch': self.progress.get('epoch'),
+            'reason': args.get('reason'),
+            'choice': args.get('choice'),
+            'lags': args.get('lags') or {},
+            'suspected_at': suspected,
+            'fenced_at': self.progress.get('fenced_at'),
+            'detection_seconds': detection,
+            'fence_seconds': timings.get('fence_server'),
+            'promote_seconds': timings.get('promote_candidate'),
+            'total_seconds': round(
+                self.progress.get('promoted_at', time.time())
+                - args['last_ok_at'], 3) if args.get('last_ok_at')
+            else None,
+        }
+
+    def announce(self):
+        payload = self.payload()
+        self.fault_on(self.old_source_id, (
+            'Failed over: %s; its server was fenced (stopped) so it takes '
+            'no writes, and %s became the primary (epoch %s).' % (
+                payload['reason'], self.candidate_id, payload['epoch']))[
+                    :255])
+        self.fault_on(self.candidate_id, (
+            'Became the primary by an automatic failover from %s (epoch '
+            '%s): %s.' % (self.old_source_id, payload['epoch'],
+                          payload['choice']))[:255])
+        notifications.notify_info(self.context, EVENT, payload)
+        LOG.info('Failover of %s to %s: detection %s s, fence %s s, '
+                 'promote %s s, total %s s (epoch %s)',
+                 self.old_source_id, self.candidate_id,
+                 payload['detection_seconds'], payload['fence_seconds'],
+                 payload['promote_seconds'], payload['total_seconds'],
+                 payload['epoch'])
+
+    def succeeded(self):
+        self.end_tasks(Tasks.EJECTING)
+
+    def on_failed(self, failure):
+        super().on_failed(failure)
+        for member in self.members[1:]:
+            records.update(self.context, member, task=Tasks.NONE,
+                           only_if_task=Tasks.EJECTING)

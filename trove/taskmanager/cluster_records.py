@@ -41,6 +41,14 @@ def load(context, cluster_id):
             datastore_version_id=row.datastore_version_id)
 
 
+def idle_ids(context):
+    """Live clusters with no task."""
+    with db_api.reader(context) as session:
+        return [cluster_id for (cluster_id,) in session.query(Row.id).filter(
+            Row.deleted == sa.false(),
+            Row.task_id == states.ClusterTasks.NONE.code)]
+
+
 def member_ids(context, cluster_id):
     """Live members (deleting ones included), oldest first."""
     with db_api.reader(context) as session:

@@ -221,6 +221,12 @@ class Manager:
         return periodic.check_stuck_tasks(
             context or trove_context.get_admin_context())
 
+    def recover_crashed_clusters(self, context=None):
+        context = context or trove_context.get_admin_context()
+        return cluster_restart.recover_crashed_clusters(
+            context, lambda cluster_id: self._claim_and_run(
+                context, 'restart_cluster', cluster_id))
+
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
@@ -231,6 +237,8 @@ class Manager:
         interval = min(CONF.report_interval, MAX_CHECK_INTERVAL)
         checks = [('check_stuck_tasks', interval, self.check_stuck_tasks),
                   ('check_stuck_backups', interval, self.check_stuck_backups),
+                  ('recover_crashed_clusters', interval,
+                   self.recover_crashed_clusters),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
                    self.sweep_abandoned_work)]
         return [service.PeriodicTask(

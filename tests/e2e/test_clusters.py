@@ -236,12 +236,26 @@ def test_two_killed_the_survivor_refuses_writes(cluster):
                message='survivor shows %s' % survivor)
 
 
+def test_a_restart_recovers_a_survivor_without_quorum(cluster):
+    """The survivor stops cleanly; the member with the most recent data
+    (by grastate.dat, or --wsrep-recover for the killed ones)
+    bootstraps and the others rejoin."""
+    cluster.action({'restart': {}})
+    cluster.wait_idle(timeout=600)
+    cluster.wait_synced(3)
+    for address in cluster.addresses():
+        assert wsrep(address, 'wsrep_cluster_size') == '3'
+        assert kept(address) == [1, 2, 3]
+    cluster.killed.clear()
+
+
 def test_a_full_stop_is_recovered_on_its_own_without_losing_rows(cluster):
     """Every engine killed: the taskmanager's periodic check recovers the
     cluster (no request); the member with the most recent data
     bootstraps."""
-    members = cluster.members()
-    cluster.kill_engine(members[0]['id'])
+    for member in cluster.members():
+        cluster.kill_engine(member['id'])
+    cluster.wait_synced(0)
     wait_until(lambda: cluster.show().synced_members == 3, timeout=300,
                interval=2, message='the cluster was not recovered:\n%s'
                % cluster.system.logs_tail(60))

@@ -73,6 +73,18 @@ def kept(address):
     return sorted(r[0] for r in query(address, 'SELECT id FROM app.kept'))
 
 
+def server_groups(system):
+    directory = os.path.join(system.state_dir, 'instances', '.server-groups')
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if name.endswith('.json'):
+            with open(os.path.join(directory, name)) as group:
+                found.append(json.load(group))
+    return found
+
+
 class Cluster:
     """The module's cluster and what the tests need to reach it."""
 
@@ -133,8 +145,9 @@ def cluster(trove_system):
         cli_env, 'openstack', 'database', 'cluster', 'create', 'galera',
         'mariadb', '10.11', '--instance', 'flavor=1,volume=1',
         '--instance', 'flavor=1,volume=1', '--instance',
-        'flavor=1,volume=1', '-f', 'json')))
+        'flavor=1,volume=1', '--locality', 'affinity', '-f', 'json')))
     assert created['task_name'] == 'BUILDING_INITIAL'
+    assert created['locality'] == 'affinity'
     assert created['instance_count'] == 3
     found = Cluster(trove_system, client, cli_env, created['id'])
     try:
@@ -152,6 +165,10 @@ def test_a_cluster_of_three_is_formed(cluster):
     shown = cluster.show()
     members = cluster.members()
     assert len(members) == 3, shown._info
+    # One server group for the cluster's locality holds every member.
+    groups = server_groups(cluster.system)
+    assert len(groups) == 1 and groups[0]['policy'] == 'affinity'
+    assert len(groups[0]['members']) == 3
     assert {m['status'] for m in members} == {'ACTIVE'}, members
     assert shown.synced_members == 3
     user = cluster.client.root.create_cluster_root(cluster.id, ROOT_PASSWORD)
@@ -430,6 +447,7 @@ def test_delete_leaves_nothing_behind(cluster):
         e2e.wait_for_deleted(cluster.client, member['id'])
     for server_dir in server_dirs:
         assert not os.path.exists(server_dir)
+    assert server_groups(cluster.system) == []
     for address in addresses:
         for port in (3306, 4567, 4568, 4444):
             assert not _listening(address, port), (address, port)

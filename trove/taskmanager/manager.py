@@ -159,11 +159,12 @@ class Manager:
 
     # Clusters ----------------------------------------------------------------
     def create_cluster(self, context, cluster_id):
-        """Build every member (each its own ``create`` work), and form
-        the cluster once they are built."""
-        self._build_members(context,
-                            cluster_records.member_ids(context, cluster_id))
-        self._claim_and_run(context, 'create_cluster', cluster_id)
+        """Form the cluster: its flow places the members (a server group
+        for its locality), has each built (each its own ``create`` work)
+        and joins them once they are built."""
+        self._claim_and_run(
+            context, 'create_cluster', cluster_id,
+            build_members=lambda ids: self._build_members(context, ids))
 
     def _build_members(self, context, member_ids):
         for member_id in member_ids:
@@ -174,8 +175,9 @@ class Manager:
                     'users': [], 'root_password': None})
 
     def grow_cluster(self, context, cluster_id, new_instance_ids):
-        self._build_members(context, new_instance_ids)
-        self._claim_and_run(context, 'grow_cluster', cluster_id)
+        self._claim_and_run(
+            context, 'grow_cluster', cluster_id,
+            build_members=lambda ids: self._build_members(context, ids))
 
     def shrink_cluster(self, context, cluster_id, instance_ids):
         # The API cast each removed member's delete itself.

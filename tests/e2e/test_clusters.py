@@ -7,9 +7,10 @@ One cluster is built for the module and taken through its life in
 order: formed (3 members, all Synced, a row written on one read on the
 others), one member killed (the others write), two killed (the survivor
 refuses writes, error 1047, and the views say so), every member killed
-and the cluster recovered without losing a row, a rolling restart under
-a writer that sees no failed write, grown to 4 and shrunk to 3, and
-deleted leaving no process, directory or address.
+and the cluster recovered by the taskmanager on its own without losing a
+row, a rolling restart under a writer that sees no failed write, a
+configuration group and a rolling upgrade, grown to 4 and shrunk to 3,
+and deleted leaving no process, directory or address.
 """
 
 import contextlib
@@ -72,6 +73,18 @@ def kept(address):
     return sorted(r[0] for r in query(address, 'SELECT id FROM app.kept'))
 
 
+def server_groups(system):
+    directory = os.path.join(system.state_dir, 'instances', '.server-groups')
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if name.endswith('.json'):
+            with open(os.path.join(directory, name)) as group:
+                found.append(json.load(group))
+    return found
+
+
 class Cluster:
     """The module's cluster and what the tests need to reach it."""
 
@@ -132,8 +145,9 @@ def cluster(trove_system):
         cli_env, 'openstack', 'database', 'cluster', 'create', 'galera',
         'mariadb', '10.11', '--instance', 'flavor=1,volume=1',
         '--instance', 'flavor=1,volume=1', '--instance',
-        'flavor=1,volume=1', '-f', 'json')))
+        'flavor=1,volume=1', '--locality', 'affinity', '-f', 'json')))
     assert created['task_name'] == 'BUILDING_INITIAL'
+    assert created['locality'] == 'affinity'
     assert created['instance_count'] == 3
     found = Cluster(trove_system, client, cli_env, created['id'])
     try:
@@ -151,6 +165,10 @@ def test_a_cluster_of_three_is_formed(cluster):
     shown = cluster.show()
     members = cluster.members()
     assert len(members) == 3, shown._info
+    # One server group for the cluster's locality holds every member.
+    groups = server_groups(cluster.system)
+    assert len(groups) == 1 and groups[0]['policy'] == 'affinity'
+    assert len(groups[0]['members']) == 3
     assert {m['status'] for m in members} == {'ACTIVE'}, members
     assert shown.synced_members == 3
     user = cluster.client.root.create_cluster_root(cluster.id, ROOT_PASSWORD)
@@ -235,12 +253,30 @@ def test_two_killed_the_survivor_refuses_writes(cluster):
                message='survivor shows %s' % survivor)
 
 
-def test_a_full_stop_is_recovered_without_losing_rows(cluster):
-    members = cluster.members()
-    cluster.kill_engine(members[0]['id'])
+def test_a_restart_recovers_a_survivor_without_quorum(cluster):
+    """The survivor stops cleanly; the member with the most recent data
+    (by grastate.dat, or --wsrep-recover for the killed ones)
+    bootstraps and the others rejoin."""
     cluster.action({'restart': {}})
     cluster.wait_idle(timeout=600)
     cluster.wait_synced(3)
+    for address in cluster.addresses():
+        assert wsrep(address, 'wsrep_cluster_size') == '3'
+        assert kept(address) == [1, 2, 3]
+    cluster.killed.clear()
+
+
+def test_a_full_stop_is_recovered_on_its_own_without_losing_rows(cluster):
+    """Every engine killed: the taskmanager's periodic check recovers the
+    cluster (no request); the member with the most recent data
+    bootstraps."""
+    for member in cluster.members():
+        cluster.kill_engine(member['id'])
+    cluster.wait_synced(0)
+    wait_until(lambda: cluster.show().synced_members == 3, timeout=300,
+               interval=2, message='the cluster was not recovered:\n%s'
+               % cluster.system.logs_tail(60))
+    cluster.wait_idle(timeout=300)
     for address in cluster.addresses():
         assert wsrep(address, 'wsrep_cluster_size') == '3'
         assert kept(address) == [1, 2, 3]
@@ -411,6 +447,7 @@ def test_delete_leaves_nothing_behind(cluster):
         e2e.wait_for_deleted(cluster.client, member['id'])
     for server_dir in server_dirs:
         assert not os.path.exists(server_dir)
+    assert server_groups(cluster.system) == []
     for address in addresses:
         for port in (3306, 4567, 4568, 4444):
             assert not _listening(address, port), (address, port)

@@ -87,9 +87,12 @@ def create(context, data):
     if configuration_id:
         configuration_instances.overrides_for_create(
             context, configuration_id, version)
+    # What the provider cannot honour (an unknown zone, a locality
+    # policy it lacks) is refused before any row exists.
     instance_create._provider_facts(
         {'name': data['name'], 'nics': nics,
-         'availability_zone': specs[0].get('availability_zone')},
+         'availability_zone': specs[0].get('availability_zone'),
+         'locality': data.get('locality')},
         flavor, manager, volume_size)
     count = len(specs)
     deltas = {'instances': count, 'ram': flavor.ram * count,

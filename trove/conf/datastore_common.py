@@ -19,6 +19,12 @@ def cluster_opts(*, cluster_support):
         cfg.IntOpt('cluster_usage_timeout', default=1800, min=1,
                    help='Seconds a cluster may take to form (its members '
                         'built and joined) or to grow.'),
+        cfg.BoolOpt('cluster_auto_recovery', default=True,
+                    help='Whether the taskmanager restarts, on its own, a '
+                         'cluster every member of which crashed (each '
+                         'guest agent reports its engine dead): the '
+                         'member with the most recent data bootstraps '
+                         'and the others rejoin.'),
     ]
 
 

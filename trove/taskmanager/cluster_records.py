@@ -26,6 +26,7 @@ class ClusterRecord:
     task: states.ClusterTask
     deleted: bool
     datastore_version_id: str
+    locality: str | None = None
 
 
 def load(context, cluster_id):
@@ -38,7 +39,16 @@ def load(context, cluster_id):
             id=row.id, name=row.name, tenant_id=row.tenant_id,
             task=states.ClusterTasks.from_code(row.task_id),
             deleted=bool(row.deleted),
-            datastore_version_id=row.datastore_version_id)
+            datastore_version_id=row.datastore_version_id,
+            locality=row.locality)
+
+
+def idle_ids(context):
+    """Live clusters with no task."""
+    with db_api.reader(context) as session:
+        return [cluster_id for (cluster_id,) in session.query(Row.id).filter(
+            Row.deleted == sa.false(),
+            Row.task_id == states.ClusterTasks.NONE.code)]
 
 
 def member_ids(context, cluster_id):
@@ -46,7 +56,7 @@ def member_ids(context, cluster_id):
     with db_api.reader(context) as session:
         return [member_id for (member_id,) in session.query(Member.id).filter(
             Member.cluster_id == cluster_id, Member.deleted == sa.false())
-            .order_by(Member.created, Member.id)]
+            .order_by(Member.created, Member.name, Member.id)]
 
 
 def members(context, cluster_id):
@@ -55,6 +65,15 @@ def members(context, cluster_id):
              for member_id in member_ids(context, cluster_id)]
     return [record for record in found
             if record is not None and not record.gone]
+
+
+def server_group_ids(context, cluster_id):
+    """The server groups its members (live or deleted) were placed in."""
+    with db_api.reader(context) as session:
+        return sorted({group_id for (group_id,) in session.query(
+            Member.server_group_id).filter(
+            Member.cluster_id == cluster_id,
+            Member.server_group_id.isnot(None))})
 
 
 def set_task(context, cluster_id, task, only_if_task=None):

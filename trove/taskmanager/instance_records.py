@@ -56,6 +56,7 @@ class InstanceRecord:
     access: dict | None = None
     addresses: list = dataclasses.field(default_factory=list)
     slave_of_id: str | None = None
+    cluster_id: str | None = None
 
     @property
     def gone(self):
@@ -84,7 +85,7 @@ def load(context, instance_id):
             datastore_version_id=row.datastore_version_id,
             access=_json(row.access, None),
             addresses=_json(row.addresses, []),
-            slave_of_id=row.slave_of_id)
+            slave_of_id=row.slave_of_id, cluster_id=row.cluster_id)
         if row.datastore_version_id:
             version = session.get(db_models.DatastoreVersion,
                                   row.datastore_version_id)

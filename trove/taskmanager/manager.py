@@ -169,11 +169,12 @@ class Manager:
 
     # Clusters ----------------------------------------------------------------
     def create_cluster(self, context, cluster_id):
-        """Build every member (each its own ``create`` work), and form
-        the cluster once they are built."""
-        self._build_members(context,
-                            cluster_records.member_ids(context, cluster_id))
-        self._claim_and_run(context, 'create_cluster', cluster_id)
+        """Form the cluster: its flow places the members (a server group
+        for its locality), has each built (each its own ``create`` work)
+        and joins them once they are built."""
+        self._claim_and_run(
+            context, 'create_cluster', cluster_id,
+            build_members=lambda ids: self._build_members(context, ids))
 
     def _build_members(self, context, member_ids):
         for member_id in member_ids:
@@ -184,8 +185,9 @@ class Manager:
                     'users': [], 'root_password': None})
 
     def grow_cluster(self, context, cluster_id, new_instance_ids):
-        self._build_members(context, new_instance_ids)
-        self._claim_and_run(context, 'grow_cluster', cluster_id)
+        self._claim_and_run(
+            context, 'grow_cluster', cluster_id,
+            build_members=lambda ids: self._build_members(context, ids))
 
     def shrink_cluster(self, context, cluster_id, instance_ids):
         # The API cast each removed member's delete itself.
@@ -231,6 +233,12 @@ class Manager:
         return periodic.check_stuck_tasks(
             context or trove_context.get_admin_context())
 
+    def recover_crashed_clusters(self, context=None):
+        context = context or trove_context.get_admin_context()
+        return cluster_restart.recover_crashed_clusters(
+            context, lambda cluster_id: self._claim_and_run(
+                context, 'restart_cluster', cluster_id))
+
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
@@ -250,6 +258,8 @@ class Manager:
         interval = min(CONF.report_interval, MAX_CHECK_INTERVAL)
         checks = [('check_stuck_tasks', interval, self.check_stuck_tasks),
                   ('check_stuck_backups', interval, self.check_stuck_backups),
+                  ('recover_crashed_clusters', interval,
+                   self.recover_crashed_clusters),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
                    self.sweep_abandoned_work)]
         tasks = [service.PeriodicTask(

@@ -122,6 +122,14 @@ def test_upstreams_400s_on_create(api, ids, taskmanager, members, words):
     assert taskmanager.of('create_cluster') == []
 
 
+def test_locality_the_provider_cannot_honour_is_400(api, ids, taskmanager):
+    name, message = fault(create(api, locality='anti-affinity'), 400)
+    assert 'anti-affinity' in message
+    assert taskmanager.of('create_cluster') == []
+    shown = ok(create(api, locality='affinity'))['cluster']
+    assert shown['locality'] == 'affinity'
+
+
 def test_bad_bodies_are_400(api, ids, taskmanager):
     assert fault(create(api, locality='nearby'), 400)[0] == 'badRequest'
     assert fault(api.request('POST', BASE + '/clusters',

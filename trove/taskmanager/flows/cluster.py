@@ -24,6 +24,7 @@ import time
 from oslo_log import log as logging
 
 from trove.common import states, utils
+from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.guestagent import api as guest_api
 from trove.records import service_status
@@ -74,9 +75,13 @@ class ClusterFlow(base.Flow):
     task = None
     member_failure_task = InstanceTasks.BUILDING_ERROR_SERVER
 
-    def __init__(self, context, work, provider, runner=None, **_kwargs):
+    def __init__(self, context, work, provider, runner=None,
+                 build_members=None):
         super().__init__(context, work, provider, runner)
         self.cluster = None
+        # Starts the members' own create flows; None when the sweep
+        # resumed this flow (the sweep resumes the members' too).
+        self.build_members = build_members
 
     @property
     def cluster_id(self):
@@ -133,6 +138,33 @@ class ClusterFlow(base.Flow):
 
 
 # Steps ----------------------------------------------------------------------
+class PlaceMembers(base.Step):
+    """One server group for the cluster's locality, shared by every
+    member (upstream's rule: the policy is about the members together),
+    recorded on each member before it is built."""
+
+    name = 'place_members'
+    failure = 'Could not create the server group for its locality: %s'
+
+    def run(self, flow):
+        awaited = flow.awaited()
+        locality = flow.cluster.locality
+        if locality:
+            group_id = flow.progress.get('server_group_id') or \
+                next((m.server_group_id for m in flow.members()
+                      if m.server_group_id), None)
+            if not group_id:
+                group_id = flow.provider.compute.create_server_group(
+                    flow.context, 'trove-cluster-%s' % flow.cluster_id,
+                    locality).id
+                flow.save_progress(server_group_id=group_id)
+            for member_id in awaited:
+                records.update(flow.context, member_id,
+                               server_group_id=group_id)
+        if flow.build_members is not None:
+            flow.build_members(awaited)
+
+
 class WaitForMembers(base.Step):
     """Until the members in ``flow.awaited()`` are built (task NONE,
     engine up); a member that failed to build fails the cluster."""
@@ -287,11 +319,25 @@ class WaitForDeleted(base.Step):
             CONF.server_delete_time_out + 60, POLL, lambda: None)
 
 
+class DeleteServerGroups(base.Step):
+    name = 'delete_server_groups'
+    failure = 'Could not delete the server group: %s; delete it again.'
+
+    def run(self, flow):
+        for group_id in cluster_records.server_group_ids(flow.context,
+                                                         flow.cluster_id):
+            try:
+                flow.provider.compute.delete_server_group(flow.context,
+                                                          group_id)
+            except compute_base.ServerGroupNotFound:
+                pass
+
+
 # Flows ----------------------------------------------------------------------
 class CreateClusterFlow(ClusterFlow):
     name = 'create_cluster'
     task = Tasks.BUILDING_INITIAL
-    steps = (WaitForMembers(), FormCluster(), Complete())
+    steps = (PlaceMembers(), WaitForMembers(), FormCluster(), Complete())
 
     def awaited(self):
         return [member.id for member in self.members()]
@@ -301,7 +347,7 @@ class GrowClusterFlow(ClusterFlow):
     name = 'grow_cluster'
     task = Tasks.GROWING_CLUSTER
     member_failure_task = InstanceTasks.GROWING_ERROR
-    steps = (WaitForMembers(), JoinNewMembers())
+    steps = (PlaceMembers(), WaitForMembers(), JoinNewMembers())
 
     def awaited(self):
         return list(self.work.args.get('new_ids') or [])
@@ -316,11 +362,17 @@ class ShrinkClusterFlow(ClusterFlow):
     member_failure_task = InstanceTasks.SHRINKING_ERROR
     steps = (WaitForRemoved(), UpdateRemaining())
 
+    def failed_members(self):
+        """The removed members not gone; the others keep serving."""
+        removed = set(self.work.args.get('removed_ids') or [])
+        return [member_id for member_id in cluster_records.member_ids(
+            self.context, self.cluster_id) if member_id in removed]
+
 
 class DeleteClusterFlow(ClusterFlow):
     name = 'delete_cluster'
     task = Tasks.DELETING
-    steps = (WaitForDeleted(),)
+    steps = (WaitForDeleted(), DeleteServerGroups())
 
     def succeeded(self):
         cluster_records.soft_delete(self.context, self.cluster_id)

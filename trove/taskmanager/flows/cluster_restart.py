@@ -14,11 +14,17 @@ committed seqno bootstraps a new primary component; the others join it
 restart onto the new datastore version.
 """
 
+import datetime
+
 from oslo_log import log as logging
 
 from trove.common import exception, states
+from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
+from trove.db import models as db_models
 from trove.records import faults
+from trove.records import service_status
+from trove.records import work_claims as claims
 from trove.taskmanager import cluster_records
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
@@ -149,3 +155,47 @@ class UpgradeClusterFlow(RestartClusterFlow):
             self.context, self.cluster_id,
             self.work.args['datastore_version_id'])
         super().succeeded()
+
+
+# The periodic check ----------------------------------------------------------
+def every_member_crashed(context, members):
+    """Each member idle, and its live guest agent (a fresh heartbeat)
+    reporting its engine dead without being asked to stop: no member
+    holds a primary component, so bootstrapping one cannot split the
+    cluster."""
+    if not members:
+        return False
+    fresh_after = db_models.utcnow() - datetime.timedelta(
+        seconds=CONF.agent_heartbeat_expiry)
+    for member in members:
+        status, updated = service_status.get(context, member.id)
+        if (member.task is not states.InstanceTasks.NONE
+                or status is not states.ServiceStatuses.CRASHED
+                or updated is None or updated < fresh_after):
+            return False
+    return True
+
+
+def recover_crashed_clusters(context, start_flow):
+    """Submit the recovery (a ``restart_cluster``) of every idle cluster
+    all of whose members crashed; ``start_flow(cluster_id)`` runs it.
+    Returns the ids of the clusters recovered."""
+    recovered = []
+    for cluster_id in cluster_records.idle_ids(context):
+        members = cluster_records.members(context, cluster_id)
+        if not members or not cluster_flows.cluster_option(
+                members[0].datastore_manager, 'cluster_auto_recovery',
+                False):
+            continue
+        if not every_member_crashed(context, members):
+            continue
+        if not cluster_records.set_task(context, cluster_id,
+                                        Tasks.RESTARTING_CLUSTER,
+                                        only_if_task=Tasks.NONE):
+            continue
+        claims.submit_now(context, cluster_id, 'cluster', 'restart_cluster')
+        LOG.warning('Every member of cluster %s crashed: recovering it',
+                    cluster_id)
+        start_flow(cluster_id)
+        recovered.append(cluster_id)
+    return recovered

@@ -102,7 +102,9 @@ class DeleteServerGroup(base.Step):
 
     def run(self, flow):
         group_id = flow.record.server_group_id
-        if not group_id:
+        if not group_id or flow.record.cluster_id:
+            # A cluster's members share its group: the cluster's delete
+            # removes it.
             return
         try:
             flow.compute.delete_server_group(flow.context, group_id)

@@ -17,6 +17,8 @@ Version ledger:
 * 1.3 - Replication: create_replica (an instance id or a list),
         detach_replica, promote_to_replica_source, eject_replica_source,
         each naming work the API recorded.
+* 1.5 - Automatic failover: set_replication_mode (the mode recorded on
+        a primary, applied to every member of its set; no work claimed).
 
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
@@ -28,7 +30,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.3'
+API_LATEST_VERSION = '1.5'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -84,6 +86,10 @@ class API:
 
     def promote_to_replica_source(self, instance_id):
         self._cast('promote_to_replica_source', version='1.3',
+                   instance_id=instance_id)
+
+    def set_replication_mode(self, instance_id):
+        self._cast('set_replication_mode', version='1.5',
                    instance_id=instance_id)
 
     def eject_replica_source(self, instance_id):

@@ -27,7 +27,8 @@ from trove.taskmanager import sweep
 from trove.taskmanager.failover import monitor as failover_monitor
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import (configuration, create, delete, failover,
-                                    periodic, replication, resize, restart)
+                                    periodic, replication, replication_mode,
+                                    resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ FLOWS = {flow.name: flow for flow in (
 
 
 class Manager:
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.5')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -154,6 +155,10 @@ class Manager:
 
     def eject_replica_source(self, context, instance_id):
         self._claim_and_run(context, 'eject', instance_id)
+
+    def set_replication_mode(self, context, instance_id):
+        flow = replication_mode.SetModeFlow(context, instance_id)
+        self.runner.start(flow.name, instance_id, flow.run, context=context)
 
     def update_configuration(self, context, instance_id, configuration_id):
         flow = configuration.ReapplyFlow(context, instance_id,

@@ -251,7 +251,7 @@ class Bench:
                    'fence_s': payload.get('fence_seconds'),
                    'promote_s': payload.get('promote_seconds'),
                    'rows': len(rows)}
-        print('%s failover %d: write gap %.2f s, detection %s s, fence %s '
+        print('%s failover %s: write gap %.2f s, detection %s s, fence %s '
               's, promote %s s, %d rows acknowledged, %d lost' % (
                   self.datastore, run, gap or -1, figures['detection_s'],
                   figures['fence_s'], figures['promote_s'],
@@ -302,12 +302,22 @@ class Bench:
         return {'write_gap_s': gap, 'lost': lost}
 
     def cleanup(self):
-        for instance_id in self.replicas + [self.primary]:
-            try:
-                self.client.instances.delete(instance_id)
-                e2e.wait_for_deleted(self.client, instance_id, timeout=300)
-            except Exception as error:
-                print('could not delete %s: %s' % (instance_id, error))
+        """Delete every instance of the bench: those without replicas
+        first (a primary with replicas cannot be deleted)."""
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            instances = self.client.instances.list()
+            if not instances:
+                return
+            for instance in instances:
+                if not getattr(instance, 'replicas', None) and \
+                        instance.status not in ('SHUTDOWN_DELETING',):
+                    try:
+                        self.client.instances.delete(instance.id)
+                    except Exception as error:
+                        print('could not delete %s yet: %s'
+                              % (instance.id, error))
+            time.sleep(3)
 
 
 def bench_datastore(system, client, listener, datastore, args):

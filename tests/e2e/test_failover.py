@@ -4,15 +4,19 @@ with two replicas and auto_failover on.
 
 * Only the primary's guest agent is killed (its engine still serves):
   no failover.
+* The set is switched to synchronous replication (MariaDB semi-sync,
+  PostgreSQL ``ANY 1 (*)``).
 * The primary's engine (and every process it forked) is SIGKILLed under a
   writer: the most advanced replica becomes the primary and accepts
-  writes, the other replica follows it, the old primary is fenced (its
+  writes, no row the writer was told was committed is missing, the other
+  replica follows it, the old primary is fenced (its
   server stopped: nothing answers there), both members carry a fault
   saying what happened, the oslo notification ``trove.instance.failover``
   arrives with the timings, and the taskmanager logs them.
 * Then the new primary's engine is SIGSTOPped (hung, as in a partition):
-  its last replica takes over, and once it is fenced the hung primary
-  accepts no write (nothing acknowledged there after the fence).
+  its last replica takes over (and, left without a replica, becomes
+  async), nothing acknowledged is lost, and once it is fenced the hung
+  primary accepts no write (nothing acknowledged there after the fence).
 """
 
 import os
@@ -102,6 +106,17 @@ def set_auto_failover(client, instance_id, **settings):
                       body={'instance': settings})
 
 
+SYNC_SETTING = {
+    'mariadb': "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'",
+    'postgresql': 'SHOW synchronous_standby_names',
+}
+SYNC_VALUE = {'mariadb': 'ON', 'postgresql': 'ANY 1 (*)'}
+
+
+def sync_setting(datastore, address):
+    return execute(datastore, address, SYNC_SETTING[datastore])[0][-1]
+
+
 def log_of(system, name='trove-taskmanager'):
     with open(os.path.join(system.state_dir, 'logs', name + '.log'),
               errors='replace') as log:
@@ -111,11 +126,18 @@ def log_of(system, name='trove-taskmanager'):
 def test_failover(client, failover_system, datastore, notifications):
     system = failover_system
     primary, replicas = replica_set(client, system, datastore)
-    set_auto_failover(client, primary, auto_failover=True)
+    set_auto_failover(client, primary, auto_failover=True,
+                      replication_mode='sync')
     shown = client.instances.get(primary)
     assert shown.auto_failover is True and shown.replication_epoch == 0
+    assert shown.replication_mode == 'sync'
     p_addr = address_of(client, primary)
     addresses = {r: address_of(client, r) for r in replicas}
+    # Every member switches (a replica keeps it for its promotion).
+    for address in [p_addr] + list(addresses.values()):
+        wait_until(lambda a=address: sync_setting(datastore, a) ==
+                   SYNC_VALUE[datastore], timeout=60,
+                   message='%s is not synchronous' % address)
 
     # 1. The guest agent dies, the engine serves on: no failover.
     helpers.kill_agent(system.instance_dir(primary))
@@ -193,10 +215,13 @@ def test_failover(client, failover_system, datastore, notifications):
     on_new = rows(datastore, addresses[promoted])
     # The most advanced replica won: it holds all the other one got.
     assert rows(datastore, addresses[other]) <= on_new
+    # Synchronous: no row the writer was told was committed is missing.
     lost = sorted(n for n, (a, _t) in writer.acknowledged.items()
                   if a == p_addr and n not in on_new)
-    print('%s failover (async): %d acknowledged rows lost %s'
-          % (datastore, len(lost), lost[:10]))
+    assert lost == [], lost
+    assert new.replication_mode == 'sync'
+    assert sync_setting(datastore, addresses[promoted]) == \
+        SYNC_VALUE[datastore]
 
     # Visible: the notification and the taskmanager's log line.
     wait_until(lambda: notifications.of('trove.instance.failover'),
@@ -255,11 +280,14 @@ def test_failover(client, failover_system, datastore, notifications):
     last = client.instances.get(other)
     assert last.replication_epoch == 2 and last.auto_failover is True
     assert not getattr(last, 'replicas', None)
+    # No replica left: async, or every commit would wait forever.
+    assert last.replication_mode == 'async'
+    assert 'async now' in last.fault['message']
+    execute(datastore, addresses[other], 'INSERT INTO kept VALUES (4)')
     on_last = rows(datastore, addresses[other])
     lost = sorted(n for n, (a, _t) in writer.acknowledged.items()
                   if a == addresses[promoted] and n not in on_last)
-    print('%s failover after SIGSTOP (async): %d acknowledged rows lost'
-          % (datastore, len(lost)))
+    assert lost == [], lost
 
     # Replicas first: a primary with replicas cannot be deleted.
     for instance_id in (other, promoted, primary):

@@ -18,6 +18,7 @@ with ``[upgrade_levels] guestagent``):
         get_cluster_position, restart_cluster_member, stop_cluster_member,
         start_cluster_member;
         prepare's ``cluster_config`` prepares a member.
+* 1.6 - Automatic failover: set_replication_mode (sync / async).
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -34,7 +35,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.5'
+API_LATEST_VERSION = '1.6'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -252,6 +253,10 @@ class API:
         # The guest waits up to ``timeout``; the call a little longer.
         return self._call('wait_for_txn', timeout + self._low(),
                           version='1.4', txn=txn, seconds=timeout)
+
+    def set_replication_mode(self, mode):
+        return self._call('set_replication_mode', self._low(), version='1.6',
+                          mode=mode)
 
     def get_replication_status(self, timeout=None):
         """The failover monitor asks with a short ``timeout``: a replica

@@ -11,9 +11,11 @@ waiting for nobody).
 
 from trove.common import datastore_registry
 from trove.common import exception
+from trove.instance import actions
 from trove.instance import models
 from trove.instance import replication
 from trove.records import replication_sets
+from trove.taskmanager import api as taskmanager_api
 
 KEYS = ('auto_failover', 'replication_mode')
 
@@ -51,6 +53,10 @@ def update(context, instance, data):
         raise exception.BadRequest('auto_failover must be true or false.')
     replication_sets.set_settings(context, instance.id,
                                   **{k: data[k] for k in KEYS if k in data})
+    if 'replication_mode' in data:
+        # The guests switch in the taskmanager (every member of the set).
+        actions.nudge(instance.id, lambda: taskmanager_api.API(
+            context).set_replication_mode(instance.id))
 
 
 def check_leaving(context, instance, what):

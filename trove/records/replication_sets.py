@@ -27,6 +27,14 @@ def failover_settings(row):
             mode or CONF.replication_mode)
 
 
+def mode_of(context, instance_id):
+    """The replication mode of a primary, default applied."""
+    with db_api.reader(context) as session:
+        mode = session.query(Row.replication_mode).filter(
+            Row.id == instance_id).scalar()
+    return mode or CONF.replication_mode
+
+
 def set_settings(context, instance_id, **values):
     """Record ``auto_failover`` and/or ``replication_mode`` of a primary."""
     values = {k: v for k, v in values.items()

@@ -20,6 +20,8 @@ Version ledger:
 * 1.4 - Clusters: create_cluster, delete_cluster, grow_cluster,
         shrink_cluster, restart_cluster, upgrade_cluster (upstream's
         names and arguments), each naming work the API recorded.
+* 1.5 - Automatic failover: set_replication_mode (the mode recorded on
+        a primary, applied to every member of its set; no work claimed).
 
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
@@ -31,7 +33,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.4'
+API_LATEST_VERSION = '1.5'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -87,6 +89,10 @@ class API:
 
     def promote_to_replica_source(self, instance_id):
         self._cast('promote_to_replica_source', version='1.3',
+                   instance_id=instance_id)
+
+    def set_replication_mode(self, instance_id):
+        self._cast('set_replication_mode', version='1.5',
                    instance_id=instance_id)
 
     def eject_replica_source(self, instance_id):

@@ -30,7 +30,8 @@ from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import cluster as cluster_flows
 from trove.taskmanager.flows import cluster_restart
 from trove.taskmanager.flows import (configuration, create, delete, failover,
-                                    periodic, replication, resize, restart)
+                                    periodic, replication, replication_mode,
+                                    resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ FLOWS = {flow.name: flow for flow in (
 
 
 class Manager:
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -161,6 +162,10 @@ class Manager:
 
     def eject_replica_source(self, context, instance_id):
         self._claim_and_run(context, 'eject', instance_id)
+
+    def set_replication_mode(self, context, instance_id):
+        flow = replication_mode.SetModeFlow(context, instance_id)
+        self.runner.start(flow.name, instance_id, flow.run, context=context)
 
     def update_configuration(self, context, instance_id, configuration_id):
         flow = configuration.ReapplyFlow(context, instance_id,

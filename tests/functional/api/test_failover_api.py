@@ -24,7 +24,7 @@ def shown(api, instance_id):
     return ok(api.get(BASE + '/instances/' + instance_id))['instance']
 
 
-def test_settings_are_set_on_a_primary_and_shown(api, ids):
+def test_settings_are_set_on_a_primary_and_shown(api, ids, taskmanager):
     primary = on(ids, 'mariadb')
     replica = on(ids, 'mariadb', source=primary)
     detail = shown(api, primary)
@@ -39,6 +39,8 @@ def test_settings_are_set_on_a_primary_and_shown(api, ids):
     assert row(primary).auto_failover is True
     ok(patch(api, primary, {'replication_mode': 'sync',
                             'auto_failover': True}, method='PUT'), 202)
+    # The guests switch in the taskmanager.
+    taskmanager.wait_for('set_replication_mode')
     detail = shown(api, primary)
     assert (detail['auto_failover'], detail['replication_mode']) == (
         True, 'sync')

@@ -38,7 +38,7 @@ class RecordingTaskManager:
     """Records every cast the API sends to the taskmanager, with the
     work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.5')
 
     def __init__(self):
         self.calls = []
@@ -93,6 +93,9 @@ class RecordingTaskManager:
     def upgrade_cluster(self, context, cluster_id, datastore_version_id):
         self._record('upgrade_cluster', cluster_id=cluster_id,
                      datastore_version_id=datastore_version_id)
+
+    def set_replication_mode(self, context, instance_id):
+        self._record('set_replication_mode', instance_id=instance_id)
 
     def of(self, method):
         with self._lock:

@@ -59,3 +59,15 @@ def test_ineligible_replicas_are_left_out_with_a_reason():
 def test_no_replica_answers():
     assert decision.choose([report('a', 0, answered=False)], set(), 10) == \
         (None, 'no replica answers', {})
+
+
+def test_received_positions_decide_and_sync_needs_every_replica():
+    applied_behind = report('a', 100)
+    applied_behind['status']['received'] = {'number': 150, 'value': '150'}
+    chosen, why, _lags = decision.choose(
+        [applied_behind, report('b', 120)], set(), 100)
+    assert chosen == 'a' and 'at 150' in why
+    reports = [report('a', 100), report('b', 0, answered=False)]
+    assert decision.choose(reports, set(), 100)[0] == 'a'
+    chosen, why, _lags = decision.choose(reports, set(), 100, mode='sync')
+    assert chosen is None and 'synchronous' in why and 'b' in why

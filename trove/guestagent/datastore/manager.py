@@ -60,7 +60,7 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
     manager_name = None
     engine_class = None
     # Whether this datastore's agent can be a cluster member (guest 1.5).

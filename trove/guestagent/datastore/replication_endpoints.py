@@ -1,4 +1,5 @@
-"""The guest agent's replication endpoints (guest RPC 1.4).
+"""The guest agent's replication endpoints (guest RPC 1.4; 1.6:
+set_replication_mode).
 
 Method names are upstream's where the meaning is the same. The work is
 the datastore's replication strategy's (trove.guestagent.replication);
@@ -67,6 +68,11 @@ class ReplicationEndpoints:
                 self.replication.promote()
             finally:
                 self.status.report(self.actual_status())
+
+    def set_replication_mode(self, context, mode):
+        """'sync' or 'async' (guest RPC 1.6), on every member of a set."""
+        with self._lock:
+            self.replication.set_mode(mode)
 
     # Positions ---------------------------------------------------------------
     def get_last_txn(self, context):

@@ -99,6 +99,11 @@ class ReplicationStrategy(abc.ABC):
         """Undo ``fence``."""
 
     @abc.abstractmethod
+    def set_mode(self, mode):
+        """'sync' or 'async' replication, now and at every start, whatever
+        role this instance has (a replica keeps it for its promotion)."""
+
+    @abc.abstractmethod
     def current_position(self):
         """Where this instance is (written, or replayed by a replica)."""
 
@@ -108,5 +113,6 @@ class ReplicationStrategy(abc.ABC):
 
     @abc.abstractmethod
     def status(self):
-        """{"role": "primary"|"replica", "position", "connected": bool,
+        """{"role": "primary"|"replica", "position", "received" (a
+        replica: how far it received, applied or not), "connected": bool,
         "source_host", "error"} of the replication here."""

@@ -39,6 +39,12 @@ LOG = logging.getLogger(__name__)
 
 BINLOG_INFO_FILES = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
 REPLICA_CONF = 'zz-replica.cnf'
+SEMISYNC_CONF = 'zz-semisync.cnf'
+# Milliseconds a semi-synchronous source waits for an acknowledgement
+# before it falls back to asynchronous replication: about 24 days, i.e.
+# never (sync mode promises that no acknowledged commit is lost; a source
+# whose last replica left is switched to async by the taskmanager).
+SEMISYNC_TIMEOUT_MS = 2147483647
 FENCED_ACCOUNTS = 'replication.fenced-accounts.json'
 # Seconds a new replication connection may take to show it is refused.
 FOLLOW_CHECK = 10.0
@@ -174,6 +180,38 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                 LOG.warning('The relay log was not applied up to %s within '
                             '%d seconds', received, DRAIN_TIMEOUT)
 
+    # Replication mode ---------------------------------------------------------
+    def set_mode(self, mode):
+        """Semi-synchronous replication (sync) or not (async), now and at
+        every start. Every member gets both sides, so whichever becomes
+        the source waits for an acknowledgement and every replica gives
+        one (AFTER_SYNC: a commit is visible only once a replica has it)."""
+        path = os.path.join(self.engine.overrides_dir, SEMISYNC_CONF)
+        sync = mode == 'sync'
+        settings = {
+            'rpl_semi_sync_master_enabled': 'ON' if sync else 'OFF',
+            'rpl_semi_sync_slave_enabled': 'ON' if sync else 'OFF',
+        }
+        if sync:
+            settings['rpl_semi_sync_master_timeout'] = SEMISYNC_TIMEOUT_MS
+            settings['rpl_semi_sync_master_wait_point'] = 'AFTER_SYNC'
+            operating_system.write_file(path, (
+                '# Written by the guest agent: semi-synchronous '
+                'replication.\n[mysqld]\n' + ''.join(
+                    '%s = %s\n' % item for item in sorted(
+                        settings.items()))))
+        else:
+            operating_system.remove(path)
+        with self.cursor() as cursor:
+            for name, value in sorted(settings.items()):
+                # Names and values are ours (above), never a user's.
+                cursor.execute('SET GLOBAL %s = %s' % (name, value))
+            if self._slave_status():
+                # The replica side takes effect at the next connection.
+                cursor.execute('STOP SLAVE IO_THREAD')
+                cursor.execute('START SLAVE IO_THREAD')
+        LOG.info('Replication mode %s', mode)
+
     # Read-only and fencing ---------------------------------------------------
     def _set_read_only(self, read_only):
         """``read_only`` now and at every start; and READ_ONLY ADMIN
@@ -279,8 +317,10 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
         if not slave:
             return {'role': 'primary', 'position': position,
                     'connected': True, 'source_host': None, 'error': None}
+        received = slave.get('Gtid_IO_Pos')
         return {
             'role': 'replica', 'position': position,
+            'received': self.position(received) if received else position,
             'connected': slave.get('Slave_IO_Running') == 'Yes'
             and slave.get('Slave_SQL_Running') == 'Yes',
             'source_host': slave.get('Master_Host'),

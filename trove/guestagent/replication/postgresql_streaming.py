@@ -36,6 +36,7 @@ from trove.guestagent.replication import base
 LOG = logging.getLogger(__name__)
 
 STANDBY_CONF = 'zz-standby.conf'
+SYNC_CONF = 'zz-sync.conf'
 CHECKPOINT_LINE = re.compile(r'^Latest checkpoint location:\s+(\S+)',
                              re.MULTILINE)
 POLL = 0.2
@@ -205,6 +206,25 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
         with self.cursor() as cursor:
             cursor.execute('SELECT pg_reload_conf()')
 
+    # Replication mode ---------------------------------------------------------
+    def set_mode(self, mode):
+        """Synchronous (a commit waits until any one standby has flushed
+        it) or asynchronous, on every member: a standby ignores it until
+        it is promoted, and is then synchronous at once."""
+        path = os.path.join(self.engine.overrides_dir, SYNC_CONF)
+        if mode == 'sync':
+            operating_system.write_file(
+                path, '# Written by the guest agent: synchronous '
+                'replication.\nsynchronous_standby_names = '
+                "'ANY 1 (*)'\nsynchronous_commit = on\n",
+                owner=self.engine.user)
+        else:
+            operating_system.remove(path)
+        if self.engine.is_alive():
+            with self.cursor() as cursor:
+                cursor.execute('SELECT pg_reload_conf()')
+        LOG.info('Replication mode %s', mode)
+
     # Fencing ---------------------------------------------------------------
     def fence(self):
         """A clean stop: the standbys receive the WAL up to the shutdown
@@ -251,7 +271,12 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
             cursor.execute('SELECT status, sender_host FROM '
                            'pg_stat_wal_receiver')
             row = cursor.fetchone()
+        with self.cursor() as cursor:
+            cursor.execute('SELECT pg_last_wal_receive_lsn()::text')
+            received = cursor.fetchone()[0]
         return {'role': 'replica', 'position': position,
+                'received': self.position(received) if received
+                else position,
                 'connected': bool(row) and row[0] == 'streaming',
                 'source_host': row[1] if row else None,
                 'error': None if row else 'no WAL receiver is running'}

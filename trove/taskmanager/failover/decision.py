@@ -10,8 +10,10 @@
 * ``choose``: the eligible replicas are those that answered, are
   replicas following the failed primary, hold no transaction of their
   own, and are within ``max_lag`` of the most advanced position anyone
-  reported (bytes of WAL; for GTID, transactions); the most advanced
-  wins. With none eligible, the reason says why each was left out.
+  received (bytes of WAL; for GTID, transactions); the most advanced
+  wins. In sync mode every replica must answer (any one of them may hold
+  the last acknowledged commits). With none eligible, the reason says
+  why each was left out.
 
 A *report* is ``{"id", "answered", "status"}`` where status is the
 guest's ``get_replication_status`` ({"role", "position": {"number",
@@ -35,16 +37,28 @@ def confirmed(provider_gone, reports):
                       r['id'] for r in answering))
 
 
+def _position(report):
+    status = report['status'] or {}
+    # How far it received: a promoted replica applies all of it first.
+    return status.get('received') or status.get('position') or {}
+
+
 def _number(report):
-    return int(((report['status'] or {}).get('position') or {}).get(
-        'number') or 0)
+    return int(_position(report).get('number') or 0)
 
 
-def choose(reports, primary_hosts, max_lag):
-    """(candidate id or None, reason, {id: lag}) among ``reports``."""
+def choose(reports, primary_hosts, max_lag, mode='async'):
+    """(candidate id or None, reason, {id: lag}) among ``reports``. In
+    sync mode every replica must answer: one that does not may be the
+    one holding the last acknowledged commits."""
     answering = [r for r in reports if r['answered'] and r['status']]
     if not answering:
         return None, 'no replica answers', {}
+    silent = [r['id'] for r in reports if r not in answering]
+    if mode == 'sync' and silent:
+        return None, ('replication is synchronous and replica(s) %s do not '
+                      'answer: they may hold acknowledged transactions the '
+                      'others lack' % ', '.join(silent)), {}
     newest = max(_number(r) for r in answering)
     lags = {r['id']: newest - _number(r) for r in answering}
     left_out = []
@@ -75,4 +89,4 @@ def choose(reports, primary_hosts, max_lag):
             lags
     best = max(eligible, key=_number)
     return best['id'], 'most advanced eligible replica (at %s)' % (
-        best['status']['position'].get('value')), lags
+        _position(best).get('value')), lags

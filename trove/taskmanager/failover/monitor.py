@@ -208,8 +208,9 @@ class FailoverMonitor:
                 if watch is not None:
                     watch.failures = CONF.failover_probe_failures - 1
             return False
+        _auto, mode = replication_sets.failover_settings(row)
         candidate, choice, lags = decision.choose(
-            reports, set(_hosts(row)), CONF.max_lag_on_failover)
+            reports, set(_hosts(row)), CONF.max_lag_on_failover, mode)
         if candidate is None:
             message = ('Automatic failover refused: %s; %s.'
                        % (why, choice))[:255]

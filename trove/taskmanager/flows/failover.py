@@ -12,7 +12,9 @@ primary (trove.taskmanager.failover.monitor), every member EJECTING.
    replication_mode settings move to the new primary, and the set's
    failover time starts the anti-flapping block.
 4. ``repoint_replicas``: the other replicas follow the new primary.
-5. ``announce``: a fault on both members saying what happened, the oslo
+5. ``settle_mode``: the set keeps its replication mode; a sync primary
+   left without a replica becomes async (it would wait forever).
+6. ``announce``: a fault on both members saying what happened, the oslo
    notification ``trove.instance.failover`` and a taskmanager log line,
    both with the detection, fencing and promotion times.
 
@@ -29,6 +31,7 @@ from trove.records import replication_sets
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
 from trove.taskmanager.flows import replication
+from trove.taskmanager.flows import replication_mode
 
 LOG = logging.getLogger(__name__)
 
@@ -90,6 +93,28 @@ class RecordFailover(base.Step):
             settings_from=flow.old_source_id)
 
 
+class SettleMode(base.Step):
+    """The new primary's set keeps its mode; a sync primary left without
+    any replica would wait for an acknowledgement forever: it becomes
+    async (recorded, and said in its fault)."""
+
+    name = 'settle_mode'
+
+    def run(self, flow):
+        mode = replication_sets.mode_of(flow.context, flow.candidate_id)
+        followers = replication_sets.members(flow.context,
+                                             flow.candidate_id)
+        if mode == 'sync' and not followers:
+            mode = 'async'
+            replication_sets.set_settings(flow.context, flow.candidate_id,
+                                          replication_mode=mode)
+            flow.progress['mode_note'] = (
+                'no replica is left, so its replication is async now')
+        replication_mode.apply(flow.context, flow.candidate_id, mode,
+                               members=followers)
+        flow.progress['mode'] = mode
+
+
 class Announce(base.Step):
     name = 'announce'
 
@@ -105,7 +130,7 @@ class FailoverFlow(replication.ReplicaSetFlow):
     failure_task = Tasks.EJECTION_ERROR
     old_source_rejoins = False
     steps = (FenceOldServer(), PromoteChosen(), RecordFailover(),
-             replication.RepointReplicas(), Announce())
+             replication.RepointReplicas(), SettleMode(), Announce())
 
     def before(self):
         super().before()
@@ -124,6 +149,7 @@ class FailoverFlow(replication.ReplicaSetFlow):
             'new_primary': self.candidate_id,
             'replicas': self.followers,
             'epoch': self.progress.get('epoch'),
+            'mode': self.progress.get('mode'),
             'reason': args.get('reason'),
             'choice': args.get('choice'),
             'lags': args.get('lags') or {},
@@ -145,10 +171,12 @@ class FailoverFlow(replication.ReplicaSetFlow):
             'no writes, and %s became the primary (epoch %s).' % (
                 payload['reason'], self.candidate_id, payload['epoch']))[
                     :255])
+        note = self.progress.get('mode_note')
         self.fault_on(self.candidate_id, (
             'Became the primary by an automatic failover from %s (epoch '
-            '%s): %s.' % (self.old_source_id, payload['epoch'],
-                          payload['choice']))[:255])
+            '%s): %s%s.' % (self.old_source_id, payload['epoch'],
+                            payload['choice'],
+                            '; ' + note if note else ''))[:255])
         notifications.notify_info(self.context, EVENT, payload)
         LOG.info('Failover of %s to %s: detection %s s, fence %s s, '
                  'promote %s s, total %s s (epoch %s)',

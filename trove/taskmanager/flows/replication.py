@@ -28,6 +28,7 @@ from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.guestagent import api as guest_api
 from trove.records import faults
+from trove.records import replication_sets
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
 from trove.taskmanager.flows import build_steps
@@ -92,6 +93,17 @@ class SendReplicaPrepare(base.Step):
             'source_admin_password': admin_password})
 
 
+class ApplyReplicationMode(base.Step):
+    """A new replica of a synchronous primary acknowledges too."""
+
+    name = 'apply_replication_mode'
+    failure = 'Could not switch the replica to synchronous replication: %s'
+
+    def run(self, flow):
+        if replication_sets.mode_of(flow.context, flow.source.id) == 'sync':
+            guest(flow, flow.instance_id).set_replication_mode('sync')
+
+
 class CreateReplicaFlow(common.InstanceFlow):
 
     name = 'create_replica'
@@ -101,7 +113,7 @@ class CreateReplicaFlow(common.InstanceFlow):
     steps = (build_steps.CreateServerGroup(), build_steps.CreateVolume(),
              build_steps.CreateServer(), build_steps.AttachVolume(),
              ReserveSourceAccount(), SnapshotSource(), SendReplicaPrepare(),
-             build_steps.WaitForGuest())
+             build_steps.WaitForGuest(), ApplyReplicationMode())
 
     def __init__(self, context, work, provider, runner=None):
         super().__init__(context, work, provider, runner)

@@ -4,6 +4,7 @@ Extension routes (databases/users/root, management) are mapped by
 ``trove.api.extensions`` in front of this application.
 """
 
+from trove.api import not_implemented
 from trove.api import version_controller
 from trove.backup import service as backup_service
 from trove.common import wsgi
@@ -27,6 +28,8 @@ class API(wsgi.Router):
         self._flavors()
         self._limits()
         self._backups()
+        # Last: these only answer what no real route serves.
+        not_implemented.add_routes(self, TENANT)
 
     def _routes(self, controller, routes):
         resource = wsgi.Resource(controller)

@@ -57,10 +57,22 @@ def _unsupported(body, key, what):
             '%s is not supported by this deployment.' % what)
 
 
+def check_region(region_name):
+    """Upstream accepts ``region_name`` and builds in that region. One
+    deployment here serves its own region only: naming it is accepted,
+    naming another is a feature this service lacks (501)."""
+    own = CONF.service_credentials.region_name
+    if region_name is not None and region_name != own:
+        raise exception.NotImplementedForDatastore(
+            'Creating instances in region %s is not implemented: this '
+            'deployment serves region %s only.' % (region_name, own))
+
+
 def create(context, body):
     """Create an instance from a validated ``{"instance": {...}}`` body;
     returns (Instance, root_password or None)."""
     data = body['instance']
+    check_region(data.get('region_name'))
     if data.get('replica_of'):
         return replication.create(context, data), None
     if data.get('replica_count') not in (None, 1):

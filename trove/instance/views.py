@@ -84,6 +84,8 @@ def instance_detail_view(request, instance, volume_info=None,
         size = view['volume']['size']
         if size:
             view['volume']['used_percent'] = round(100.0 * used / size, 2)
+    if row.locality:
+        view['locality'] = row.locality
     if root_password:
         view['password'] = root_password
     if request.context.is_admin:

@@ -18,6 +18,8 @@ Version ledger:
         detach_replica, promote_to_replica_source, eject_replica_source,
         each naming work the API recorded.
 
+* 1.6 - Management: rebuild (the image id is the work's argument).
+
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
 terminal state. A lost cast is only a delay: the sweep of any
@@ -28,7 +30,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.3'
+API_LATEST_VERSION = '1.6'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -89,3 +91,6 @@ class API:
     def eject_replica_source(self, instance_id):
         self._cast('eject_replica_source', version='1.3',
                    instance_id=instance_id)
+
+    def rebuild(self, instance_id, image_id=None):
+        self._cast('rebuild', version='1.6', instance_id=instance_id)

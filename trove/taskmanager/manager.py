@@ -26,7 +26,7 @@ from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import (configuration, create, delete, periodic,
-                                    replication, resize, restart)
+                                    rebuild, replication, resize, restart)
 
 LOG = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ FLOWS = {flow.name: flow for flow in (
     restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
     backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
     replication.CreateReplicaFlow, replication.DetachFlow,
-    replication.PromoteFlow, replication.EjectFlow)}
+    replication.PromoteFlow, replication.EjectFlow, rebuild.RebuildFlow)}
 
 
 class Manager:
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.6')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -120,6 +120,9 @@ class Manager:
 
     def reboot(self, context, instance_id):
         self._claim_and_run(context, 'reboot', instance_id)
+
+    def rebuild(self, context, instance_id, image_id=None):
+        self._claim_and_run(context, 'rebuild', instance_id)
 
     def resize_volume(self, context, instance_id, new_size=None):
         self._claim_and_run(context, 'resize_volume', instance_id)

@@ -38,7 +38,7 @@ class RecordingTaskManager:
     """Records every cast the API sends to the taskmanager, with the
     work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.3')
+    target = messaging.Target(version='1.6')
 
     def __init__(self):
         self.calls = []
@@ -72,6 +72,13 @@ class RecordingTaskManager:
 
     def eject_replica_source(self, context, instance_id):
         self._record('eject_replica_source', instance_id=instance_id)
+
+    def reboot(self, context, instance_id):
+        self._record('reboot', instance_id=instance_id)
+
+    def rebuild(self, context, instance_id, image_id=None):
+        work = claims.current(context, instance_id)
+        self._record('rebuild', instance_id=instance_id, work=work)
 
     def of(self, method):
         with self._lock:

@@ -14,8 +14,6 @@ INSTANCE = '/instances/{id}'
 
 # (method, path under /{tenant_id}, feature named in the message)
 ROUTES = [
-    ('GET', INSTANCE + '/log', 'guest logs'),
-    ('POST', INSTANCE + '/log', 'guest logs'),
     ('GET', '/volume-types', 'volume types'),
     ('GET', '/volume-types/{volume_type_id}', 'volume types'),
     ('GET', '/datastores/{datastore}/versions/{version_id}/flavors',

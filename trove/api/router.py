@@ -11,6 +11,7 @@ from trove.common import wsgi
 from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
+from trove.instance import guest_logs
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
 
@@ -52,6 +53,10 @@ class API(wsgi.Router):
             ('PATCH', '/instances/{id}', 'edit'),
             ('DELETE', '/instances/{id}', 'delete'),
             ('POST', '/instances/{id}/action', 'action'),
+        ])
+        self._routes(guest_logs.GuestLogController(), [
+            ('GET', '/instances/{id}/log', 'index'),
+            ('POST', '/instances/{id}/log', 'action'),
         ])
         self._routes(configuration_service.InstanceConfigurationController(), [
             ('GET', '/instances/{id}/configuration', 'show'),

@@ -157,6 +157,10 @@ class TenantMismatch(Forbidden):
     message = 'User with tenant id %(tenant_id)s cannot access this resource.'
 
 
+class LogAccessForbidden(Forbidden):
+    message = 'Access to the %(action)s of log %(log)s is forbidden.'
+
+
 class BackupTooLarge(Forbidden):
     message = 'Backup is too large for the given volume size: backup ' \
               '%(backup_size)s GB, volume %(disk_size)s GB.'
@@ -283,6 +287,15 @@ class NotImplementedForDatastore(TroveError):
 
 class VolumeNotSupported(NotImplementedForDatastore):
     message = 'Volume support is not enabled for this datastore.'
+
+
+class LogsNotAvailable(NotImplementedForDatastore):
+    message = 'Log actions are not supported: %(reason)s'
+
+
+class GuestLogNotFound(NotFound):
+    message = 'Log %(name)s does not exist on this instance (known: ' \
+              '%(known)s).'
 
 
 class GuestError(TroveError):

@@ -13,6 +13,8 @@ with ``[upgrade_levels] guestagent``):
         attach_replica, detach_replica, make_read_only, get_last_txn,
         wait_for_txn, get_replication_status; prepare's ``snapshot``
         builds a replica.
+* 1.7 - guest_log_list / guest_log_action at this version (guest logs;
+        1.5 and 1.6 are taken by the cluster and failover work).
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -29,7 +31,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.4'
+API_LATEST_VERSION = '1.7'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -131,6 +133,15 @@ class API:
         return self._call('resize_fs', self._high(), version='1.1',
                           device_path=device_path, mount_point=mount_point,
                           online=online)
+
+    def guest_log_list(self):
+        return self._call('guest_log_list', self._high(), version='1.7')
+
+    def guest_log_action(self, log_name, enable=False, disable=False,
+                         publish=False, discard=False):
+        return self._call('guest_log_action', self._high(), version='1.7',
+                          log_name=log_name, enable=enable, disable=disable,
+                          publish=publish, discard=discard)
 
     def rpc_ping(self):
         return self._call('rpc_ping', self._low())

@@ -48,6 +48,11 @@ rules = [
           'Show the default configuration of an instance.'),
     _rule('instance:backups', 'GET', '/instances/{instance_id}/backups',
           'List the backups of an instance.'),
+    _rule('instance:guest_log_list', 'GET', '/instances/{instance_id}/log',
+          'List the guest logs of an instance.'),
+    _rule('instance:guest_log_action', 'POST',
+          '/instances/{instance_id}/log',
+          'Show, enable, disable, publish or discard a guest log.'),
     # Databases, users, access and root.
     _rule('instance:extension:database:index', 'GET',
           '/instances/{instance_id}/databases', 'List databases.'),

@@ -23,6 +23,7 @@ from trove.common import failures
 from trove.common.states import ServiceStatuses
 from trove.conf import CONF
 from trove.guestagent import backup, errors, models, operating_system, volume
+from trove.guestagent import guest_log
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
 from trove.guestagent.datastore import replication_endpoints
@@ -60,7 +61,7 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.4')
+    target = messaging.Target(version='1.7')
     manager_name = None
     engine_class = None
 
@@ -84,6 +85,13 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                 self.engine,
                 guest_configuration.conductor_fault_reporter(self.status))
         return self._overrides
+
+    @property
+    def guest_logs(self):
+        if getattr(self, '_guest_logs', None) is None:
+            self._guest_logs = guest_log.GuestLogs(self.engine,
+                                                   self.manager_name)
+        return self._guest_logs
 
     # Status ------------------------------------------------------------------
     def actual_status(self):
@@ -265,6 +273,16 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         device_path = CONF.get(self.manager_name).device_path or device_path
         return self.volume.resize(device_path, self.engine.mount_point,
                                   online=online)
+
+    # Guest logs ------------------------------------------------------------
+    def guest_log_list(self, context):
+        return self.guest_logs.list()
+
+    def guest_log_action(self, context, log_name, enable=False,
+                         disable=False, publish=False, discard=False):
+        return self.guest_logs.action(log_name, enable=enable,
+                                      disable=disable, publish=publish,
+                                      discard=discard)
 
     def rpc_ping(self, context):
         return True

@@ -77,12 +77,12 @@ class MgmtInstanceController(wsgi.Controller):
     def diagnostics(self, req, tenant_id, id):
         policy.require_admin(req.context)
         instance = models.load(req.context, id, include_deleted=False)
-        return {'diagnostics': models.diagnostics(req.context, instance)}
+        return views.diagnostics_view(models.diagnostics(req.context, instance))
 
     def hwinfo(self, req, tenant_id, id):
         policy.require_admin(req.context)
         instance = models.load(req.context, id, include_deleted=False)
-        return {'hwinfo': models.hwinfo(req.context, instance)}
+        return views.hwinfo_view(models.hwinfo(req.context, instance))
 
     def rpc_ping(self, req, tenant_id, id):
         policy.require_admin(req.context)

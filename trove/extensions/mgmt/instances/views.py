@@ -68,3 +68,20 @@ def _volume(instance, volume, usage):
     elif volume is not None and volume.used_bytes is not None:
         result['used'] = round(volume.used_bytes / GB, 2)
     return result
+
+
+# The guest reports snake_case; upstream's DiagnosticsView renames.
+_DIAGNOSTICS_KEYS = {'version': 'version', 'threads': 'threads',
+                     'fd_size': 'fdSize', 'vm_size': 'vmSize',
+                     'vm_peak': 'vmPeak', 'vm_rss': 'vmRss',
+                     'vm_hwm': 'vmHwm'}
+
+
+def diagnostics_view(values):
+    return {'diagnostics': {shown: values.get(key)
+                            for key, shown in _DIAGNOSTICS_KEYS.items()}}
+
+
+def hwinfo_view(values):
+    return {'hwinfo': {'mem_total': values.get('mem_total'),
+                       'num_cpus': values.get('num_cpus')}}

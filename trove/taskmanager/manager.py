@@ -24,6 +24,7 @@ from trove.records import work_claims as claims
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
+from trove.taskmanager import usage
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import (configuration, create, delete, periodic,
                                     rebuild, replication, resize, restart)
@@ -185,6 +186,10 @@ class Manager:
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
+    def publish_exists_event(self, context=None):
+        return usage.publish_exists(
+            context or trove_context.get_admin_context(), self.provider)
+
     def periodic_tasks(self):
         """The checks the RPC service runs; none if report_interval is 0."""
         if not CONF.report_interval:
@@ -194,6 +199,10 @@ class Manager:
                   ('check_stuck_backups', interval, self.check_stuck_backups),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
                    self.sweep_abandoned_work)]
+        if CONF.exists_notification_interval:
+            checks.append(('publish_exists_event',
+                           CONF.exists_notification_interval,
+                           self.publish_exists_event))
         return [service.PeriodicTask(
                     name, every, self._once_per_deployment(name, every, check),
                     initial_delay=every)

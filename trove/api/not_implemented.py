@@ -14,13 +14,6 @@ INSTANCE = '/instances/{id}'
 
 # (method, path under /{tenant_id}, feature named in the message)
 ROUTES = [
-    ('GET', '/volume-types', 'volume types'),
-    ('GET', '/volume-types/{volume_type_id}', 'volume types'),
-    ('GET', '/datastores/{datastore}/versions/{version_id}/flavors',
-     'flavors of a datastore version'),
-    ('GET', '/datastores/{datastore}/versions/{version_id}/volume-types',
-     'volume types'),
-    ('DELETE', '/datastores/{datastore}', 'deleting datastores'),
     ('GET', INSTANCE + '/modules', 'modules'),
     ('POST', INSTANCE + '/modules', 'modules'),
     ('DELETE', INSTANCE + '/modules/{module_id}', 'modules'),

@@ -80,6 +80,15 @@ class API(wsgi.Router):
             ('GET', '/datastores/{id}', 'show'),
             ('GET', '/datastores/{datastore}/versions', 'version_index'),
             ('GET', '/datastores/{datastore}/versions/{id}', 'version_show'),
+            ('DELETE', '/datastores/{id}', 'delete'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}/flavors',
+             'list_associated_flavors'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}'
+                    '/volume-types', 'list_associated_volume_types'),
+        ])
+        self._routes(datastore_service.VolumeTypesController(), [
+            ('GET', '/volume-types', 'index'),
+            ('GET', '/volume-types/{id}', 'show'),
         ])
         self._routes(datastore_service.ParametersController(), [
             ('GET', '/datastores/versions/{version}/parameters',

@@ -15,6 +15,7 @@ from trove.common import exception, states, utils
 from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
+from trove.datastore import constraints as datastore_constraints
 from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 from trove.db import models as db_models
@@ -103,6 +104,8 @@ def create(context, body):
     flavor = flavor_models.get_flavor(context,
                                       flavor_id_from_ref(data['flavorRef']))
     volume_size = _volume_size(manager, data.get('volume'))
+    datastore_constraints.check(context, version, flavor.id,
+                                (data.get('volume') or {}).get('type'))
     if restore is not None:
         # Before any row exists: a bad backup builds nothing.
         backup_restore.check(context, restore, version, volume_size)

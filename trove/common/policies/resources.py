@@ -152,6 +152,10 @@ rules = [
     _rule('datastore:list_associated_volume_types', 'GET',
           '/datastores/{datastore}/versions/{version}/volume-types',
           'List the volume types a datastore version may use.'),
+    _rule('volume_type:index', 'GET', '/volume-types',
+          'List volume types.'),
+    _rule('volume_type:show', 'GET', '/volume-types/{volume_type}',
+          'Show a volume type.'),
     # Flavors, limits, clusters, modules.
     _rule('flavor:index', 'GET', '/flavors', 'List flavors.'),
     _rule('flavor:show', 'GET', '/flavors/{flavor}', 'Show a flavor.'),

@@ -13,8 +13,9 @@ with ``[upgrade_levels] guestagent``):
         attach_replica, detach_replica, make_read_only, get_last_txn,
         wait_for_txn, get_replication_status; prepare's ``snapshot``
         builds a replica.
-* 1.7 - guest_log_list / guest_log_action at this version (guest logs;
-        1.5 and 1.6 are taken by the cluster and failover work).
+* 1.7 - guest_log_list / guest_log_action (guest logs); upgrade (restart
+        the engine on another version of its datastore). 1.5 and 1.6 are
+        taken by the cluster and failover work.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -142,6 +143,10 @@ class API:
         return self._call('guest_log_action', self._high(), version='1.7',
                           log_name=log_name, enable=enable, disable=disable,
                           publish=publish, discard=discard)
+
+    def upgrade(self, upgrade_info):
+        return self._call('upgrade', self._high(), version='1.7',
+                          upgrade_info=upgrade_info)
 
     def rpc_ping(self):
         return self._call('rpc_ping', self._low())

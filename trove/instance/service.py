@@ -13,6 +13,7 @@ from trove.instance import actions
 from trove.instance import create as instance_create
 from trove.instance import models
 from trove.instance import replication
+from trove.instance import upgrade
 from trove.instance import views
 
 LOG = logging.getLogger(__name__)
@@ -111,6 +112,11 @@ class InstanceController(wsgi.Controller):
             # The key detaches, whatever its value (null from the
             # clients, "" from tempest), as upstream.
             replication.detach(context, instance)
+        elif 'datastore_version' in data:
+            actions.check_single_change(data)
+            upgrade.upgrade(context, instance, data['datastore_version'])
+            if 'name' in data:
+                actions.update(context, instance, {'name': data['name']})
         else:
             actions.update(context, instance, data)
         return wsgi.Result(None, 202)

@@ -18,7 +18,8 @@ Version ledger:
         detach_replica, promote_to_replica_source, eject_replica_source,
         each naming work the API recorded.
 
-* 1.6 - Management: rebuild (the image id is the work's argument).
+* 1.6 - Management: rebuild (the image id is the work's argument);
+        upgrade (the datastore version id is the work's argument).
 
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
@@ -94,3 +95,6 @@ class API:
 
     def rebuild(self, instance_id, image_id=None):
         self._cast('rebuild', version='1.6', instance_id=instance_id)
+
+    def upgrade(self, instance_id, datastore_version_id=None):
+        self._cast('upgrade', version='1.6', instance_id=instance_id)

@@ -27,7 +27,8 @@ from trove.taskmanager import sweep
 from trove.taskmanager import usage
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import (configuration, create, delete, periodic,
-                                    rebuild, replication, resize, restart)
+                                    rebuild, replication, resize, restart,
+                                    upgrade)
 
 LOG = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ FLOWS = {flow.name: flow for flow in (
     restart.RebootFlow, resize.ResizeVolumeFlow, resize.ResizeFlavorFlow,
     backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
     replication.CreateReplicaFlow, replication.DetachFlow,
-    replication.PromoteFlow, replication.EjectFlow, rebuild.RebuildFlow)}
+    replication.PromoteFlow, replication.EjectFlow, rebuild.RebuildFlow,
+    upgrade.UpgradeFlow)}
 
 
 class Manager:
@@ -124,6 +126,9 @@ class Manager:
 
     def rebuild(self, context, instance_id, image_id=None):
         self._claim_and_run(context, 'rebuild', instance_id)
+
+    def upgrade(self, context, instance_id, datastore_version_id=None):
+        self._claim_and_run(context, 'upgrade', instance_id)
 
     def resize_volume(self, context, instance_id, new_size=None):
         self._claim_and_run(context, 'resize_volume', instance_id)

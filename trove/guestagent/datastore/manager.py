@@ -27,6 +27,7 @@ from trove.guestagent import guest_log
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
 from trove.guestagent.datastore import replication_endpoints
+from trove.guestagent.datastore import upgrade as datastore_upgrade
 
 LOG = logging.getLogger(__name__)
 
@@ -283,6 +284,10 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         return self.guest_logs.action(log_name, enable=enable,
                                       disable=disable, publish=publish,
                                       discard=discard)
+
+    def upgrade(self, context, upgrade_info):
+        with self._lock:
+            return datastore_upgrade.upgrade(self, upgrade_info)
 
     def rpc_ping(self, context):
         return True

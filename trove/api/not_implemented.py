@@ -14,16 +14,6 @@ INSTANCE = '/instances/{id}'
 
 # (method, path under /{tenant_id}, feature named in the message)
 ROUTES = [
-    ('GET', INSTANCE + '/modules', 'modules'),
-    ('POST', INSTANCE + '/modules', 'modules'),
-    ('DELETE', INSTANCE + '/modules/{module_id}', 'modules'),
-    ('GET', '/modules', 'modules'),
-    ('POST', '/modules', 'modules'),
-    ('GET', '/modules/{module_id}', 'modules'),
-    ('PUT', '/modules/{module_id}', 'modules'),
-    ('DELETE', '/modules/{module_id}', 'modules'),
-    ('GET', '/modules/{module_id}/instances', 'modules'),
-    ('PUT', '/modules/{module_id}/instances', 'modules'),
     ('GET', INSTANCE + '/ssl', 'TLS management of instances'),
     ('POST', INSTANCE + '/ssl', 'TLS management of instances'),
     ('POST', '/mgmt/instances/{id}/upgrade', 'guest agent upgrades'),

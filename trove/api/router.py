@@ -14,6 +14,7 @@ from trove.flavor import service as flavor_service
 from trove.instance import guest_logs
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
+from trove.module import service as module_service
 
 TENANT = '/{tenant_id}'
 
@@ -29,6 +30,7 @@ class API(wsgi.Router):
         self._flavors()
         self._limits()
         self._backups()
+        self._modules()
         # Last: these only answer what no real route serves.
         not_implemented.add_routes(self, TENANT)
 
@@ -124,6 +126,23 @@ class API(wsgi.Router):
             ('GET', '/backup_strategies', 'index'),
             ('POST', '/backup_strategies', 'create'),
             ('DELETE', '/backup_strategies', 'delete'),
+        ])
+
+
+    def _modules(self):
+        self._routes(module_service.ModuleController(), [
+            ('GET', '/modules', 'index'),
+            ('POST', '/modules', 'create'),
+            ('GET', '/modules/{id}', 'show'),
+            ('PUT', '/modules/{id}', 'update'),
+            ('DELETE', '/modules/{id}', 'delete'),
+            ('GET', '/modules/{id}/instances', 'instances'),
+            ('PUT', '/modules/{id}/instances', 'reapply'),
+        ])
+        self._routes(module_service.InstanceModuleController(), [
+            ('GET', '/instances/{id}/modules', 'index'),
+            ('POST', '/instances/{id}/modules', 'apply'),
+            ('DELETE', '/instances/{id}/modules/{module_id}', 'remove'),
         ])
 
 

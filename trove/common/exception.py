@@ -88,6 +88,11 @@ class DatastoreVersionsExist(BadRequest):
     message = 'Datastore versions exist for datastore %(datastore)s.'
 
 
+class ModuleAlreadyExists(BadRequest):
+    message = 'A module named %(name)s of type %(type)s already exists ' \
+              'for this datastore and project.'
+
+
 class DatastoreVersionsNoUniqueMatch(BadRequest):
     message = 'Multiple datastore versions named %(name)s exist; give the ' \
               'version number to choose one.'
@@ -161,6 +166,16 @@ class LogAccessForbidden(Forbidden):
     message = 'Access to the %(action)s of log %(log)s is forbidden.'
 
 
+class ModuleAccessForbidden(Forbidden):
+    message = 'You must be admin to %(action)s a module with these ' \
+              'options: %(options)s.'
+
+
+class ModuleAppliedToInstance(Forbidden):
+    message = 'Module %(name)s is applied to %(count)d instance(s); remove ' \
+              'it from them first.'
+
+
 class BackupTooLarge(Forbidden):
     message = 'Backup is too large for the given volume size: backup ' \
               '%(backup_size)s GB, volume %(disk_size)s GB.'
@@ -218,6 +233,15 @@ class RootHistoryNotFound(NotFound):
 
 class QuotaResourceUnknown(NotFound):
     message = 'Unknown quota resources %(unknown)s.'
+
+
+class ModuleNotFound(NotFound):
+    message = 'Module %(uuid)s cannot be found.'
+
+
+class ModuleTypeNotFound(NotFound):
+    message = 'Module type %(module_type)s is not supported (known: ' \
+              '%(known)s).'
 
 
 class ClusterNotFound(NotFound):

@@ -14,7 +14,8 @@ with ``[upgrade_levels] guestagent``):
         wait_for_txn, get_replication_status; prepare's ``snapshot``
         builds a replica.
 * 1.7 - guest_log_list / guest_log_action (guest logs); upgrade (restart
-        the engine on another version of its datastore). 1.5 and 1.6 are
+        the engine on another version of its datastore); module_list,
+        module_apply, module_remove (modules). 1.5 and 1.6 are
         taken by the cluster and failover work.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
@@ -147,6 +148,18 @@ class API:
     def upgrade(self, upgrade_info):
         return self._call('upgrade', self._high(), version='1.7',
                           upgrade_info=upgrade_info)
+
+    def module_list(self, include_contents=False):
+        return self._call('module_list', self._high(), version='1.7',
+                          include_contents=include_contents)
+
+    def module_apply(self, modules):
+        return self._call('module_apply', self._high(), version='1.7',
+                          modules=modules)
+
+    def module_remove(self, module):
+        return self._call('module_remove', self._high(), version='1.7',
+                          module=module)
 
     def rpc_ping(self):
         return self._call('rpc_ping', self._low())

@@ -171,6 +171,19 @@ rules = [
     _rule('module:delete', 'DELETE', '/modules/{module}', 'Delete a module.'),
     _rule('module:index', 'GET', '/modules', 'List modules.'),
     _rule('module:show', 'GET', '/modules/{module}', 'Show a module.'),
+    _rule('module:update', 'PUT', '/modules/{module}', 'Update a module.'),
+    _rule('module:instances', 'GET', '/modules/{module}/instances',
+          'List the instances a module is applied to.'),
+    _rule('module:reapply', 'PUT', '/modules/{module}/instances',
+          'Apply a module again to its instances.'),
+    _rule('instance:module_list', 'GET', '/instances/{instance_id}/modules',
+          'List the modules of an instance.'),
+    _rule('instance:module_apply', 'POST',
+          '/instances/{instance_id}/modules', 'Apply modules to an '
+          'instance.'),
+    _rule('instance:module_remove', 'DELETE',
+          '/instances/{instance_id}/modules/{module_id}',
+          'Remove a module from an instance.'),
 ]
 
 

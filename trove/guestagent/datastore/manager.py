@@ -24,6 +24,7 @@ from trove.common.states import ServiceStatuses
 from trove.conf import CONF
 from trove.guestagent import backup, errors, models, operating_system, volume
 from trove.guestagent import guest_log
+from trove.guestagent import modules as guest_modules
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
 from trove.guestagent.datastore import replication_endpoints
@@ -165,8 +166,9 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             self.status.end_install(self.actual_status())
             LOG.info('Prepare finished')
             if modules:
-                LOG.warning('Modules are not applied by this agent: %s',
-                            [m.get('name') for m in modules])
+                # As upstream: a module that fails is reported by
+                # module-query, the instance is ready anyway.
+                guest_modules.ModuleManager().apply(modules)
 
     def use_volume(self, device_path, mount_point):
         """The provider says where the data volume is: remember it for
@@ -288,6 +290,16 @@ class Manager(replication_endpoints.ReplicationEndpoints):
     def upgrade(self, context, upgrade_info):
         with self._lock:
             return datastore_upgrade.upgrade(self, upgrade_info)
+
+    # Modules ------------------------------------------------------------------
+    def module_list(self, context, include_contents=False):
+        return guest_modules.ModuleManager().list(include_contents)
+
+    def module_apply(self, context, modules=None):
+        return guest_modules.ModuleManager().apply(modules or [])
+
+    def module_remove(self, context, module=None):
+        guest_modules.ModuleManager().remove(module)
 
     def rpc_ping(self, context):
         return True

@@ -39,33 +39,34 @@ def load(context, instance_id, include_deleted=True):
 
 
 # What the provider and the guest say now ------------------------------------
-def server_of(context, instance):
-    """The instance's server as the provider reports it, or None."""
-    server_id = instance.row.compute_instance_id
-    if not server_id or instance.row.deleted:
+def _read(what, resource_id, instance, read, not_found):
+    """What the provider says of one of the instance's resources, or None
+    (gone, deleted, or unreadable: the view shows null)."""
+    if not resource_id or instance.row.deleted:
         return None
     try:
-        return compute.get_provider().compute.get_server(context, server_id)
-    except compute_base.ServerNotFound:
+        return read(resource_id)
+    except not_found:
         return None
     except Exception as error:
-        LOG.warning('Server %s of %s cannot be read: %s', server_id,
+        LOG.warning('%s %s of %s cannot be read: %s', what, resource_id,
                     instance.id, error)
         return None
+
+
+def server_of(context, instance):
+    compute_driver = compute.get_provider().compute
+    return _read('Server', instance.row.compute_instance_id, instance,
+                 lambda server_id: compute_driver.get_server(context,
+                                                             server_id),
+                 compute_base.ServerNotFound)
 
 
 def volume_of(context, instance):
-    volume_id = instance.row.volume_id
-    if not volume_id or instance.row.deleted:
-        return None
-    try:
-        return compute.get_provider().volumes.get_volume(context, volume_id)
-    except compute_base.VolumeNotFound:
-        return None
-    except Exception as error:
-        LOG.warning('Volume %s of %s cannot be read: %s', volume_id,
-                    instance.id, error)
-        return None
+    volumes = compute.get_provider().volumes
+    return _read('Volume', instance.row.volume_id, instance,
+                 lambda volume_id: volumes.get_volume(context, volume_id),
+                 compute_base.VolumeNotFound)
 
 
 def root_enabled(context, instance):

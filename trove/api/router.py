@@ -4,6 +4,7 @@ Extension routes (databases/users/root, management) are mapped by
 ``trove.api.extensions`` in front of this application.
 """
 
+from trove.api import not_implemented
 from trove.api import version_controller
 from trove.backup import service as backup_service
 from trove.cluster import service as cluster_service
@@ -11,8 +12,10 @@ from trove.common import wsgi
 from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
+from trove.instance import guest_logs
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
+from trove.module import service as module_service
 
 TENANT = '/{tenant_id}'
 
@@ -29,6 +32,9 @@ class API(wsgi.Router):
         self._limits()
         self._backups()
         self._clusters()
+        self._modules()
+        # Last: these only answer what no real route serves.
+        not_implemented.add_routes(self, TENANT)
 
     def _routes(self, controller, routes):
         resource = wsgi.Resource(controller)
@@ -52,6 +58,10 @@ class API(wsgi.Router):
             ('DELETE', '/instances/{id}', 'delete'),
             ('POST', '/instances/{id}/action', 'action'),
         ])
+        self._routes(guest_logs.GuestLogController(), [
+            ('GET', '/instances/{id}/log', 'index'),
+            ('POST', '/instances/{id}/log', 'action'),
+        ])
         self._routes(configuration_service.InstanceConfigurationController(), [
             ('GET', '/instances/{id}/configuration', 'show'),
         ])
@@ -74,6 +84,15 @@ class API(wsgi.Router):
             ('GET', '/datastores/{id}', 'show'),
             ('GET', '/datastores/{datastore}/versions', 'version_index'),
             ('GET', '/datastores/{datastore}/versions/{id}', 'version_show'),
+            ('DELETE', '/datastores/{id}', 'delete'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}/flavors',
+             'list_associated_flavors'),
+            ('GET', '/datastores/{datastore}/versions/{version_id}'
+                    '/volume-types', 'list_associated_volume_types'),
+        ])
+        self._routes(datastore_service.VolumeTypesController(), [
+            ('GET', '/volume-types', 'index'),
+            ('GET', '/volume-types/{id}', 'show'),
         ])
         self._routes(datastore_service.ParametersController(), [
             ('GET', '/datastores/versions/{version}/parameters',
@@ -120,6 +139,22 @@ class API(wsgi.Router):
             ('DELETE', '/clusters/{id}', 'delete'),
             ('GET', '/clusters/{cluster_id}/instances/{instance_id}',
              'show_instance'),
+        ])
+
+    def _modules(self):
+        self._routes(module_service.ModuleController(), [
+            ('GET', '/modules', 'index'),
+            ('POST', '/modules', 'create'),
+            ('GET', '/modules/{id}', 'show'),
+            ('PUT', '/modules/{id}', 'update'),
+            ('DELETE', '/modules/{id}', 'delete'),
+            ('GET', '/modules/{id}/instances', 'instances'),
+            ('PUT', '/modules/{id}/instances', 'reapply'),
+        ])
+        self._routes(module_service.InstanceModuleController(), [
+            ('GET', '/instances/{id}/modules', 'index'),
+            ('POST', '/instances/{id}/modules', 'apply'),
+            ('DELETE', '/instances/{id}/modules/{module_id}', 'remove'),
         ])
 
 

@@ -170,6 +170,7 @@ def up(args):
 
     if identity is None:
         config.write_openrc(args.project)
+        config.write_admin_openrc()
         print('trove-local is up: API %s (noauth, development only)'
               % config.api_url)
     else:
@@ -180,6 +181,9 @@ def up(args):
         print('  datastore %-11s version %-6s (%s)'
               % (engine.datastore, engine.version_name, engine.version))
     print('Use the clients with:  source %s' % config.openrc)
+    if identity is None:
+        print('  (%s for the admin: quotas, mgmt commands)'
+              % config.admin_openrc)
     if identity is not None:
         print('  (user alice of project alpha; %s for bob of project beta, '
               '%s for the admin)' % (openrcs['bob'], openrcs['admin']))

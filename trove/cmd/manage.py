@@ -22,6 +22,7 @@ from trove.common import exception
 from trove.compute.local import flavors as local_flavors
 from trove.conf import CONF
 from trove.datastore import models as datastore_models
+from trove.datastore import constraints
 from trove.datastore import parameters as datastore_parameters
 from trove.db import migration
 
@@ -69,6 +70,43 @@ def db_load_datastore_config_parameters():
     count = datastore_parameters.load_parameters(context, version.id, rules)
     print('Loaded %d configuration parameters for %s %s.'
           % (count, datastore.name, version.name))
+
+
+def _version_of(args):
+    context = _admin()
+    datastore, _versions = datastore_models.get_datastore(context,
+                                                          args.datastore)
+    return datastore_models.get_version(context, datastore,
+                                        args.version_name)
+
+
+def _constraint_command(key, remove=False):
+    def run():
+        args = CONF.command
+        version = _version_of(args)
+        if remove:
+            constraints.remove(_admin(), version.id, key, args.value)
+            print('Removed %s %s from %s %s.' % (key, args.value,
+                                                 args.datastore,
+                                                 version.name))
+        else:
+            values = [v for v in args.values.split(',') if v]
+            constraints.add(_admin(), version.id, key, values)
+            print('%s %s may use %s %s.' % (args.datastore, version.name,
+                                            key.replace('_', ' '),
+                                            ', '.join(values)))
+    return run
+
+
+def _constraint_list(key):
+    def run():
+        args = CONF.command
+        version = _version_of(args)
+        allowed = constraints.allowed(_admin(), version.id, key)
+        print('\n'.join(sorted(allowed)) if allowed else
+              '(any: %s %s is not restricted)' % (args.datastore,
+                                                  version.name))
+    return run
 
 
 def flavor_create():
@@ -129,6 +167,30 @@ def _add_parsers(subparsers):
     parser.add_argument('--version', help='Version number, when several '
                                           'versions share the name.')
     parser.set_defaults(func=db_load_datastore_config_parameters)
+
+    for key, what in ((constraints.FLAVOR, 'flavor'),
+                      (constraints.VOLUME_TYPE, 'volume_type')):
+        parser = subparsers.add_parser(
+            'datastore_version_%s_add' % what,
+            help='Restrict a datastore version to these %ss.' % what)
+        parser.add_argument('datastore')
+        parser.add_argument('version_name')
+        parser.add_argument('values', help='Comma separated %s ids or '
+                                           'names.' % what)
+        parser.set_defaults(func=_constraint_command(key))
+        parser = subparsers.add_parser(
+            'datastore_version_%s_delete' % what,
+            help='Lift the restriction to one %s.' % what)
+        parser.add_argument('datastore')
+        parser.add_argument('version_name')
+        parser.add_argument('value')
+        parser.set_defaults(func=_constraint_command(key, remove=True))
+        parser = subparsers.add_parser(
+            'datastore_version_%s_list' % what,
+            help='The %ss a datastore version is restricted to.' % what)
+        parser.add_argument('datastore')
+        parser.add_argument('version_name')
+        parser.set_defaults(func=_constraint_list(key))
 
     parser = subparsers.add_parser('flavor_create',
                                    help='Create a local flavor.')

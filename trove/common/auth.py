@@ -148,8 +148,13 @@ class LegacyAuthApp:
 
     ``trove --bypass-url`` authenticates with ``GET <auth url>`` and needs a
     204 carrying ``X-Auth-Token`` and ``X-Server-Management-Url``; with
-    noauth any credentials are accepted.
+    noauth any credentials are accepted. The user named ``admin`` gets a
+    token starting with "admin", which the noauth filter grants the admin
+    role: the legacy CLI sends no X-Roles, so this is how trove-local's
+    admin openrc reaches quota-update and the mgmt commands.
     """
+
+    ADMIN_USER = 'admin'
 
     @classmethod
     def factory(cls, global_config, **local_config):
@@ -160,7 +165,9 @@ class LegacyAuthApp:
         project = (request.headers.get('X-Auth-Project-Id')
                    or request.headers.get('X-Auth-User') or 'noauth')
         response = webob.Response(status=204)
-        response.headers['X-Auth-Token'] = 'noauth-' + project
+        user = request.headers.get('X-Auth-User')
+        prefix = 'admin-' if user == self.ADMIN_USER else 'noauth-'
+        response.headers['X-Auth-Token'] = prefix + project
         response.headers['X-Server-Management-Url'] = (
             request.host_url + '/v1.0/' + project)
         return response

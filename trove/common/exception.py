@@ -88,6 +88,11 @@ class DatastoreVersionsExist(BadRequest):
     message = 'Datastore versions exist for datastore %(datastore)s.'
 
 
+class ModuleAlreadyExists(BadRequest):
+    message = 'A module named %(name)s of type %(type)s already exists ' \
+              'for this datastore and project.'
+
+
 class DatastoreVersionsNoUniqueMatch(BadRequest):
     message = 'Multiple datastore versions named %(name)s exist; give the ' \
               'version number to choose one.'
@@ -157,6 +162,20 @@ class TenantMismatch(Forbidden):
     message = 'User with tenant id %(tenant_id)s cannot access this resource.'
 
 
+class LogAccessForbidden(Forbidden):
+    message = 'Access to the %(action)s of log %(log)s is forbidden.'
+
+
+class ModuleAccessForbidden(Forbidden):
+    message = 'You must be admin to %(action)s a module with these ' \
+              'options: %(options)s.'
+
+
+class ModuleAppliedToInstance(Forbidden):
+    message = 'Module %(name)s is applied to %(count)d instance(s); remove ' \
+              'it from them first.'
+
+
 class BackupTooLarge(Forbidden):
     message = 'Backup is too large for the given volume size: backup ' \
               '%(backup_size)s GB, volume %(disk_size)s GB.'
@@ -214,6 +233,15 @@ class RootHistoryNotFound(NotFound):
 
 class QuotaResourceUnknown(NotFound):
     message = 'Unknown quota resources %(unknown)s.'
+
+
+class ModuleNotFound(NotFound):
+    message = 'Module %(uuid)s cannot be found.'
+
+
+class ModuleTypeNotFound(NotFound):
+    message = 'Module type %(module_type)s is not supported (known: ' \
+              '%(known)s).'
 
 
 class ClusterNotFound(NotFound):
@@ -283,6 +311,15 @@ class NotImplementedForDatastore(TroveError):
 
 class VolumeNotSupported(NotImplementedForDatastore):
     message = 'Volume support is not enabled for this datastore.'
+
+
+class LogsNotAvailable(NotImplementedForDatastore):
+    message = 'Log actions are not supported: %(reason)s'
+
+
+class GuestLogNotFound(NotFound):
+    message = 'Log %(name)s does not exist on this instance (known: ' \
+              '%(known)s).'
 
 
 class GuestError(TroveError):

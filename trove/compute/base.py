@@ -173,6 +173,13 @@ class ServerGroup:
     policy: str
 
 
+class ProviderCannotYet(exception.NotImplementedForDatastore):
+    """An operation the configured provider does not implement (501)."""
+
+    message = ('%(what)s is not implemented by the %(provider)s '
+               'provider.')
+
+
 @dataclasses.dataclass(frozen=True)
 class Capabilities:
     """What a provider can honour of a create request."""
@@ -269,6 +276,26 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def resize_server(self, context, server_id, new_flavor):
         """Give a server another flavor (returns when done)."""
+
+    # Operator actions (mgmt API): refused unless a driver can ----------
+    def validate_rebuild(self, image_id):
+        """Refuse (4xx/501) a rebuild this provider cannot do."""
+        raise ProviderCannotYet(what='Rebuilding servers',
+                                provider=self.capabilities().provider)
+
+    def rebuild_server(self, context, server_id, image_id):
+        """Make the server anew (its data volume kept; returns when it
+        is ACTIVE again)."""
+        self.validate_rebuild(image_id)
+
+    def validate_migrate(self, host):
+        """Refuse (4xx/501) a migration this provider cannot do."""
+        raise ProviderCannotYet(what='Migrating servers',
+                                provider=self.capabilities().provider)
+
+    def migrate_server(self, context, server_id, host):
+        """Move the server to ``host`` (any host when None)."""
+        self.validate_migrate(host)
 
     # Server groups (locality) -------------------------------------------
     @abc.abstractmethod

@@ -27,6 +27,14 @@ backup_opts = [
                help='Directory of the "local" backup storage. The API, the '
                     'taskmanager and the guest agents must all see it at '
                     'this path (one machine).'),
+    cfg.StrOpt('guest_log_container_name', default='database_logs',
+               help='Container (local store: directory) that guest logs '
+                    'are published into.'),
+    cfg.IntOpt('guest_log_limit', default=1000000, min=1024,
+               help='Largest segment (bytes) of a published guest log.'),
+    cfg.IntOpt('guest_log_expiry', default=2592000, min=0,
+               help='Seconds a published guest log is kept in Swift '
+                    '(X-Delete-After; 0 keeps it).'),
     cfg.StrOpt('backup_swift_container', default='database_backups',
                help='Container (or, for local storage, sub-directory) of '
                     'backups whose request and backup strategy name none.'),

@@ -30,7 +30,9 @@ def cluster_opts(*, cluster_support):
 
 def datastore_opts(*, tcp_ports, mount_point, ignore_users, ignore_dbs,
                    backup_strategy, replication_strategy,
-                   replication_namespace, service_uname, usage_timeout=None):
+                   replication_namespace, service_uname, usage_timeout=None,
+                   exposed_logs=('general', 'slow_query'),
+                   long_query_time=1000):
     opts = [
         cfg.ListOpt('tcp_ports', default=tcp_ports,
                     help='TCP ports the engine listens on.'),
@@ -61,6 +63,14 @@ def datastore_opts(*, tcp_ports, mount_point, ignore_users, ignore_dbs,
         cfg.StrOpt('database_service_uname', default=service_uname,
                    help='Unprivileged OS user the engine runs as when the '
                         'guest agent runs as root.'),
+        cfg.ListOpt('guest_log_exposed_logs', default=list(exposed_logs),
+                    help='Guest logs a non-admin user may list, enable and '
+                         'publish; the others answer 403 to them.'),
+        cfg.IntOpt('guest_log_long_query_time', default=long_query_time,
+                   min=0,
+                   help='Milliseconds after which a statement is written '
+                        'to the slow query log (PostgreSQL: to its log '
+                        'when the general log is enabled; 0 logs all).'),
     ]
     if usage_timeout is not None:
         opts.append(cfg.IntOpt(

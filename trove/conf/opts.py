@@ -24,6 +24,7 @@ GROUP_MODULES = (
     'replication',
     'quota',
     'backup',
+    'module',
     'compute',
     'guest',
     'guest_engines',

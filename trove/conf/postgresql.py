@@ -15,6 +15,8 @@ postgresql_opts = datastore_opts(
     replication_strategy='PostgresqlReplicationStreaming',
     replication_namespace='trove.guestagent.strategies.replication.postgresql',
     service_uname='postgres',
+    exposed_logs=('general',),
+    long_query_time=0,
 )
 
 

@@ -24,6 +24,11 @@ service_opts = [
                     'heartbeats, taskmanager checks). 0 disables them.'),
     cfg.StrOpt('state_path', default='/var/lib/trove',
                help='Directory where the services keep local state.'),
+    cfg.IntOpt('exists_notification_interval', default=3600, min=0,
+               help='Seconds between trove.instance.exists notifications '
+                    'of every live instance (the audit period); 0 sends '
+                    'none. Sent only if [oslo_messaging_notifications] '
+                    'names a driver.'),
     cfg.StrOpt('region', default='LOCAL_DEV',
                help='Region reported in usage notifications.'),
     cfg.StrOpt('os_region_name', default='RegionOne',

@@ -1,7 +1,10 @@
 """API controllers of datastores, versions and their parameters."""
 
-from trove.common import policy, wsgi
-from trove.datastore import models, parameters, views
+from trove import compute
+from trove.common import exception, policy, wsgi
+from trove.datastore import constraints, models, parameters, views
+from trove.flavor import models as flavor_models
+from trove.flavor import views as flavor_views
 
 
 class DatastoreController(wsgi.Controller):
@@ -40,6 +43,38 @@ class DatastoreController(wsgi.Controller):
         version = models.get_version_by_uuid(
             context, uuid, include_inactive=context.is_admin)
         return {'version': views.version_view(req, version)}
+
+    def delete(self, req, tenant_id, id):
+        context = req.context
+        policy.authorize_on_tenant(context, 'datastore:delete')
+        datastore, _versions = models.get_datastore(context, id)
+        constraints.delete_datastore(context, datastore)
+        return wsgi.Result(None, 202)
+
+    def list_associated_flavors(self, req, tenant_id, datastore, version_id):
+        flavors = self._allowed(
+            req, datastore, version_id, constraints.FLAVOR,
+            flavor_models.list_flavors(req.context), lambda f: {str(f.id)})
+        return {'flavors': [flavor_views.flavor_view(req, f)
+                            for f in flavors]}
+
+    def list_associated_volume_types(self, req, tenant_id, datastore,
+                                     version_id):
+        return {'volume_types': self._allowed(
+            req, datastore, version_id, constraints.VOLUME_TYPE,
+            volume_types(req.context), lambda t: {t['id'], t['name']})}
+
+    def _allowed(self, req, datastore, version_id, key, items, names_of):
+        """The ``items`` a version may use (all, unless restricted)."""
+        context = req.context
+        rule = ('datastore:list_associated_flavors'
+                if key == constraints.FLAVOR
+                else 'datastore:list_associated_volume_types')
+        policy.authorize_on_tenant(context, rule)
+        version = self._version(context, datastore, version_id)
+        allowed = constraints.allowed(context, version.id, key)
+        return [item for item in items
+                if allowed is None or names_of(item) & allowed]
 
     @staticmethod
     def _version(context, datastore, version):
@@ -87,3 +122,26 @@ class ParametersController(wsgi.Controller):
         params = parameters.list_parameters(req.context, version_id)
         return {'configuration-parameters': [views.parameter_view(p)
                                              for p in params]}
+
+
+def volume_types(context):
+    """The provider's volume types, in upstream's view."""
+    return [{'id': t['id'], 'name': t['name'], 'is_public': True,
+             'description': t.get('description') or ''}
+            for t in compute.get_provider().volumes.volume_types(context)]
+
+
+class VolumeTypesController(wsgi.Controller):
+    """``/volume-types``: what the provider offers (local types from
+    ``[local] volume_types``, Cinder's on OpenStack)."""
+
+    def index(self, req, tenant_id):
+        policy.authorize_on_tenant(req.context, 'volume_type:index')
+        return {'volume_types': volume_types(req.context)}
+
+    def show(self, req, tenant_id, id):
+        policy.authorize_on_tenant(req.context, 'volume_type:show')
+        for volume_type in volume_types(req.context):
+            if id in (volume_type['id'], volume_type['name']):
+                return {'volume_type': volume_type}
+        raise exception.NotFound(uuid=id)

@@ -19,6 +19,9 @@ with ``[upgrade_levels] guestagent``):
         start_cluster_member;
         prepare's ``cluster_config`` prepares a member.
 * 1.6 - Automatic failover: set_replication_mode (sync / async).
+* 1.7 - guest_log_list / guest_log_action (guest logs); upgrade (restart
+        the engine on another version of its datastore); module_list,
+        module_apply, module_remove (modules).
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -35,7 +38,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.6'
+API_LATEST_VERSION = '1.7'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -137,6 +140,31 @@ class API:
         return self._call('resize_fs', self._high(), version='1.1',
                           device_path=device_path, mount_point=mount_point,
                           online=online)
+
+    def guest_log_list(self):
+        return self._call('guest_log_list', self._high(), version='1.7')
+
+    def guest_log_action(self, log_name, enable=False, disable=False,
+                         publish=False, discard=False):
+        return self._call('guest_log_action', self._high(), version='1.7',
+                          log_name=log_name, enable=enable, disable=disable,
+                          publish=publish, discard=discard)
+
+    def upgrade(self, upgrade_info):
+        return self._call('upgrade', self._high(), version='1.7',
+                          upgrade_info=upgrade_info)
+
+    def module_list(self, include_contents=False):
+        return self._call('module_list', self._high(), version='1.7',
+                          include_contents=include_contents)
+
+    def module_apply(self, modules):
+        return self._call('module_apply', self._high(), version='1.7',
+                          modules=modules)
+
+    def module_remove(self, module):
+        return self._call('module_remove', self._high(), version='1.7',
+                          module=module)
 
     def rpc_ping(self):
         return self._call('rpc_ping', self._low())

@@ -149,16 +149,17 @@ def reset_status(context, instance):
                  synchronize_session=False)
 
 
-def update(context, instance, data):
-    """PUT/PATCH /instances/{id}: rename, access, configuration group
-    (one change at a time)."""
+def check_single_change(data):
     others = [key for key in data if key != 'name']
     if len(others) > 1:
         raise exception.BadRequest(
             'Only one attribute besides the name may be updated at a time.')
-    if 'datastore_version' in data:
-        raise exception.NotImplementedForDatastore(
-            'Datastore version upgrades are not supported yet.')
+
+
+def update(context, instance, data):
+    """PUT/PATCH /instances/{id}: rename, access, configuration group
+    (one change at a time)."""
+    check_single_change(data)
     if 'configuration' in data or not data:
         # A configuration id attaches, null detaches, and so does an
         # empty {"instance": {}} as upstream.

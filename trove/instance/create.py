@@ -15,6 +15,7 @@ from trove.common import exception, states, utils
 from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
+from trove.datastore import constraints as datastore_constraints
 from trove.datastore import models as datastore_models
 from trove.db import api as db_api
 from trove.db import models as db_models
@@ -22,6 +23,7 @@ from trove.extensions.common import guest_models
 from trove.flavor import models as flavor_models
 from trove.instance import models
 from trove.instance import replication
+from trove.module import instance_modules
 from trove.quota import quota
 from trove.records import service_status
 from trove.records import work_claims as claims
@@ -51,22 +53,27 @@ def _volume_size(manager, volume):
     return size
 
 
-def _unsupported(body, key, what):
-    if body.get(key) is not None:
+def check_region(region_name):
+    """Upstream accepts ``region_name`` and builds in that region. One
+    deployment here serves its own region only: naming it is accepted,
+    naming another is a feature this service lacks (501)."""
+    own = CONF.service_credentials.region_name
+    if region_name is not None and region_name != own:
         raise exception.NotImplementedForDatastore(
-            '%s is not supported by this deployment.' % what)
+            'Creating instances in region %s is not implemented: this '
+            'deployment serves region %s only.' % (region_name, own))
 
 
 def create(context, body):
     """Create an instance from a validated ``{"instance": {...}}`` body;
     returns (Instance, root_password or None)."""
     data = body['instance']
+    check_region(data.get('region_name'))
     if data.get('replica_of'):
         return replication.create(context, data), None
     if data.get('replica_count') not in (None, 1):
         raise exception.BadRequest(
             'replica_count can only be given with replica_of.')
-    _unsupported(data, 'modules', 'Applying modules')
 
     restore = None
     if data.get('restorePoint'):
@@ -91,9 +98,12 @@ def create(context, body):
     flavor = flavor_models.get_flavor(context,
                                       flavor_id_from_ref(data['flavorRef']))
     volume_size = _volume_size(manager, data.get('volume'))
+    datastore_constraints.check(context, version, flavor.id,
+                                (data.get('volume') or {}).get('type'))
     if restore is not None:
         # Before any row exists: a bad backup builds nothing.
         backup_restore.check(context, restore, version, volume_size)
+    modules = instance_modules.check(context, version, data.get('modules'))
     databases = guest_models.databases_for_create(
         manager, data.get('databases') or [])
     users = guest_models.users_for_create(manager, data.get('users') or [],
@@ -111,7 +121,7 @@ def create(context, body):
     with quota.reserved(context, context.project_id, deltas):
         instance_id = _create_rows(context, data, version, flavor,
                                    volume_size, configuration_id, facts,
-                                   work_args)
+                                   work_args, modules)
         try:
             # Only ids and secrets travel: the taskmanager reads the rest
             # from the rows just written.
@@ -150,7 +160,7 @@ def _provider_facts(data, flavor, manager, volume_size):
 
 
 def _create_rows(context, data, version, flavor, volume_size,
-                 configuration_id, facts, work_args):
+                 configuration_id, facts, work_args, modules=()):
     """The instance, its service status and its ``create`` work, in one
     transaction."""
     now = db_models.utcnow()
@@ -178,6 +188,8 @@ def _create_rows(context, data, version, flavor, volume_size,
         session.add(row)
         session.flush()
         service_status.create(session, row.id)
+        # The create flow sends them (decrypted) with prepare.
+        instance_modules.record_in(session, row.id, modules)
         claims.submit(session, row.id, 'instance', 'create', args=work_args,
                       request_id=getattr(context, 'request_id', None))
         return row.id

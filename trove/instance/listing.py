@@ -73,6 +73,7 @@ def _detail_fields():
         'fault_created': expressions.iso_seconds(Fault.created),
         'fault_updated': expressions.iso_seconds(Fault.updated),
         'configuration_name': Configuration.name,
+        'locality': Row.locality,
     }
 
 

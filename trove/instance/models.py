@@ -8,6 +8,8 @@ the page size.
 
 import functools
 
+from oslo_log import log as logging
+
 import orjson
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -19,7 +21,10 @@ from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import expressions
 from trove.db import models as db_models
+from trove.guestagent import api as guest_api
 from trove.instance import listing
+
+LOG = logging.getLogger(__name__)
 
 Row = db_models.Instance
 Backup = db_models.Backup
@@ -232,3 +237,37 @@ def cluster_members(context, cluster_id):
                 .order_by(Row.created, Row.name, Row.id).all())
     return [Instance(row, running_backup=bool(running))
             for row, running in db_api.read_objects(context, find)]
+
+
+def list_for_admin(context, deleted=None, project_id=None,
+                   include_clustered=False):
+    """Every project's instances for the management list, newest first:
+    live and deleted ones (``deleted`` None), or only one kind."""
+    def find(session):
+        query = (session.query(Row, _running_backup_column())
+                 .options(*_load_options()))
+        if deleted is not None:
+            query = query.filter(Row.deleted == sa.true() if deleted
+                                 else Row.deleted == sa.false())
+        if project_id:
+            query = query.filter(Row.tenant_id == project_id)
+        if not include_clustered:
+            query = query.filter(Row.cluster_id.is_(None))
+        return query.order_by(Row.created.desc(), Row.id).all()
+    return [Instance(row, running_backup=bool(running))
+            for row, running in db_api.read_objects(context, find)]
+
+
+def guest_volume_info(context, instance):
+    """The guest's view of its volume ({used, total} GB), when it can
+    answer quickly; None otherwise."""
+    if (instance.row.volume_size is None or instance.row.deleted
+            or instance.status in states.AGENT_INVALID_STATUSES
+            or instance.service_status not in
+            states.ACTION_ALLOWED_SERVICE_STATUSES):
+        return None
+    try:
+        return guest_api.API(context, instance.id).get_volume_info()
+    except exception.TroveError as error:
+        LOG.info('No volume usage for %s: %s', instance.id, error)
+        return None

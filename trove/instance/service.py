@@ -6,16 +6,15 @@ from oslo_utils import strutils
 from trove.common import exception
 from trove.common import pagination
 from trove.common import policy
-from trove.common import states
 from trove.common import wsgi
 from trove.common.schemas import instance as schemas
 from trove.conf import CONF
-from trove.guestagent import api as guest_api
 from trove.instance import actions
 from trove.instance import create as instance_create
 from trove.instance import failover_settings
 from trove.instance import models
 from trove.instance import replication
+from trove.instance import upgrade
 from trove.instance import views
 
 LOG = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ class InstanceController(wsgi.Controller):
                                    {'tenant': instance.tenant_id})
         instance.replica_ids = replication.replica_ids(context, instance.id)
         return {'instance': views.instance_detail_view(
-            req, instance, volume_info=_volume_info(context, instance))}
+            req, instance, volume_info=models.guest_volume_info(context, instance))}
 
     # Writes -----------------------------------------------------------------
     def create(self, req, tenant_id, body):
@@ -117,6 +116,11 @@ class InstanceController(wsgi.Controller):
             replication.detach(context, instance)
         elif failover_settings.requested(data):
             failover_settings.update(context, instance, data)
+        elif 'datastore_version' in data:
+            actions.check_single_change(data)
+            upgrade.upgrade(context, instance, data['datastore_version'])
+            if 'name' in data:
+                actions.update(context, instance, {'name': data['name']})
         else:
             actions.update(context, instance, data)
         return wsgi.Result(None, 202)
@@ -182,17 +186,3 @@ def _action_key(body):
         raise exception.BadRequest('Only one action may be requested at a '
                                    'time, got %s.' % ', '.join(known))
     return known[0]
-
-
-def _volume_info(context, instance):
-    """The guest's view of its volume, when it can answer quickly."""
-    if (instance.row.volume_size is None
-            or instance.status in states.AGENT_INVALID_STATUSES
-            or instance.service_status not in
-            states.ACTION_ALLOWED_SERVICE_STATUSES):
-        return None
-    try:
-        return guest_api.API(context, instance.id).get_volume_info()
-    except exception.TroveError as error:
-        LOG.info('No volume usage for %s: %s', instance.id, error)
-        return None

@@ -103,6 +103,8 @@ def instance_detail_view(request, instance, volume_info=None,
     if cluster_id:
         view['cluster_id'] = cluster_id
     view.update(failover_view(instance, instance.replica_ids))
+    if row.locality:
+        view['locality'] = row.locality
     if root_password:
         view['password'] = root_password
     if request.context.is_admin:

@@ -66,6 +66,9 @@ state_healthy_counts = 2
 """
 
 
+# The project of trove-local's noauth administrator.
+ADMIN_PROJECT = 'admin'
+
 class LocalConfig:
     """Paths and settings of one trove-local state directory."""
 
@@ -235,13 +238,51 @@ class LocalConfig:
         return paths
 
     def write_openrc(self, project_id):
-        endpoint = '%s/v1.0/%s' % (self.api_url, project_id)
-        with open(self.openrc, 'w') as openrc:
-            openrc.write(OPENRC.format(endpoint=endpoint,
-                                       api_url=self.api_url,
-                                       project_id=project_id))
-        return self.openrc
+        return self._write_noauth_openrc(self.openrc, OPENRC, project_id)
 
+    def _write_noauth_openrc(self, path, template, project_id):
+        endpoint = '%s/v1.0/%s' % (self.api_url, project_id)
+        with open(path, 'w') as openrc:
+            openrc.write(template.format(endpoint=endpoint,
+                                         api_url=self.api_url,
+                                         project_id=project_id))
+        return path
+
+    @property
+    def admin_openrc(self):
+        return self.openrc + '-admin'
+
+    def write_admin_openrc(self, project_id=ADMIN_PROJECT):
+        """``openrc-admin``: both CLIs with the admin role under noauth
+        (OSC sends a static token starting with "admin"; the legacy CLI
+        authenticates as the user ``admin``, whose token does too)."""
+        return self._write_noauth_openrc(self.admin_openrc, ADMIN_OPENRC,
+                                         project_id)
+
+
+ADMIN_OPENRC = """\
+# Source this file (bash/zsh) to use the clients against trove-local as
+# its administrator (quota-update, mgmt commands). noauth: development only.
+#
+# OpenStackClient: a static token; tokens starting with "admin" carry the
+# admin role under noauth.
+export OS_AUTH_TYPE=admin_token
+export OS_TOKEN=admin-{project_id}
+export OS_ENDPOINT={endpoint}
+unset OS_PROJECT_ID OS_PROJECT_NAME OS_TENANT_ID OS_TENANT_NAME OS_USERNAME \\
+      OS_PASSWORD OS_AUTH_URL
+
+# The legacy trove CLI: the v1 auth at /auth/v1.0 gives the user "admin" an
+# admin token.
+trove() {{
+    env -u OS_AUTH_TYPE -u OS_ENDPOINT -u OS_TOKEN PYTHONWARNINGS=ignore \\
+        TROVE_BYPASS_URL={endpoint} \\
+        OS_AUTH_URL={api_url}/auth/v1.0 \\
+        OS_USERNAME=admin OS_PASSWORD=noauth \\
+        OS_PROJECT_NAME={project_id} \\
+        trove "$@"
+}}
+"""
 
 OPENRC = """\
 # Source this file (bash/zsh) to use the clients against trove-local.

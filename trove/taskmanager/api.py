@@ -22,6 +22,8 @@ Version ledger:
         names and arguments), each naming work the API recorded.
 * 1.5 - Automatic failover: set_replication_mode (the mode recorded on
         a primary, applied to every member of its set; no work claimed).
+* 1.6 - Management: rebuild (the image id is the work's argument);
+        upgrade (the datastore version id is the work's argument).
 
 Every method is a cast: the API records the intent (task, rows, the
 work) and answers; a taskmanager claims the work and ends it in a
@@ -33,7 +35,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.5'
+API_LATEST_VERSION = '1.6'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -119,3 +121,9 @@ class API:
     def upgrade_cluster(self, cluster_id, datastore_version_id):
         self._cast('upgrade_cluster', version='1.4', cluster_id=cluster_id,
                    datastore_version_id=datastore_version_id)
+
+    def rebuild(self, instance_id, image_id=None):
+        self._cast('rebuild', version='1.6', instance_id=instance_id)
+
+    def upgrade(self, instance_id, datastore_version_id=None):
+        self._cast('upgrade', version='1.6', instance_id=instance_id)

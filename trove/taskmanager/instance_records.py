@@ -22,7 +22,8 @@ Row = db_models.Instance
 # Columns flows may set besides the task.
 WRITABLE = frozenset(['server_status', 'compute_instance_id', 'volume_id',
                       'addresses', 'volume_size', 'flavor_id',
-                      'server_group_id', 'slave_of_id'])
+                      'server_group_id', 'slave_of_id',
+                      'datastore_version_id'])
 
 
 @dataclasses.dataclass

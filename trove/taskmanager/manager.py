@@ -25,13 +25,15 @@ from trove.taskmanager import cluster_records
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
+from trove.taskmanager import usage
 from trove.taskmanager.failover import monitor as failover_monitor
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import cluster as cluster_flows
 from trove.taskmanager.flows import cluster_restart
 from trove.taskmanager.flows import (configuration, create, delete, failover,
-                                    periodic, replication, replication_mode,
-                                    resize, restart)
+                                    periodic, rebuild, replication,
+                                    replication_mode, resize, restart,
+                                    upgrade)
 
 LOG = logging.getLogger(__name__)
 
@@ -45,13 +47,14 @@ FLOWS = {flow.name: flow for flow in (
     backup_flows.CreateBackupFlow, backup_flows.DeleteBackupFlow,
     replication.CreateReplicaFlow, replication.DetachFlow,
     replication.PromoteFlow, replication.EjectFlow, failover.FailoverFlow,
+    rebuild.RebuildFlow, upgrade.UpgradeFlow,
     cluster_flows.CreateClusterFlow, cluster_flows.GrowClusterFlow,
     cluster_flows.ShrinkClusterFlow, cluster_flows.DeleteClusterFlow,
     cluster_restart.RestartClusterFlow, cluster_restart.UpgradeClusterFlow)}
 
 
 class Manager:
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
@@ -138,6 +141,12 @@ class Manager:
 
     def reboot(self, context, instance_id):
         self._claim_and_run(context, 'reboot', instance_id)
+
+    def rebuild(self, context, instance_id, image_id=None):
+        self._claim_and_run(context, 'rebuild', instance_id)
+
+    def upgrade(self, context, instance_id, datastore_version_id=None):
+        self._claim_and_run(context, 'upgrade', instance_id)
 
     def resize_volume(self, context, instance_id, new_size=None):
         self._claim_and_run(context, 'resize_volume', instance_id)
@@ -256,6 +265,10 @@ class Manager:
             LOG.exception('The failover monitor failed this turn')
             return []
 
+    def publish_exists_event(self, context=None):
+        return usage.publish_exists(
+            context or trove_context.get_admin_context(), self.provider)
+
     def periodic_tasks(self):
         """The checks the RPC service runs; none if report_interval is 0."""
         if not CONF.report_interval:
@@ -267,6 +280,10 @@ class Manager:
                    self.recover_crashed_clusters),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
                    self.sweep_abandoned_work)]
+        if CONF.exists_notification_interval:
+            checks.append(('publish_exists_event',
+                           CONF.exists_notification_interval,
+                           self.publish_exists_event))
         tasks = [service.PeriodicTask(
                      name, every, self._once_per_deployment(name, every, check),
                      initial_delay=every)

@@ -215,8 +215,12 @@ def test_what_the_provider_can_do_is_kept(taskmanager, api):
     body = {'instance': {'name': 'x', 'flavorRef': '1',
                          'volume': {'size': 1, 'type': 'local'},
                          'availability_zone': 'nova', 'locality': 'affinity',
+                         'region_name': CONF.service_credentials.region_name,
                          'datastore': {'type': 'mysql'}}}
     created = ok(api.request('POST', BASE + '/instances', body))['instance']
+    # Shown in the detail view, as upstream's InstanceDetailView does.
+    assert created['locality'] == 'affinity'
+    assert created['region'] == CONF.service_credentials.region_name
     with db_api.reader(trove_context.get_admin_context()) as session:
         row = session.get(db_models.Instance, created['id'])
     assert (row.availability_zone, row.volume_type, row.locality) == (

@@ -417,3 +417,45 @@ def test_the_api_keeps_serving_after_hostile_bodies(server):
     response = requests.get(server.endpoint + '/datastores', timeout=10)
     assert response.status_code == 200
     assert len(response.json()['datastores']) == 3
+
+
+# trove-local's openrc files (noauth) -------------------------------------------
+
+def _sourced(openrc, command):
+    """Run ``command`` in a shell that sourced ``openrc``, as a user does."""
+    script = 'export PATH=%s:$PATH; source %s; %s' % (VENV_BIN, openrc,
+                                                      command)
+    return subprocess.run(['bash', '-c', script], capture_output=True,
+                          text=True, timeout=120, env=_clean_env())
+
+
+def test_admin_openrc_gives_both_clis_the_admin_role(server):
+    from trove.localenv import config as local_config
+    config = local_config.LocalConfig(str(server.state_dir),
+                                      api_port=server.port)
+    member_rc = config.write_openrc(PROJECT)
+    admin_rc = config.write_admin_openrc()
+    version = server.ids['mysql-version']
+
+    # The legacy CLI: quota-update is the admin's (GET/PUT /mgmt/quotas).
+    updated = _sourced(admin_rc, 'trove --json quota-update %s instances 7'
+                       % PROJECT)
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)['instances'] == 7
+    shown = _sourced(member_rc, 'trove --json quota-show %s' % PROJECT)
+    assert shown.returncode == 0, shown.stderr
+    assert {row['resource']: row['limit'] for row in json.loads(
+        shown.stdout)}['instances'] == 7
+    refused = _sourced(member_rc, 'trove quota-update %s instances 99'
+                       % PROJECT)
+    assert refused.returncode != 0
+    assert 'admin' in refused.stderr and '403' in refused.stderr
+
+    # OpenStackClient: a management call (PATCH /mgmt/datastore-versions).
+    enabled = _sourced(admin_rc, 'openstack datastore version set %s '
+                       '--enable' % version)
+    assert enabled.returncode == 0, enabled.stderr
+    refused = _sourced(member_rc, 'openstack datastore version set %s '
+                       '--enable' % version)
+    assert refused.returncode != 0
+    assert '403' in refused.stderr

@@ -38,7 +38,7 @@ class RecordingTaskManager:
     """Records every cast the API sends to the taskmanager, with the
     work's arguments the cast names (what a taskmanager would claim)."""
 
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self):
         self.calls = []
@@ -96,6 +96,13 @@ class RecordingTaskManager:
 
     def set_replication_mode(self, context, instance_id):
         self._record('set_replication_mode', instance_id=instance_id)
+
+    def reboot(self, context, instance_id):
+        self._record('reboot', instance_id=instance_id)
+
+    def rebuild(self, context, instance_id, image_id=None):
+        work = claims.current(context, instance_id)
+        self._record('rebuild', instance_id=instance_id, work=work)
 
     def of(self, method):
         with self._lock:

@@ -48,6 +48,11 @@ rules = [
           'Show the default configuration of an instance.'),
     _rule('instance:backups', 'GET', '/instances/{instance_id}/backups',
           'List the backups of an instance.'),
+    _rule('instance:guest_log_list', 'GET', '/instances/{instance_id}/log',
+          'List the guest logs of an instance.'),
+    _rule('instance:guest_log_action', 'POST',
+          '/instances/{instance_id}/log',
+          'Show, enable, disable, publish or discard a guest log.'),
     # Databases, users, access and root.
     _rule('instance:extension:database:index', 'GET',
           '/instances/{instance_id}/databases', 'List databases.'),
@@ -147,6 +152,10 @@ rules = [
     _rule('datastore:list_associated_volume_types', 'GET',
           '/datastores/{datastore}/versions/{version}/volume-types',
           'List the volume types a datastore version may use.'),
+    _rule('volume_type:index', 'GET', '/volume-types',
+          'List volume types.'),
+    _rule('volume_type:show', 'GET', '/volume-types/{volume_type}',
+          'Show a volume type.'),
     # Flavors, limits, clusters, modules.
     _rule('flavor:index', 'GET', '/flavors', 'List flavors.'),
     _rule('flavor:show', 'GET', '/flavors/{flavor}', 'Show a flavor.'),
@@ -179,6 +188,19 @@ rules = [
     _rule('module:delete', 'DELETE', '/modules/{module}', 'Delete a module.'),
     _rule('module:index', 'GET', '/modules', 'List modules.'),
     _rule('module:show', 'GET', '/modules/{module}', 'Show a module.'),
+    _rule('module:update', 'PUT', '/modules/{module}', 'Update a module.'),
+    _rule('module:instances', 'GET', '/modules/{module}/instances',
+          'List the instances a module is applied to.'),
+    _rule('module:reapply', 'PUT', '/modules/{module}/instances',
+          'Apply a module again to its instances.'),
+    _rule('instance:module_list', 'GET', '/instances/{instance_id}/modules',
+          'List the modules of an instance.'),
+    _rule('instance:module_apply', 'POST',
+          '/instances/{instance_id}/modules', 'Apply modules to an '
+          'instance.'),
+    _rule('instance:module_remove', 'DELETE',
+          '/instances/{instance_id}/modules/{module_id}',
+          'Remove a module from an instance.'),
 ]
 
 

@@ -95,3 +95,16 @@ mgmt_action = {
         'properties': {'image_id': types.uuid},
     }),
 }
+
+guest_log_action = {
+    'type': 'object',
+    'required': ['name'],
+    'additionalProperties': True,
+    'properties': {
+        'name': types.non_empty_string,
+        'enable': types.boolean_string,
+        'disable': types.boolean_string,
+        'publish': types.boolean_string,
+        'discard': types.boolean_string,
+    },
+}

@@ -315,6 +315,31 @@ class LocalComputeDriver(base.ComputeDriver):
         self._spawn_agent(paths)
         LOG.info('Rebooted server %s', server_id)
 
+    def validate_rebuild(self, image_id):
+        """Local servers have no image: a rebuild makes the server's
+        processes anew from the installed engine binaries."""
+
+    def rebuild_server(self, context, server_id, image_id):
+        """Stop every process of the server (engine and agent) and start
+        a fresh guest agent, which brings the engine up from the installed
+        binaries; the volume (the data), the injected configuration and the
+        agent's markers stay, as Nova keeps the volume and re-injects the
+        same files."""
+        paths = self._layout(server_id)
+        record = self._set_intent(paths, INTENT_ACTIVE)
+        self._stop_everything(paths)
+        record['image_id'] = image_id
+        record['rebuilt'] = time.strftime('%Y-%m-%dT%H:%M:%SZ',
+                                          time.gmtime())
+        layout.write_json(paths.server_json, record)
+        self._spawn_agent(paths)
+        LOG.info('Rebuilt server %s', server_id)
+
+    def validate_migrate(self, host):
+        raise base.ProviderCannot(what=(
+            'The local provider runs every server on this one host (%s): '
+            'there is no other host to migrate to.' % CONF.host))
+
     def resize_server(self, context, server_id, new_flavor):
         """Only the record changes: local servers share the host."""
         paths = self._layout(server_id)

@@ -8,6 +8,7 @@ from trove.cluster import service as cluster_service
 from trove.common import wsgi
 from trove.extensions.mgmt.configuration import service as config_service
 from trove.extensions.mgmt.datastores import service as datastore_service
+from trove.extensions.mgmt.instances import service as instance_service
 from trove.quota import service as quota_service
 
 MGMT = '/{tenant_id}/mgmt'
@@ -15,6 +16,7 @@ MGMT = '/{tenant_id}/mgmt'
 VERSIONS = '/datastore-versions'
 PARAMETERS = '/datastores/versions/{version_id}/parameters'
 QUOTAS = '/quotas/{id}'
+INSTANCES = '/instances'
 
 
 def _connect(router, controller, routes):
@@ -37,6 +39,14 @@ def add_routes(router):
         ('GET', PARAMETERS + '/{name}', 'show'),
         ('PUT', PARAMETERS + '/{name}', 'update'),
         ('DELETE', PARAMETERS + '/{name}', 'delete'),
+    ])
+    _connect(router, instance_service.MgmtInstanceController(), [
+        ('GET', INSTANCES, 'index'),
+        ('GET', INSTANCES + '/{id}', 'show'),
+        ('POST', INSTANCES + '/{id}/action', 'action'),
+        ('GET', INSTANCES + '/{id}/diagnostics', 'diagnostics'),
+        ('GET', INSTANCES + '/{id}/hwinfo', 'hwinfo'),
+        ('GET', INSTANCES + '/{id}/rpc_ping', 'rpc_ping'),
     ])
     _connect(router, quota_service.QuotaController(), [
         ('GET', QUOTAS, 'show'),

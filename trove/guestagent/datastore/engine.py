@@ -141,6 +141,10 @@ class Engine(abc.ABC):
     def admin(self):
         """The SQL administration object, connected as os_admin."""
 
+    def guest_logs(self):
+        """The engine's logs (trove.guestagent.guest_log.LogSpec)."""
+        return []
+
     @abc.abstractmethod
     def error_lines(self, text):
         """The lines of engine output that say why it failed."""

@@ -23,9 +23,12 @@ from trove.common import failures
 from trove.common.states import ServiceStatuses
 from trove.conf import CONF
 from trove.guestagent import backup, errors, models, operating_system, volume
+from trove.guestagent import guest_log
+from trove.guestagent import modules as guest_modules
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
 from trove.guestagent.datastore import replication_endpoints
+from trove.guestagent.datastore import upgrade as datastore_upgrade
 
 LOG = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.6')
+    target = messaging.Target(version='1.7')
     manager_name = None
     engine_class = None
     # Whether this datastore's agent can be a cluster member (guest 1.5).
@@ -86,6 +89,13 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                 self.engine,
                 guest_configuration.conductor_fault_reporter(self.status))
         return self._overrides
+
+    @property
+    def guest_logs(self):
+        if getattr(self, '_guest_logs', None) is None:
+            self._guest_logs = guest_log.GuestLogs(self.engine,
+                                                   self.manager_name)
+        return self._guest_logs
 
     # Status ------------------------------------------------------------------
     def actual_status(self):
@@ -158,8 +168,9 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             self.status.end_install(self.actual_status())
             LOG.info('Prepare finished')
             if modules:
-                LOG.warning('Modules are not applied by this agent: %s',
-                            [m.get('name') for m in modules])
+                # As upstream: a module that fails is reported by
+                # module-query, the instance is ready anyway.
+                guest_modules.ModuleManager().apply(modules)
 
     def use_volume(self, device_path, mount_point):
         """The provider says where the data volume is: remember it for
@@ -267,6 +278,30 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         device_path = CONF.get(self.manager_name).device_path or device_path
         return self.volume.resize(device_path, self.engine.mount_point,
                                   online=online)
+
+    # Guest logs ------------------------------------------------------------
+    def guest_log_list(self, context):
+        return self.guest_logs.list()
+
+    def guest_log_action(self, context, log_name, enable=False,
+                         disable=False, publish=False, discard=False):
+        return self.guest_logs.action(log_name, enable=enable,
+                                      disable=disable, publish=publish,
+                                      discard=discard)
+
+    def upgrade(self, context, upgrade_info):
+        with self._lock:
+            return datastore_upgrade.upgrade(self, upgrade_info)
+
+    # Modules ------------------------------------------------------------------
+    def module_list(self, context, include_contents=False):
+        return guest_modules.ModuleManager().list(include_contents)
+
+    def module_apply(self, context, modules=None):
+        return guest_modules.ModuleManager().apply(modules or [])
+
+    def module_remove(self, context, module=None):
+        guest_modules.ModuleManager().remove(module)
 
     def rpc_ping(self, context):
         return True

@@ -19,6 +19,7 @@ from trove.configuration import instances as configuration_instances
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.records import service_status
+from trove.module import instance_modules
 from trove.taskmanager import guest_files
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import backup as backup_flows
@@ -181,7 +182,8 @@ class SendPrepare(base.Step):
                      backup_info=restore_info(flow, args.get('backup_id')),
                      root_password=secrets.get('root_password'),
                      cluster_config=args.get('cluster_config'),
-                     modules=args.get('modules'))
+                     modules=instance_modules.payloads_for(
+                         flow.context, flow.instance_id))
 
 
 def send_prepare(flow, databases=(), users=(), backup_info=None,

@@ -12,6 +12,7 @@ removes what it made); if its taskmanager dies, another resumes it.
 """
 
 from trove.common import states
+from trove.taskmanager import usage
 from trove.taskmanager.flows import build_steps as steps
 from trove.taskmanager.flows import common
 
@@ -39,3 +40,4 @@ class CreateFlow(common.InstanceFlow):
 
     def succeeded(self):
         steps.finish(self)
+        usage.instance_event(self, 'create')

@@ -12,9 +12,11 @@ DELETING_ERROR with a fault, so the user can retry.
 
 from oslo_log import log as logging
 
+from trove.common import notification
 from trove.common import states
 from trove.compute import base as compute_base
 from trove.records import faults, service_status
+from trove.taskmanager import usage
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base, common
 
@@ -126,3 +128,5 @@ class DeleteFlow(common.InstanceFlow):
                                   states.ServiceStatuses.DELETED)
         faults.clear_fault(self.context, self.instance_id)
         LOG.info('Instance %s deleted', self.instance_id)
+        usage.instance_event(self, 'delete',
+                             deleted_at=notification.now_text())

@@ -12,8 +12,10 @@ are safe to resume after a taskmanager died.
 
 from oslo_log import log as logging
 
+from trove.common import notification
 from trove.common import states
 from trove.configuration import instances as configuration_instances
+from trove.taskmanager import usage
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base, common
 
@@ -74,6 +76,10 @@ class ResizeVolumeFlow(ResizeFlow):
 
     def succeeded(self):
         self.end_task()
+        usage.instance_event(self, 'modify_volume',
+                             old_volume_size=self.record.volume_size,
+                             volume_size=self.new_size,
+                             modify_at=notification.now_text())
 
 
 class StopForResize(base.Step):
@@ -121,6 +127,11 @@ class ResizeFlavorFlow(ResizeFlow):
 
     def succeeded(self):
         self.end_task(flavor_id=str(self.new_flavor['id']))
+        usage.instance_event(self, 'modify_flavor',
+                             flavor_id=self.new_flavor['id'],
+                             old_instance_size=self.old_flavor.get('ram'),
+                             instance_size=self.new_flavor.get('ram'),
+                             modify_at=notification.now_text())
         LOG.info('Instance %s now has flavor %s', self.instance_id,
                  self.new_flavor['id'])
 

@@ -18,6 +18,7 @@ import abc
 import os
 import re
 
+from trove.guestagent.datastore.mysql_common import guest_logs
 from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.datastore import engine
@@ -177,6 +178,9 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
         admin.remove_anonymous_users()
         admin.remove_remote_root()
         self.lock_bootstrap_account(admin)
+
+    def guest_logs(self):
+        return guest_logs.specs(self)
 
     def error_lines(self, text):
         return mysql_error_lines(text)

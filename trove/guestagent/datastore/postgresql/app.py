@@ -22,6 +22,7 @@ import re
 import signal
 
 from trove.common import engines
+from trove.guestagent.datastore.postgresql import guest_logs
 from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.datastore import engine
@@ -195,6 +196,9 @@ class PostgresEngine(engine.Engine):
         password-protected superuser (pg_hba is written with the config)."""
         self.admin().ensure_superuser(engine.ADMIN_USER,
                                       self.admin_password())
+
+    def guest_logs(self):
+        return guest_logs.specs(self)
 
     def error_lines(self, text):
         return postgres_error_lines(text)

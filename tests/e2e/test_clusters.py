@@ -150,8 +150,10 @@ def cluster(trove_system):
     assert created['locality'] == 'affinity'
     assert created['instance_count'] == 3
     found = Cluster(trove_system, client, cli_env, created['id'])
+    started = time.monotonic()
     try:
         found.wait_idle()
+        print('cluster of 3 formed in %.0f s' % (time.monotonic() - started))
         yield found
     finally:
         try:
@@ -273,9 +275,12 @@ def test_a_full_stop_is_recovered_on_its_own_without_losing_rows(cluster):
     for member in cluster.members():
         cluster.kill_engine(member['id'])
     cluster.wait_synced(0)
+    started = time.monotonic()
     wait_until(lambda: cluster.show().synced_members == 3, timeout=300,
                interval=2, message='the cluster was not recovered:\n%s'
                % cluster.system.logs_tail(60))
+    print('full stop recovered %.0f s after every member showed down'
+          % (time.monotonic() - started))
     cluster.wait_idle(timeout=300)
     for address in cluster.addresses():
         assert wsrep(address, 'wsrep_cluster_size') == '3'
@@ -347,9 +352,11 @@ def test_a_rolling_restart_keeps_the_cluster_writable(cluster):
     addresses = cluster.addresses()
     before = len(kept(addresses[0]))
     with Writer(addresses) as writer:
+        started = time.monotonic()
         cluster.action({'restart': {}})
         assert cluster.show().task['name'] == 'RESTARTING_CLUSTER'
         cluster.wait_idle(timeout=600)
+        took = time.monotonic() - started
         time.sleep(1)
     assert writer.failed == []
     assert len(writer.acknowledged) > 20
@@ -358,9 +365,9 @@ def test_a_rolling_restart_keeps_the_cluster_writable(cluster):
         assert set(writer.acknowledged) <= set(rows)
         # Exactly the acknowledged rows: a 1047 executed nothing.
         assert len(rows) == before + len(writer.acknowledged)
-    print('rolling restart: %d rows written, %d statements refused with '
-          '1047 and sent to another member'
-          % (len(writer.acknowledged), len(writer.rejected)))
+    print('rolling restart of 3 in %.0f s: %d rows written, %d statements '
+          'refused with 1047 and sent to another member'
+          % (took, len(writer.acknowledged), len(writer.rejected)))
     assert cluster.wait_synced(3)
 
 
@@ -396,9 +403,11 @@ def test_a_configuration_group_and_a_rolling_upgrade(cluster):
 
 def test_grow_to_four_and_shrink_back_to_three(cluster):
     env = cluster.cli_env
+    started = time.monotonic()
     _ok(run_cli(env, 'openstack', 'database', 'cluster', 'grow',
                 '--instance', 'flavor=1,volume=1', cluster.id))
     cluster.wait_idle()
+    print('grown to 4 in %.0f s' % (time.monotonic() - started))
     members = cluster.members()
     assert len(members) == 4
     newest = [m for m in members if m['name'] == 'galera-member-4'][0]

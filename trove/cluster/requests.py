@@ -50,7 +50,7 @@ def _member_specs(manager, specs):
         volume = spec.get('volume')
         if volume_support and (not volume or volume.get('size') is None):
             raise exception.ClusterVolumeSizeRequired()
-        sizes.add(instance_create._volume_size(manager, volume))
+        sizes.add(instance_create.volume_size_of(manager, volume))
     if len(sizes) > 1:
         raise exception.ClusterVolumeSizesNotEqual()
     networks = {tuple(sorted((nic.get('net-id') or nic.get('network_id')
@@ -89,7 +89,7 @@ def create(context, data):
             context, configuration_id, version)
     # What the provider cannot honour (an unknown zone, a locality
     # policy it lacks) is refused before any row exists.
-    instance_create._provider_facts(
+    instance_create.provider_facts(
         {'name': data['name'], 'nics': nics,
          'availability_zone': specs[0].get('availability_zone'),
          'locality': data.get('locality')},

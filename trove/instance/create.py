@@ -37,7 +37,9 @@ def flavor_id_from_ref(flavor_ref):
     return str(flavor_ref).rstrip('/').rsplit('/', 1)[-1]
 
 
-def _volume_size(manager, volume):
+def volume_size_of(manager, volume):
+    """The GB a create's ``volume`` asks for (None without volume
+    support); 400/413/501 for what cannot be given."""
     manager_conf = CONF.get(manager) if manager in CONF else None
     volume_support = manager_conf.volume_support if manager_conf else True
     if not volume_support:
@@ -97,7 +99,7 @@ def create(context, body):
         raise exception.BadRequest('flavorRef is required.')
     flavor = flavor_models.get_flavor(context,
                                       flavor_id_from_ref(data['flavorRef']))
-    volume_size = _volume_size(manager, data.get('volume'))
+    volume_size = volume_size_of(manager, data.get('volume'))
     datastore_constraints.check(context, version, flavor.id,
                                 (data.get('volume') or {}).get('type'))
     if restore is not None:
@@ -113,7 +115,7 @@ def create(context, body):
         root_password = utils.generate_password(
             CONF.get(manager).default_password_length)
 
-    facts = _provider_facts(data, flavor, manager, volume_size)
+    facts = provider_facts(data, flavor, manager, volume_size)
     work_args = {'databases': databases,
                  'backup_id': restore.id if restore is not None else None,
                  'has_secrets': bool(users or root_password)}
@@ -140,7 +142,7 @@ def create(context, body):
     return models.load(context, instance_id), root_password
 
 
-def _provider_facts(data, flavor, manager, volume_size):
+def provider_facts(data, flavor, manager, volume_size):
     """The create's placement facts, refused (400) before any row exists
     if the provider cannot honour them."""
     nics = data.get('nics') or []

@@ -4,7 +4,6 @@ A real Galera cluster forms in tests/e2e/test_clusters.py."""
 
 import pytest
 
-from tests.functional.taskmanager import fake_guest_agent
 from tests.functional.taskmanager.conftest import FLAVOR
 from tests.helpers.processes import wait_until
 from trove.common import states
@@ -84,34 +83,26 @@ def delete_cluster(world, cluster_id, member_ids):
     assert all(world.row(member_id).deleted for member_id in member_ids)
 
 
-def test_a_member_that_fails_to_build_fails_the_cluster(world):
-    world.use_guest('fail')
+@pytest.mark.parametrize('guest, words', [
+    # A member's datastore fails to start: the cluster cannot form.
+    ('fail', 'failed to build'),
+    # The members build, but their guests do not serve the cluster RPCs
+    # (guest 1.5): the join fails.
+    ('healthy', 'Could not form the cluster'),
+])
+def test_a_cluster_that_cannot_form_ends_with_a_fault_on_each_member(
+        world, guest, words):
+    world.use_guest(guest)
     cluster_id, member_ids = new_cluster(world)
     taskmanager_api.API(world.context).create_cluster(cluster_id)
     wait_cluster_task(world, cluster_id, ClusterTasks.NONE)
     for member_id in member_ids:
         world.wait_task(member_id, Tasks.BUILDING_ERROR_SERVER)
         message = world.fault(member_id).message
-        assert 'failed to build' in message, message
+        assert words in message, message
     # Every member was built as a member (prepare got cluster_config).
     prepares = [call for call in world.calls(member_ids[0])
                 if call['method'] == 'prepare']
     assert prepares[0]['args']['cluster_config'] == {
         'id': cluster_id, 'instance_type': 'member'}
-    assert fake_guest_agent.FAIL_MESSAGE
-    delete_cluster(world, cluster_id, member_ids)
-
-
-def test_members_whose_guests_cannot_join_fail_the_cluster(world):
-    """The members build, but their guests do not serve the cluster RPCs
-    (guest 1.5): the cluster ends with a fault on each member saying so,
-    and no task."""
-    world.use_guest('healthy')
-    cluster_id, member_ids = new_cluster(world)
-    taskmanager_api.API(world.context).create_cluster(cluster_id)
-    wait_cluster_task(world, cluster_id, ClusterTasks.NONE)
-    for member_id in member_ids:
-        world.wait_task(member_id, Tasks.BUILDING_ERROR_SERVER)
-        message = world.fault(member_id).message
-        assert 'Could not form the cluster' in message, message
     delete_cluster(world, cluster_id, member_ids)

@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from tests.e2e import sql_logins
+from tests.e2e import system as e2e
 from tests.e2e.conftest import run_cli
 from tests.e2e.sql_logins import status_of
 
@@ -106,3 +107,54 @@ def test_error_log_is_for_administrators(db_instance, trove_system):
     assert names['error'].type == 'SYS'
     published = admin.instances.log_action(iid, 'error', publish=True)
     assert int(published.published) > 0
+
+
+@pytest.fixture(scope='module')
+def swift_system():
+    from tests.e2e.test_backup_restore import SwiftTroveSystem
+    with e2e.temporary_system('trove-e2e-logswift-',
+                              SwiftTroveSystem) as system:
+        system.up()
+        yield system
+
+
+def test_publish_into_swift(swift_system):
+    """With storage_strategy = swift the segments go to the container
+    database_logs with upstream's names and line-count metadata."""
+    project = 'logs-' + uuid.uuid4().hex[:6]
+    trove = swift_system.client(project)
+    created = trove.instances.create('swift-logs', flavor_id='1',
+                                     volume={'size': 1}, datastore='mariadb')
+    try:
+        instance = e2e.wait_for_instance(trove, created.id,
+                                         system=swift_system)
+        trove.instances.log_action(created.id, 'general', enable=True)
+        trove.users.create(created.id, [{'name': USER, 'password': PASSWORD}])
+        marker = 'swift-' + uuid.uuid4().hex[:10]
+        sql_logins.query('mariadb', instance.ip[0], USER, PASSWORD,
+                         "SELECT '%s'" % marker)
+        published = trove.instances.log_action(created.id, 'general',
+                                               publish=True)
+        assert published.container == 'database_logs'
+        prefix = '%s/mariadb-general/' % created.id
+        assert published.prefix == prefix
+        connection = swift_system.swift_connection()
+        _headers, objects = connection.get_container('database_logs',
+                                                     prefix=prefix)
+        names = sorted(o['name'] for o in objects)
+        assert names and all(n.startswith(prefix + 'log-') for n in names)
+        text = b''
+        for name in names:
+            headers, data = connection.get_object('database_logs', name)
+            assert int(headers['x-object-meta-lines']) == data.count(b'\n')
+            text += data
+        assert marker.encode() in text
+        connection.head_object('database_logs',
+                               '%s/mariadb-general_metafile' % created.id)
+        trove.instances.log_action(created.id, 'general', discard=True)
+        _headers, objects = connection.get_container('database_logs',
+                                                     prefix=prefix)
+        assert objects == []
+    finally:
+        trove.instances.delete(created.id)
+        e2e.wait_for_deleted(trove, created.id)

@@ -116,7 +116,7 @@ class GuestLogs:
                 for name, spec in sorted(self._specs().items())]
 
     def action(self, name, enable=False, disable=False, publish=False,
-               discard=False):
+               discard=False, context=None):
         spec = self._specs().get(name)
         if spec is None:
             raise exception.GuestLogNotFound(
@@ -136,22 +136,27 @@ class GuestLogs:
             if disable:
                 spec.disable()
                 entry['enabled'] = False
-            if discard:
-                self._discard(name, entry)
-            if publish:
-                self._publish(spec, entry)
+            try:
+                if discard:
+                    self._discard(name, entry, context)
+                if publish:
+                    self._publish(spec, entry, context)
+            except log_storage.base.StorageError as error:
+                self._save(state)   # what was published so far
+                raise exception.ServiceUnavailable(
+                    reason='the log store failed: %s' % error) from error
             self._save(state)
             return self._view(spec, entry)
 
-    def _discard(self, name, entry):
-        store = self.store_factory()
+    def _discard(self, name, entry, context):
+        store = self.store_factory(context)
         store.delete_prefix(self._prefix(name))
         store.delete(self._metafile(name))
         entry['published'] = 0
         entry['segments'] = 0
         LOG.info('Discarded the published %s log', name)
 
-    def _publish(self, spec, entry):
+    def _publish(self, spec, entry, context):
         if spec.type == USER and not entry.get('enabled'):
             raise exception.BadRequest(
                 'Log %s is not enabled: enable it before publishing.'
@@ -163,7 +168,7 @@ class GuestLogs:
         published = entry.get('published', 0)
         if size < published:
             published = 0       # rotated: publish the new file whole
-        store = self.store_factory()
+        store = self.store_factory(context)
         stamp = None
         with open(spec.path, 'rb') as source:
             source.seek(published)
@@ -177,6 +182,8 @@ class GuestLogs:
                     '%Y-%m-%dT%H:%M:%S.%f')
                 store.put(name, data, {'lines': data.count(b'\n')})
                 published += len(data)
+                # Counted at once: a later failure keeps what was stored.
+                entry['published'] = published
                 entry['segments'] = entry.get('segments', 0) + 1
         entry['published'] = published
         store.put(self._metafile(spec.name), json.dumps({
@@ -187,9 +194,9 @@ class GuestLogs:
         LOG.info('Published the %s log up to byte %d', spec.name, published)
 
 
-def _store():
+def _store(context=None):
     try:
-        return log_storage.get_log_store()
+        return log_storage.get_log_store(context)
     except log_storage.base.StorageError as error:
         raise exception.LogsNotAvailable(reason=str(error)) from error
 

@@ -1,6 +1,5 @@
 """API controller of instances: list, show, create, update, delete, act."""
 
-from oslo_log import log as logging
 from oslo_utils import strutils
 
 from trove.common import exception
@@ -16,8 +15,6 @@ from trove.instance import models
 from trove.instance import replication
 from trove.instance import upgrade
 from trove.instance import views
-
-LOG = logging.getLogger(__name__)
 
 # Action key -> (policy rule, schema); resize depends on what is resized.
 ACTIONS = {
@@ -87,7 +84,8 @@ class InstanceController(wsgi.Controller):
                                    {'tenant': instance.tenant_id})
         instance.replica_ids = replication.replica_ids(context, instance.id)
         return {'instance': views.instance_detail_view(
-            req, instance, volume_info=models.guest_volume_info(context, instance))}
+            req, instance,
+            volume_info=models.guest_volume_info(context, instance))}
 
     # Writes -----------------------------------------------------------------
     def create(self, req, tenant_id, body):

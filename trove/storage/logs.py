@@ -1,4 +1,5 @@
-"""Published guest logs in the backup store, named as upstream.
+"""Published guest logs in the backup store (local or Swift), as upstream
+names them.
 
 A log of instance I is published under ``<container>/<I>/<manager>-<log>/``
 as segments ``log-<UTC time>`` (each with its line count as metadata) and
@@ -88,11 +89,73 @@ class LocalLogStore:
                 pass
 
 
-def get_log_store():
-    """The store guest logs are published into: the local one. (Swift
-    publishing is not implemented here; see doc/operations.md.)"""
-    if CONF.storage_strategy != 'local':
-        raise base.StorageUnavailable(
-            'Publishing guest logs needs storage_strategy = local; the %s '
-            'store is not supported for logs yet.' % CONF.storage_strategy)
-    return LocalLogStore()
+class SwiftLogStore:
+    """Log objects in Swift, with upstream's names and headers: each
+    segment carries ``X-Object-Meta-Lines`` and, with
+    ``guest_log_expiry``, ``X-Delete-After``."""
+
+    driver = 'swift'
+
+    def __init__(self, swift_url=None, token=None, container=None):
+        from trove.storage import swift
+        self.storage = swift.SwiftStorage(swift_url, token)
+        self.container = container or CONF.guest_log_container_name
+        self._container_ready = False
+
+    def _call(self, what, function, *args, **kwargs):
+        return self.storage._call(what, function, *args, **kwargs)
+
+    def put(self, name, data, metadata=None):
+        connection = self.storage.connection
+        if not self._container_ready:
+            self._call('Could not create container %s' % self.container,
+                       connection.put_container, self.container)
+            self._container_ready = True
+        headers = base.metadata_headers(metadata or {})
+        if CONF.guest_log_expiry:
+            headers['X-Delete-After'] = str(CONF.guest_log_expiry)
+        self._call('Could not store %s' % name, connection.put_object,
+                   self.container, name, contents=data, headers=headers)
+        return '%s/%s/%s' % (self.storage.account_url(), self.container,
+                             name)
+
+    def list(self, prefix):
+        try:
+            _headers, objects = self.storage.connection.get_container(
+                self.container, prefix=prefix, full_listing=True)
+        except Exception as error:
+            if getattr(error, 'http_status', None) == 404:
+                return []
+            raise base.StorageUnavailable('Could not list %s: %s'
+                                          % (prefix, error)) from error
+        return sorted(obj['name'] for obj in objects)
+
+    def read(self, name):
+        _headers, data = self._call(
+            'Could not read %s' % name, self.storage.connection.get_object,
+            self.container, name)
+        return data
+
+    def delete(self, name):
+        self.storage._quiet_delete(self.storage.connection, self.container,
+                                   name)
+
+    def delete_prefix(self, prefix):
+        for name in self.list(prefix):
+            self.delete(name)
+
+
+def get_log_store(context=None):
+    """The store guest logs are published into: the backup store's kind
+    (``storage_strategy``). Swift uses ``[backup_swift]`` credentials or
+    the caller's token and object-store endpoint, as backups do."""
+    if CONF.storage_strategy == 'local':
+        return LocalLogStore()
+    if CONF.storage_strategy == 'swift':
+        from trove.storage import catalog
+        return SwiftLogStore(
+            swift_url=catalog.swift_url(context)
+            if context is not None else None,
+            token=getattr(context, 'auth_token', None))
+    raise base.StorageUnavailable('Unknown storage_strategy %s.'
+                                  % CONF.storage_strategy)

@@ -419,7 +419,7 @@ def test_the_api_keeps_serving_after_hostile_bodies(server):
     assert len(response.json()['datastores']) == 3
 
 
-# trove-local's openrc files (noauth) -------------------------------------------
+# trove-local's openrc files (noauth) ----------------------------------------
 
 def _sourced(openrc, command):
     """Run ``command`` in a shell that sourced ``openrc``, as a user does."""

@@ -39,7 +39,7 @@ def logs(tmp_path):
     (tmp_path / 'store').mkdir()
     logs = guest_log.GuestLogs(engine, 'mariadb', state_dir=str(tmp_path),
                                instance_id=INSTANCE,
-                               store_factory=lambda: store)
+                               store_factory=lambda context=None: store)
     logs.store = store
     return logs
 

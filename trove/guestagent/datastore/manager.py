@@ -287,7 +287,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                          disable=False, publish=False, discard=False):
         return self.guest_logs.action(log_name, enable=enable,
                                       disable=disable, publish=publish,
-                                      discard=discard)
+                                      discard=discard, context=context)
 
     def upgrade(self, context, upgrade_info):
         with self._lock:

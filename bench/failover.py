@@ -38,7 +38,6 @@ import os
 import pathlib
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -46,7 +45,9 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / 'bench'))
 
+import replication as replication_bench  # noqa: E402
 from tests.e2e import sql_logins  # noqa: E402
 from tests.e2e import system as e2e  # noqa: E402
 from tests.helpers import failover as helpers  # noqa: E402
@@ -77,18 +78,10 @@ def sql(datastore, address, statement):
         connection.close()
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def summary(values):
+    """p50, p95, max of the figures that were measured (None: none)."""
     values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {'p50': round(statistics.median(values), 3),
-            'p95': round(percentile(values, 0.95), 3),
-            'max': round(max(values), 3)}
+    return replication_bench.summary(values) if values else None
 
 
 class Writers:

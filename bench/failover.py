@@ -18,8 +18,8 @@ RabbitMQ, real engines) with automatic failover on, then per engine:
     notification (last good probe to confirmation; the provider's fence;
     the promotion);
   - acknowledged rows lost: rows a writer was told were committed that
-    the new primary lacks (asynchronous replication: bounded by
-    ``max_lag_on_failover``).
+    the new primary lacks (``--mode sync``, the default: target 0;
+    async: bounded by ``max_lag_on_failover``).
 
   The fenced old primary is deleted and a new replica is built for the
   next run, so every run starts from a primary and two replicas.
@@ -29,6 +29,7 @@ RabbitMQ, real engines) with automatic failover on, then per engine:
 Prints p50, p95 and max of each figure; the last line is one JSON object.
 
     .venv/bin/python bench/failover.py [--runs 20] [--switchovers 5]
+        [--mode sync|async] [--datastores mariadb,postgresql]
 """
 
 import argparse
@@ -37,7 +38,6 @@ import os
 import pathlib
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -45,7 +45,9 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / 'bench'))
 
+import replication as replication_bench  # noqa: E402
 from tests.e2e import sql_logins  # noqa: E402
 from tests.e2e import system as e2e  # noqa: E402
 from tests.helpers import failover as helpers  # noqa: E402
@@ -76,18 +78,10 @@ def sql(datastore, address, statement):
         connection.close()
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def summary(values):
+    """p50, p95, max of the figures that were measured (None: none)."""
     values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {'p50': round(statistics.median(values), 3),
-            'p95': round(percentile(values, 0.95), 3),
-            'max': round(max(values), 3)}
+    return replication_bench.summary(values) if values else None
 
 
 class Writers:
@@ -115,22 +109,25 @@ class Writers:
         for thread in self._threads:
             thread.join(60)
 
-    def _connect(self):
-        for address in self.addresses():
+    def _connect(self, first):
+        """A connection to the first member from index ``first`` on that
+        accepts one; (connection, index) or (None, first)."""
+        addresses = self.addresses()
+        for step in range(len(addresses)):
+            index = (first + step) % len(addresses)
             try:
-                connection = sql_logins.login(
-                    self.datastore, address, USER, PASSWORD, DATABASE)
+                return sql_logins.login(self.datastore, addresses[index],
+                                        USER, PASSWORD, DATABASE), index
             except Exception:
                 continue
-            return connection
-        return None
+        return None, first
 
     def _write(self, offset):
         number = offset
-        connection = None
+        connection, index = None, 0
         while not self._stop.is_set():
             if connection is None:
-                connection = self._connect()
+                connection, index = self._connect(index)
                 if connection is None:
                     time.sleep(0.02)
                     continue
@@ -140,12 +137,13 @@ class Writers:
                     cursor.execute(INSERT[self.datastore] % (self.run,
                                                              number))
             except Exception:
-                # Read-only replica, or the engine died: another member.
+                # Read-only (a replica, a fenced source) or dead: the
+                # next member.
                 try:
                     connection.close()
                 except Exception:
                     pass
-                connection = None
+                connection, index = None, index + 1
                 continue
             with self._lock:
                 self.acknowledged.add(number)
@@ -155,7 +153,8 @@ class Writers:
 
 class Bench:
 
-    def __init__(self, system, client, listener, datastore):
+    def __init__(self, system, client, listener, datastore, mode):
+        self.mode = mode
         self.system = system
         self.client = client
         self.listener = listener
@@ -186,8 +185,10 @@ class Bench:
         self.wait_active(made.id)
         self.primary = made.id
         self.add_replicas(2)
-        self.client.client.put('/instances/%s' % self.primary,
-                               body={'instance': {'auto_failover': True}})
+        self.client.client.put('/instances/%s' % self.primary, body={
+            'instance': {'auto_failover': True,
+                         'replication_mode': self.mode}})
+        time.sleep(3)       # every member switches (taskmanager)
 
     def add_replicas(self, count):
         self.client.instances.create('bench-fo-r', flavor_id='1',
@@ -321,7 +322,7 @@ class Bench:
 
 
 def bench_datastore(system, client, listener, datastore, args):
-    bench = Bench(system, client, listener, datastore)
+    bench = Bench(system, client, listener, datastore, args.mode)
     bench.build()
     runs = []
     switchovers = []
@@ -357,7 +358,7 @@ def report(datastore, figures):
     line('detection', figures['detection_s'])
     line('fence', figures['fence_s'])
     line('promote', figures['promote_s'])
-    print('%-10s acknowledged rows lost over %d failovers (async): %d' % (
+    print('%-10s acknowledged rows lost over %d failovers: %d' % (
         datastore, figures['runs'], figures['acknowledged_rows_lost']))
     if figures.get('switchover_write_gap_s'):
         line('switchover write gap', figures['switchover_write_gap_s'])
@@ -372,6 +373,8 @@ def main():
     parser.add_argument('--switchovers', type=int, default=0,
                         help='Planned promotions per engine afterwards.')
     parser.add_argument('--datastores', default='mariadb,postgresql')
+    parser.add_argument('--mode', default='sync', choices=['sync', 'async'],
+                        help='Replication mode of the set.')
     args = parser.parse_args()
 
     vhost = rabbit.RabbitVhost()
@@ -384,6 +387,7 @@ def main():
                        'http_post_rate=100000', 'failover_block_seconds=1',
                        'oslo_messaging_notifications.driver=messagingv2'])
     results = {'benchmark': 'failover', 'runs': args.runs,
+               'mode': args.mode,
                'switchovers': args.switchovers}
     listener = None
     try:

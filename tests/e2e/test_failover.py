@@ -106,15 +106,24 @@ def set_auto_failover(client, instance_id, **settings):
                       body={'instance': settings})
 
 
+# What makes a member synchronous: MariaDB replicas acknowledge
+# (semi-sync slave) and only the primary waits (semi-sync master);
+# every PostgreSQL member holds the setting (standbys ignore it).
 SYNC_SETTING = {
-    'mariadb': "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'",
-    'postgresql': 'SHOW synchronous_standby_names',
+    ('mariadb', 'replica'):
+        "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_slave_enabled'",
+    ('mariadb', 'primary'):
+        "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'",
+    ('postgresql', 'replica'): 'SHOW synchronous_standby_names',
+    ('postgresql', 'primary'): 'SHOW synchronous_standby_names',
 }
 SYNC_VALUE = {'mariadb': 'ON', 'postgresql': 'ANY 1 (*)'}
 
 
-def sync_setting(datastore, address):
-    return execute(datastore, address, SYNC_SETTING[datastore])[0][-1]
+def is_sync(datastore, address, role):
+    value = execute(datastore, address,
+                    SYNC_SETTING[datastore, role])[0][-1]
+    return value == SYNC_VALUE[datastore]
 
 
 def log_of(system, name='trove-taskmanager'):
@@ -134,10 +143,10 @@ def test_failover(client, failover_system, datastore, notifications):
     p_addr = address_of(client, primary)
     addresses = {r: address_of(client, r) for r in replicas}
     # Every member switches (a replica keeps it for its promotion).
-    for address in [p_addr] + list(addresses.values()):
-        wait_until(lambda a=address: sync_setting(datastore, a) ==
-                   SYNC_VALUE[datastore], timeout=60,
-                   message='%s is not synchronous' % address)
+    for address, role in [(p_addr, 'primary')] + [
+            (a, 'replica') for a in addresses.values()]:
+        wait_until(lambda a=address, r=role: is_sync(datastore, a, r),
+                   timeout=60, message='%s is not synchronous' % address)
 
     # 1. The guest agent dies, the engine serves on: no failover.
     helpers.kill_agent(system.instance_dir(primary))
@@ -220,8 +229,8 @@ def test_failover(client, failover_system, datastore, notifications):
                   if a == p_addr and n not in on_new)
     assert lost == [], lost
     assert new.replication_mode == 'sync'
-    assert sync_setting(datastore, addresses[promoted]) == \
-        SYNC_VALUE[datastore]
+    assert is_sync(datastore, addresses[promoted], 'primary')
+    assert is_sync(datastore, addresses[other], 'replica')
 
     # Visible: the notification and the taskmanager's log line.
     wait_until(lambda: notifications.of('trove.instance.failover'),

@@ -119,6 +119,7 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
         with self.cursor() as cursor:
             cursor.execute('STOP SLAVE')
         self._set_read_only(True)
+        self._apply_semisync(replica=True)
         self._change_source(source, use_gtid='current_pos')
         self._check_accepted(source)
 
@@ -162,6 +163,9 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
             cursor.execute('RESET SLAVE ALL')
         self.unfence()
         self._set_read_only(False)
+        # The source side of semi-sync is switched on by the taskmanager
+        # once the other replicas follow (set_mode): before that nobody
+        # could acknowledge, and their accounts' creation here would wait.
 
     def _drain_relay_log(self):
         """Apply everything already received before taking writes: after
@@ -181,36 +185,50 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                             '%d seconds', received, DRAIN_TIMEOUT)
 
     # Replication mode ---------------------------------------------------------
+    @property
+    def semisync_conf(self):
+        return os.path.join(self.engine.overrides_dir, SEMISYNC_CONF)
+
     def set_mode(self, mode):
         """Semi-synchronous replication (sync) or not (async), now and at
-        every start. Every member gets both sides, so whichever becomes
-        the source waits for an acknowledgement and every replica gives
-        one (AFTER_SYNC: a commit is visible only once a replica has it)."""
-        path = os.path.join(self.engine.overrides_dir, SEMISYNC_CONF)
-        sync = mode == 'sync'
-        settings = {
-            'rpl_semi_sync_master_enabled': 'ON' if sync else 'OFF',
-            'rpl_semi_sync_slave_enabled': 'ON' if sync else 'OFF',
-        }
+        every start. Only a source waits for acknowledgements: a replica
+        writes what it applies to its own binary log, and would wait for
+        replicas it does not have (the source side follows the role, see
+        ``_apply_semisync``)."""
+        if mode == 'sync':
+            operating_system.write_file(
+                self.semisync_conf, '# Written by the guest agent: '
+                'semi-synchronous replication.\n[mysqld]\n')
+        else:
+            operating_system.remove(self.semisync_conf)
+        self._apply_semisync(replica=bool(self._slave_status()))
+        LOG.info('Replication mode %s', mode)
+
+    def _apply_semisync(self, replica):
+        """The semi-synchronous side of this instance's role (nothing if
+        its set is not in sync mode): a source waits (AFTER_SYNC: a
+        commit is visible only once a replica has it), a replica
+        acknowledges."""
+        sync = os.path.exists(self.semisync_conf)
+        settings = {'rpl_semi_sync_master_enabled':
+                    'ON' if sync and not replica else 'OFF',
+                    'rpl_semi_sync_slave_enabled': 'ON' if sync else 'OFF',
+                    'rpl_semi_sync_master_timeout': SEMISYNC_TIMEOUT_MS,
+                    'rpl_semi_sync_master_wait_point': 'AFTER_SYNC'}
         if sync:
-            settings['rpl_semi_sync_master_timeout'] = SEMISYNC_TIMEOUT_MS
-            settings['rpl_semi_sync_master_wait_point'] = 'AFTER_SYNC'
-            operating_system.write_file(path, (
+            operating_system.write_file(self.semisync_conf, (
                 '# Written by the guest agent: semi-synchronous '
                 'replication.\n[mysqld]\n' + ''.join(
                     '%s = %s\n' % item for item in sorted(
                         settings.items()))))
-        else:
-            operating_system.remove(path)
         with self.cursor() as cursor:
             for name, value in sorted(settings.items()):
                 # Names and values are ours (above), never a user's.
                 cursor.execute('SET GLOBAL %s = %s' % (name, value))
-            if self._slave_status():
+            if replica and self._slave_status():
                 # The replica side takes effect at the next connection.
                 cursor.execute('STOP SLAVE IO_THREAD')
                 cursor.execute('START SLAVE IO_THREAD')
-        LOG.info('Replication mode %s', mode)
 
     # Read-only and fencing ---------------------------------------------------
     def _set_read_only(self, read_only):

@@ -26,7 +26,6 @@ import time
 from oslo_log import log as logging
 
 from trove.common import notifications, states
-from trove.compute import base as compute_base
 from trove.records import replication_sets
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
@@ -54,17 +53,13 @@ class Timed(base.Step):
 
 
 class FenceOldServer(Timed):
+    """The eject's fence (the provider's ``fence_server``), timed."""
+
     name = 'fence_server'
     failure = 'Could not fence the failed primary: %s'
 
     def work(self, flow):
-        record = records.load(flow.context, flow.old_source_id)
-        server_id = record.compute_instance_id if record else None
-        if server_id:
-            try:
-                flow.compute.fence_server(flow.context, server_id)
-            except compute_base.ServerNotFound:
-                pass
+        replication.FenceServer().run(flow)
         records.update(flow.context, flow.old_source_id,
                        server_status=states.ServerStatus.SHUTDOWN)
         flow.progress['fenced_at'] = time.time()
@@ -75,10 +70,7 @@ class PromoteChosen(Timed):
     failure = 'Could not promote the chosen replica: %s'
 
     def work(self, flow):
-        replication.guest(flow, flow.candidate_id).detach_replica(
-            for_failover=True)
-        flow.progress['promoted'] = True
-        flow.progress['promoted_at'] = time.time()
+        replication.PromoteCandidate().run(flow)
 
 
 class RecordFailover(base.Step):

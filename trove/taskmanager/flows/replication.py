@@ -21,9 +21,11 @@ Secrets (replication passwords) travel in calls between the taskmanager
 and the guests and are never stored.
 """
 
+import time
+
 from oslo_log import log as logging
 
-from trove.common import exception, states
+from trove.common import exception, notifications, states
 from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.guestagent import api as guest_api
@@ -33,6 +35,7 @@ from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
 from trove.taskmanager.flows import build_steps
 from trove.taskmanager.flows import common
+from trove.taskmanager.flows import replication_mode
 from trove.taskmanager.flows import snapshot
 
 LOG = logging.getLogger(__name__)
@@ -223,6 +226,7 @@ class PromoteCandidate(base.Step):
     def run(self, flow):
         guest(flow, flow.candidate_id).detach_replica(for_failover=True)
         flow.progress['promoted'] = True
+        flow.progress['promoted_at'] = time.time()
 
 
 class RecordNewSource(base.Step):
@@ -232,6 +236,13 @@ class RecordNewSource(base.Step):
         records.set_replica_source(flow.context, flow.candidate_id,
                                    flow.followers, flow.old_source_rejoins,
                                    old_source_id=flow.old_source_id)
+        # A change of source: the next replication epoch for the set, and
+        # the failover settings go with the primary role.
+        members = list(flow.followers) + (
+            [flow.old_source_id] if flow.old_source_rejoins else [])
+        flow.progress['epoch'] = replication_sets.record_change_of_source(
+            flow.context, flow.candidate_id, members,
+            settings_from=flow.old_source_id)
 
 
 class RepointReplicas(base.Step):
@@ -256,6 +267,18 @@ class RepointReplicas(base.Step):
         remove_account(flow, flow.candidate_id, flow.candidate_id)
 
 
+class ApplyMode(base.Step):
+    """A synchronous set stays synchronous under its new primary (which
+    only now, with its replicas following, starts to wait for them)."""
+
+    name = 'apply_mode'
+
+    def run(self, flow):
+        if replication_sets.mode_of(flow.context, flow.candidate_id) == \
+                'sync':
+            replication_mode.apply(flow.context, flow.candidate_id, 'sync')
+
+
 class FenceSource(base.Step):
     name = 'fence_source'
     failure = 'Could not fence the replica source: %s'
@@ -263,6 +286,7 @@ class FenceSource(base.Step):
     def run(self, flow):
         guest(flow, flow.old_source_id).make_read_only(True)
         flow.progress['fenced'] = True
+        flow.progress['fenced_at'] = time.time()
 
 
 class CatchUp(base.Step):
@@ -311,7 +335,8 @@ class PromoteFlow(ReplicaSetFlow):
     failure_task = Tasks.PROMOTION_ERROR
     old_source_rejoins = True
     steps = (FenceSource(), CatchUp(), PromoteCandidate(),
-             RecordNewSource(), RepointReplicas(), DemoteOldSource())
+             RecordNewSource(), RepointReplicas(), DemoteOldSource(),
+             ApplyMode())
 
     def before(self):
         super().before()
@@ -319,7 +344,20 @@ class PromoteFlow(ReplicaSetFlow):
 
     def succeeded(self):
         self.end_tasks(Tasks.PROMOTING)
-        LOG.info('Replica %s is the source of its set now', self.instance_id)
+        # No write is taken from the fence to the promotion: the write
+        # gap as the service sees it (clients add their reconnection).
+        fenced, promoted = (self.progress.get('fenced_at'),
+                            self.progress.get('promoted_at'))
+        gap = round(promoted - fenced, 3) if fenced and promoted else None
+        LOG.info('Replica %s is the source of its set now (write gap %s s, '
+                 'epoch %s)', self.instance_id, gap,
+                 self.progress.get('epoch'))
+        notifications.notify_info(self.context, 'trove.instance.switchover',
+                                  {'instance_id': self.instance_id,
+                                   'old_primary': self.old_source_id,
+                                   'new_primary': self.instance_id,
+                                   'epoch': self.progress.get('epoch'),
+                                   'write_gap_seconds': gap})
 
     def on_failed(self, failure):
         if self.progress.get('fenced') and not self.progress.get(
@@ -351,7 +389,7 @@ class FenceServer(base.Step):
         if not server_id:
             return
         try:
-            flow.compute.stop_server(flow.context, server_id)
+            flow.compute.fence_server(flow.context, server_id)
         except compute_base.ServerNotFound:
             return
         records.update(flow.context, flow.old_source_id,
@@ -388,7 +426,7 @@ class EjectFlow(ReplicaSetFlow):
     failure_task = Tasks.EJECTION_ERROR
     old_source_rejoins = False
     steps = (FenceServer(), ChooseCandidate(), PromoteCandidate(),
-             RecordNewSource(), RepointReplicas())
+             RecordNewSource(), RepointReplicas(), ApplyMode())
 
     def succeeded(self):
         self.fault_on(self.old_source_id,

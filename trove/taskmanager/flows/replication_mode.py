@@ -3,9 +3,11 @@ set (taskmanager RPC 1.5 ``set_replication_mode``, the failover flow, a
 new replica of a sync primary).
 
 Every member gets the mode, whatever its role, so the one promoted next
-is already what its set needs. Switching to sync goes replicas first
-(they acknowledge before the primary waits for them); to async, primary
-first (it stops waiting before they stop acknowledging). A member that
+is already what its set needs. The primary goes first: to async, it
+stops waiting before its replicas stop acknowledging; to sync, its
+replicas' reconnections find it semi-synchronous already (a MariaDB
+replica that connects to a source not yet semi-synchronous receives
+nothing more once the source switches). A member that
 cannot take it keeps a fault and does not stop the others. It claims no
 work: it changes no task.
 """
@@ -25,8 +27,7 @@ def apply(context, primary_id, mode, members=None):
     """Returns the ids that could not take ``mode``."""
     replicas = list(members if members is not None
                     else replication_sets.members(context, primary_id))
-    order = replicas + [primary_id] if mode == 'sync' \
-        else [primary_id] + replicas
+    order = [primary_id] + replicas
     failed = []
     for member in order:
         try:

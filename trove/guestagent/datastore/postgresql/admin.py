@@ -62,10 +62,14 @@ class PgSqlAdmin:
 
     @contextlib.contextmanager
     def cursor(self, database='postgres'):
+        # synchronous_commit = local: the agent's own changes (accounts,
+        # slots for replicas about to connect) never wait for a standby's
+        # acknowledgement, which in sync mode could be the one they are for.
         connection = psycopg.connect(
             host=self.socket_dir, port=self.port, user=self.user,
             password=self.password or '', dbname=database, autocommit=True,
-            connect_timeout=CONNECT_TIMEOUT)
+            connect_timeout=CONNECT_TIMEOUT,
+            options='-c synchronous_commit=local')
         try:
             with connection.cursor() as cursor:
                 yield cursor

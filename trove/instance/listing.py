@@ -74,6 +74,10 @@ def _detail_fields():
         'fault_updated': expressions.iso_seconds(Fault.updated),
         'configuration_name': Configuration.name,
         'locality': Row.locality,
+        # The failover extension keys (trove.instance.views.failover_view).
+        'auto_failover': Row.auto_failover,
+        'replication_mode': Row.replication_mode,
+        'replication_epoch': Row.replication_epoch,
     }
 
 

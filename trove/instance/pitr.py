@@ -126,16 +126,28 @@ def window(context, instance_id):
     return window_of(found, archives)
 
 
-def describe(window_view):
+def describe(window_view, archives=()):
+    """The window in words, for a 400; ``archives`` adds why the archive
+    stops being restorable after the latest time (a lost object with no
+    full backup after it)."""
     if window_view['earliest'] is None:
-        return 'it has no restorable window yet (a full backup and the ' \
+        text = 'it has no restorable window yet (a full backup and the ' \
                'archived logs after it are needed)'
-    text = 'its restorable window is %s to %s' % (window_view['earliest'],
-                                                   window_view['latest'])
+    else:
+        text = 'its restorable window is %s to %s' % (
+            window_view['earliest'], window_view['latest'])
     if window_view['gaps']:
         text += ', except %s' % ', '.join(
             '%s to %s (%s)' % (g['from'], g['to'], g['reason'])
             for g in window_view['gaps'])
+    latest = (parse_time(window_view['latest'])
+              if window_view['latest'] else None)
+    _runs, reasons = runs(archives)
+    after = [why for moment, why in reasons
+             if latest is None or moment is None or moment >= latest]
+    if after:
+        text += '; after it %s (a new full backup starts a new range)' \
+            % '; '.join(after)
     return text
 
 
@@ -180,7 +192,7 @@ def resolve(context, restore_point):
         if not found:
             raise exception.BadRequest(
                 'Instance %s cannot be restored to its latest time: %s.'
-                % (source, describe(view)))
+                % (source, describe(view, archives)))
         chosen, target = found[-1], found[-1].end
     else:
         target = parse_time(wanted)
@@ -189,7 +201,8 @@ def resolve(context, restore_point):
         if chosen is None:
             raise exception.BadRequest(
                 'restoreTime %s is outside the restorable window of '
-                'instance %s: %s.' % (iso(target), source, describe(view)))
+                'instance %s: %s.' % (iso(target), source,
+                                      describe(view, archives)))
     candidates = [b for b in chosen.backups if b[0] <= target]
     if backup is not None:
         ours = [b for b in candidates if b[1] == backup.id]

@@ -6,7 +6,7 @@ ships every closed one. ``mariadb-binlog`` (TZ=UTC) gives each file's
 server id, first/last GTID and first/last transaction time; the file's
 last event (the rotate) is when it closed.
 
-Restore: mariadb-backup records in ``mariadb_backup_binlog_info`` the
+Restore: mariadb-backup records in ``xtrabackup_binlog_info`` the
 binary log position its data is consistent at. The archived logs from
 that file on are downloaded, decoded by ``mariadb-binlog
 --start-position=<pos> --stop-datetime=<target + 1 s>`` (event times have
@@ -31,7 +31,8 @@ LOG = logging.getLogger(__name__)
 EVENT = re.compile(r'^#(\d{6}) +(\d{1,2}:\d\d:\d\d) server id (\d+)', re.M)
 GTID = re.compile(r'^#(\d{6}) +(\d{1,2}:\d\d:\d\d) server id \d+ .*'
                   r'\bGTID (\d+-\d+-\d+)', re.M)
-BINLOG_INFO = 'mariadb_backup_binlog_info'
+# mariadb-backup 10.x names it xtrabackup_binlog_info, 11.x mariadb_...
+BINLOG_INFO = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
 DECODE_TIMEOUT = 3600
 PITR_DIR = '.pitr_binlogs'
 
@@ -114,14 +115,17 @@ class Source:
 
 def binlog_position(data_dir):
     """(file, position, gtid) the restored data is consistent at."""
-    path = os.path.join(data_dir, BINLOG_INFO)
-    try:
-        with open(path) as info:
-            fields = info.read().split()
-    except OSError as error:
+    fields = None
+    for name in BINLOG_INFO:
+        try:
+            with open(os.path.join(data_dir, name)) as info:
+                fields = info.read().split()
+            break
+        except FileNotFoundError:
+            continue
+    if fields is None:
         raise errors.EngineError('The backup records no binary log '
-                                 'position (%s); it cannot be rolled '
-                                 'forward.' % error) from error
+                                 'position; it cannot be rolled forward.')
     if len(fields) < 2:
         raise errors.EngineError('The backup\'s binary log position %r '
                                  'cannot be read.' % fields)

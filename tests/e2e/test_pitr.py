@@ -12,11 +12,15 @@ own clock). Shown:
 * an archive object deleted on purpose becomes a gap (with its reason and
   an instance fault) once a new full backup restarts the window after
   it; a restore into it is refused (400 naming the object), a restore to
-  the end of the range before it and a ``latest`` one both work.
+  the end of the range before it and a ``latest`` one both work;
+* a backup that ends after the time: 400;
+* after the source's engine is killed, a ``latest`` restore has every row
+  committed more than one archive interval before the kill.
 """
 
 import datetime
 import os
+import signal
 import sqlite3
 import time
 
@@ -27,6 +31,7 @@ from tests.e2e import system as e2e
 from tests.e2e.test_backup_restore import (create_instance, delete_instances,
                                            execute, rows, wait_backup)
 from tests.helpers.processes import wait_until
+from trove.common import daemon
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +91,19 @@ def refused(trove, datastore, **point):
     with pytest.raises(exceptions.BadRequest) as error:
         restore(trove, datastore, 'pitr-refused', **point)
     return str(error.value)
+
+
+def engine_pids(system, instance_id):
+    """The engine's pid (every pid file of the instance but the agent's)."""
+    run_dir = os.path.join(system.instance_dir(instance_id), 'run')
+    pids = []
+    for name in os.listdir(run_dir):
+        if name.endswith('.pid') and name != 'guest.pid':
+            pid = daemon.read_pid(os.path.join(run_dir, name))
+            if pid and daemon.pid_alive(pid):
+                pids.append(pid)
+    assert pids, os.listdir(run_dir)
+    return pids
 
 
 def archive_rows(system, instance_id):
@@ -192,5 +210,37 @@ def test_point_in_time_recovery(pitr_system, datastore):
         after = e2e.wait_for_instance(trove, after.id, system=system)
         assert 2 not in rows(datastore, before.ip[0])
         assert rows(datastore, after.ip[0]) == [1, 2, 3, 4]
+
+        # A backup that ends after the time asked for: 400.
+        first_backup = [b for b in trove.backups.list()
+                        if b.name == 'base' and b.instance_id == source.id]
+        second = [b for b in trove.backups.list()
+                  if b.name == 'after-gap' and b.instance_id == source.id]
+        message = refused(trove, datastore, backupRef=second[0].id,
+                          restoreTime=iso(t1))
+        assert 'completed after that time' in message
+        message = refused(trove, datastore, backupRef=first_backup[0].id,
+                          restoreTime=iso(t4))
+        assert 'cannot be rolled forward' in message
+
+        # The source's engine killed: a latest restore loses at most what
+        # was committed in the last archive interval before the kill.
+        t5 = insert_row(datastore, address, 5)
+        time.sleep(INTERVAL + 1)
+        t6 = insert_row(datastore, address, 6)
+        killed_at = time.time()
+        for pid in engine_pids(system, source.id):
+            os.kill(pid, signal.SIGKILL)
+        wait_window_covers(trove, source.id, t5)
+        crashed = restore(trove, datastore, 'pitr-after-kill',
+                          instanceRef=source.id, restoreTime='latest')
+        created.append(crashed.id)
+        crashed = e2e.wait_for_instance(trove, crashed.id, system=system)
+        kept = rows(datastore, crashed.ip[0])
+        committed = {1: t1, 2: t2, 3: t3, 4: t4, 5: t5, 6: t6}
+        must_have = [n for n, moment in committed.items()
+                     if moment < killed_at - INTERVAL - 1]
+        assert set(must_have) <= set(kept), (kept, committed, killed_at)
+        assert 5 in kept
     finally:
         delete_instances(trove, created)

@@ -83,10 +83,10 @@ def after_start(manager, strategy, storage, pitr, context):
 
 
 def run_archiver(manager):
-    """The periodic task: nothing until the instance is prepared."""
+    """The periodic task, once the instance is prepared."""
+    # A stopped engine's closed logs are shipped too: they bound the loss
+    # of a latest restore after the engine died.
     if not CONF.pitr_enabled or not manager.status.is_prepared:
-        return
-    if manager.status.stopped_on_request or not manager.engine.is_alive():
         return
     if getattr(manager, '_archiver', None) is None:
         source = source_for(manager)

@@ -35,6 +35,8 @@ GTID = re.compile(r'^#(\d{6}) +(\d{1,2}:\d\d:\d\d) server id \d+ .*'
 BINLOG_INFO = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
 DECODE_TIMEOUT = 3600
 PITR_DIR = '.pitr_binlogs'
+# log_bin = mysql-bin in the config template
+INDEX_FILE = 'mysql-bin.index'
 
 
 def binlog_seq(name):
@@ -87,7 +89,22 @@ class Source:
         cursor.execute('SHOW BINARY LOGS')
         return [row[0] for row in cursor.fetchall()]
 
+    def _index_names(self):
+        """The binary logs the (stopped) server's index file lists."""
+        path = os.path.join(self.engine.data_dir, INDEX_FILE)
+        try:
+            with open(path) as index:
+                return [os.path.basename(line.strip())
+                        for line in index if line.strip()]
+        except FileNotFoundError:
+            return []
+
     def closed_files(self, rotate=True):
+        if not self.engine.is_alive():
+            # A stopped (or killed) server writes no more to its last log,
+            # and its next start opens a new one: every log is closed, so
+            # a latest restore loses nothing the server wrote.
+            return self._files(self._index_names())
         with self.engine.admin().cursor() as cursor:
             if rotate:
                 cursor.execute('SHOW MASTER STATUS')
@@ -100,8 +117,11 @@ class Source:
                     position = tuple(status[:2]) if status else None
                 self._last_position = position
             names = self._logs(cursor)
+        return self._files(names[:-1])
+
+    def _files(self, names):
         files = []
-        for name in names[:-1]:
+        for name in names:
             path = os.path.join(self.engine.data_dir, name)
             if os.path.exists(path):
                 files.append((name, path, os.path.getmtime(path)))

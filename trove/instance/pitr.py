@@ -143,8 +143,9 @@ def describe(window_view, archives=()):
     latest = (parse_time(window_view['latest'])
               if window_view['latest'] else None)
     _runs, reasons = runs(archives)
+    # (The ISO text of latest is rounded to the microsecond.)
     after = [why for moment, why in reasons
-             if latest is None or moment is None or moment >= latest]
+             if latest is None or moment is None or moment >= latest - 1e-3]
     if after:
         text += '; after it %s (a new full backup starts a new range)' \
             % '; '.join(after)

@@ -96,3 +96,12 @@ def test_binlog_description():
     assert entry['last_event'] - entry['first_event'] == 8
     assert entry['opened_at'] == entry['first_event'] - 1
     assert pitr_mariadb.binlog_seq('mysql-bin.000004') == 4
+
+
+def test_lost_object_after_the_last_range_is_named():
+    archives = [archive('b.1', 1, 100, 200.0000006),
+                archive('b.2', 2, 200.0000006, 300, state='missing')]
+    view = pitr.window_of(pitr.ranges(archives, [(150, 'full-1')]),
+                          archives)
+    assert view['latest'] == pitr.iso(200.0000006)
+    assert 'b.2 is missing' in pitr.describe(view, archives)

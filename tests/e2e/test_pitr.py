@@ -140,6 +140,10 @@ def test_point_in_time_recovery(pitr_system, datastore):
         t3 = insert_row(datastore, address, 3)
         view = wait_window_covers(trove, source.id, t3)
         assert epoch(view['earliest']) < t1 and view['gaps'] == []
+        # The backup list of the instance shows the window too.
+        _response, listed = trove.client.get('/instances/%s/backups'
+                                             % source.id)
+        assert listed['restorable_window']['earliest'] == view['earliest']
 
         # Out of the window: 400 naming it.
         for moment in (epoch(view['earliest']) - 60,

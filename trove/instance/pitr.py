@@ -25,6 +25,10 @@ from trove.db import models as db_models
 from trove.records import pitr_index
 
 
+# Tolerance for times read back from the ISO text of the window.
+ROUNDING = 1e-3
+
+
 @dataclasses.dataclass
 class Range:
     start: float
@@ -143,9 +147,9 @@ def describe(window_view, archives=()):
     latest = (parse_time(window_view['latest'])
               if window_view['latest'] else None)
     _runs, reasons = runs(archives)
-    # (The ISO text of latest is rounded to the microsecond.)
     after = [why for moment, why in reasons
-             if latest is None or moment is None or moment >= latest - 1e-3]
+             if latest is None or moment is None
+             or moment >= latest - ROUNDING]
     if after:
         text += '; after it %s (a new full backup starts a new range)' \
             % '; '.join(after)
@@ -197,8 +201,13 @@ def resolve(context, restore_point):
         chosen, target = found[-1], found[-1].end
     else:
         target = parse_time(wanted)
-        chosen = next((r for r in found if r.start <= target <= r.end),
+        # The window's ISO times are rounded to the microsecond: a time
+        # copied from it matches its range.
+        chosen = next((r for r in found
+                       if r.start - ROUNDING <= target <= r.end + ROUNDING),
                       None)
+        if chosen is not None:
+            target = min(max(target, chosen.start), chosen.end)
         if chosen is None:
             raise exception.BadRequest(
                 'restoreTime %s is outside the restorable window of '

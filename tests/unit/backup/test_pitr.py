@@ -105,3 +105,12 @@ def test_lost_object_after_the_last_range_is_named():
                           archives)
     assert view['latest'] == pitr.iso(200.0000006)
     assert 'b.2 is missing' in pitr.describe(view, archives)
+
+
+def test_pg_downloads_from_the_backup_stop_segment():
+    names = ['000000010000000000000003', '000000010000000000000004',
+             '000000010000000000000005']
+    archives = [{'name': n} for n in names]
+    assert [a['name'] for a in pitr_postgresql.needed(
+        archives, '000000010000000000000004')] == names[1:]
+    assert pitr_postgresql.needed(archives, None) == archives

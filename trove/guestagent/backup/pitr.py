@@ -56,10 +56,11 @@ def downloader(storage):
     return download
 
 
-def before_start(manager, strategy, storage, pitr):
+def before_start(manager, strategy, storage, pitr, links):
     if manager.manager_name == 'postgresql':
         from trove.guestagent.backup import pitr_postgresql
-        pitr_postgresql.prepare(strategy, pitr, downloader(storage))
+        pitr_postgresql.prepare(strategy, pitr, downloader(storage),
+                                links[-1].metadata.get('stop_wal_file'))
 
 
 def after_start(manager, strategy, storage, pitr, context):

@@ -110,12 +110,21 @@ def replay_target(pitr):
     return float(target)
 
 
-def prepare(strategy, pitr, download):
+def needed(archives, stop_wal_file):
+    """The segments recovery reads: from the one where the backup
+    stopped (earlier ones are in the backup or before it)."""
+    if not stop_wal_file:
+        return list(archives)
+    first = wal_seq(stop_wal_file)
+    return [a for a in archives if wal_seq(a['name']) >= first]
+
+
+def prepare(strategy, pitr, download, stop_wal_file=None):
     """Before the first start: segments in place, recovery target set."""
     engine = strategy.engine
     pitr_dir = strategy.empty_dir(os.path.join(engine.mount_point,
                                                PITR_DIR))
-    download(pitr['archives'], pitr_dir)
+    download(needed(pitr['archives'], stop_wal_file), pitr_dir)
     strategy.give_to_engine(pitr_dir)
     operating_system.write_file(strategy.recovery_conf, recovery_settings(
         pitr, pitr_dir, strategy.archive_dir))

@@ -95,7 +95,7 @@ def restore_backup(manager, strategy_class, context, backup_info,
         point = backup_info.get('pitr')
         if point:
             pitr.before_start(manager, strategy, pitr_storage(context),
-                              point)
+                              point, links)
         if start:
             strategy.start_restored()
             if point:

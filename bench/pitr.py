@@ -138,6 +138,18 @@ def raw_postgresql(backup, files, work):
     wal_dir = os.path.dirname(files[0])
     socket_dir = tempfile.mkdtemp(prefix='pitr-sock-')
     bin_dir = engines.find_postgresql().bin_dir
+    log_path = os.path.join(work, 'postgres.log')
+    as_user = {}
+    if os.geteuid() == 0:
+        # PostgreSQL refuses to run as root: as the guests' engine user.
+        import pwd
+        account = pwd.getpwnam('postgres')
+        for path in (work, wal_dir, socket_dir):
+            for root, dirs, names in os.walk(path):
+                for name in [root] + [os.path.join(root, n)
+                                      for n in dirs + names]:
+                    os.chown(name, account.pw_uid, account.pw_gid)
+        as_user = {'user': account.pw_uid, 'group': account.pw_gid}
     start = time.monotonic()
     server = subprocess.Popen(
         [os.path.join(bin_dir, 'postgres'), '-D', data,
@@ -147,12 +159,13 @@ def raw_postgresql(backup, files, work):
          '-c', 'archive_mode=off',
          '-c', "restore_command=cp %s/%%f %%p" % wal_dir,
          '-c', 'recovery_target_action=promote'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=open(log_path, 'wb'), **as_user)
     try:
         import psycopg
         while True:
             if server.poll() is not None:
-                raise RuntimeError('postgres stopped during the replay')
+                raise RuntimeError('postgres stopped during the replay: %s'
+                                   % open(log_path).read()[-1500:])
             try:
                 with psycopg.connect(host=socket_dir, user='os_admin',
                                      dbname='postgres',

@@ -92,7 +92,11 @@ def test_every_table_round_trips(db, ctx):
                           md5='0' * 32),
          m.WorkClaim(resource_id=instance.id, resource_type='instance',
                      flow='create', lease_expires=STAMP,
-                     args='{"databases": []}'))
+                     args='{"databases": []}'),
+         m.PitrArchive(instance_id=instance.id, kind='binlog',
+                       name='mysql-bin.000001', seq=1, state='archived',
+                       first_event=1765000000.123456),
+         m.PitrRestore(instance_id=instance.id, target=1765000000.5))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()
                   for model in m.Base.registry._class_registry.values()
@@ -107,6 +111,9 @@ def test_every_table_round_trips(db, ctx):
         status = session.query(m.ServiceStatusRecord).one()
         assert (status.status_id, status.updated_at) == (0x21, STAMP)
         assert session.query(m.Backup).one().size == 0.25
+        # Microseconds survive: restore targets and event times need them.
+        assert session.query(m.PitrArchive).one().first_event == \
+            1765000000.123456
         strategy = session.query(m.BackupStrategy).one()
         assert strategy.instance_id == ''
     assert set(counts) == set(m.Base.metadata.tables)

@@ -20,6 +20,7 @@ from trove.common import wsgi
 from trove.common.schemas import backup as schemas
 from trove.conf import CONF
 from trove.instance import models as instance_models
+from trove.instance import pitr
 
 
 def _offset(context):
@@ -88,7 +89,10 @@ class BackupController(wsgi.Controller):
         rows = models.list_page(context, limit, offset,
                                 instance_id=instance.id,
                                 project_id=instance.tenant_id)
-        return _paged(req, rows, limit, offset)
+        body = _paged(req, rows, limit, offset)
+        # What these backups and the instance's archive can restore.
+        body['restorable_window'] = pitr.window(context, instance.id)
+        return body
 
     def show(self, req, tenant_id, id):
         context = req.context

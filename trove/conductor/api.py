@@ -6,6 +6,8 @@ Version ledger:
         notify_end, notify_exc_info.
 * 1.1 - A heartbeat's payload may carry ``fault`` ({message, details}):
         the status and the instance fault are recorded together.
+* 1.5 - pitr_archived (the archive index of point-in-time recovery) and
+        pitr_restored (the time a point-in-time restore reached).
 
 Every method is a cast carrying ``sent`` (epoch seconds, float): the
 conductor ignores a message that is not newer than the last one it
@@ -18,7 +20,7 @@ from trove.common import rpc
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.1'
+API_LATEST_VERSION = '1.5'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -74,3 +76,12 @@ class API:
         self._cast('notify_exc_info', instance_id=instance_id,
                    event_type=event_type, message=message,
                    details=details or '', sent=time.time())
+
+    def pitr_archived(self, instance_id, entries):
+        """WAL segments / binary logs shipped, lost or pruned."""
+        self._cast('pitr_archived', version='1.5', instance_id=instance_id,
+                   entries=entries, sent=time.time())
+
+    def pitr_restored(self, instance_id, reached):
+        self._cast('pitr_restored', version='1.5', instance_id=instance_id,
+                   reached=reached, sent=time.time())

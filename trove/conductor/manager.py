@@ -16,7 +16,7 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import faults, root_history
+from trove.records import faults, pitr_index, root_history
 
 LOG = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ LastSeen = db_models.ConductorLastSeen
 
 
 class Manager:
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.5')
 
     def __init__(self):
         self.heartbeats = heartbeats.HeartbeatRecorder(
@@ -147,3 +147,14 @@ class Manager:
         LOG.warning('%s of instance %s failed: %s', event_type, instance_id,
                     message)
         faults.save_fault(context, instance_id, message, details)
+
+    def pitr_archived(self, context, instance_id, entries, sent=None):
+        lost = pitr_index.record(context, instance_id, entries or [])
+        for entry in lost:
+            faults.save_fault(
+                context, instance_id,
+                'Point-in-time recovery: %s; the restorable window has a '
+                'gap there.' % entry.get('reason'), '')
+
+    def pitr_restored(self, context, instance_id, reached=None, sent=None):
+        pitr_index.record_reached(context, instance_id, reached)

@@ -57,6 +57,28 @@ backup_opts = [
                help='Seconds a backup may run: the guest stops its tools '
                     'past it, and the taskmanager marks a backup still '
                     'running after it (plus a grace) FAILED.'),
+    # Point-in-time recovery: continuous archiving of WAL / binary logs.
+    cfg.BoolOpt('pitr_enabled', default=True,
+                help='Guest agents ship their engine\'s closed WAL segments '
+                     '(PostgreSQL) or binary logs (MariaDB) to the backup '
+                     'storage, so an instance can be restored to a point in '
+                     'time; on by default wherever backups are configured.'),
+    cfg.IntOpt('archive_timeout', default=60, min=1,
+               help='PostgreSQL archive_timeout in seconds: a WAL segment '
+                    'holding writes is closed and shipped at most this long '
+                    'after its first write (the loss bound of a latest '
+                    'restore).'),
+    cfg.IntOpt('binlog_archive_interval', default=60, min=1,
+               help='Seconds between two rotations and uploads of a MariaDB '
+                    'instance\'s binary logs (the loss bound of a latest '
+                    'restore).'),
+    cfg.IntOpt('pitr_retention_days', default=7, min=1,
+               help='Days archived WAL segments and binary logs are kept; '
+                    'older ones are deleted by the guest that shipped them '
+                    'and the restorable window starts after them.'),
+    cfg.StrOpt('pitr_container', default='database_pitr',
+               help='Container (or directory of the local storage) of the '
+                    'archived WAL segments and binary logs.'),
     cfg.StrOpt('swift_url',
                help='Swift account URL prefix; the project id is appended '
                     '(e.g. http://host:8080/v1/AUTH_). Without it the URL '

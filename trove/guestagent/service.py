@@ -56,8 +56,15 @@ class GuestService(service.RpcService):
         heartbeat = service.PeriodicTask(
             'heartbeat', CONF.report_interval, manager.update_status,
             initial_delay=CONF.report_interval)
+        tasks = [heartbeat]
+        if CONF.pitr_enabled:
+            from trove.guestagent.backup import pitr
+            every = pitr.interval(CONF.datastore_manager)
+            tasks.append(service.PeriodicTask(
+                'pitr-archive', every,
+                lambda: pitr.run_archiver(manager), initial_delay=every))
         super().__init__(topic(CONF.guest_id), CONF.guest_id, [manager],
-                         periodic_tasks=[heartbeat])
+                         periodic_tasks=tasks)
         self.ready_path = os.path.join(CONF.guest_state_dir,
                                        guest_status.AGENT_READY)
         self.served_path = os.path.join(CONF.guest_state_dir,

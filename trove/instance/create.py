@@ -22,9 +22,11 @@ from trove.db import models as db_models
 from trove.extensions.common import guest_models
 from trove.flavor import models as flavor_models
 from trove.instance import models
+from trove.instance import pitr
 from trove.instance import replication
 from trove.module import instance_modules
 from trove.quota import quota
+from trove.records import pitr_index
 from trove.records import service_status
 from trove.records import work_claims as claims
 from trove.taskmanager import api as taskmanager_api
@@ -77,10 +79,14 @@ def create(context, body):
         raise exception.BadRequest(
             'replica_count can only be given with replica_of.')
 
-    restore = None
-    if data.get('restorePoint'):
+    restore = point = None
+    restore_point = data.get('restorePoint')
+    if restore_point and restore_point.get('restoreTime') is not None:
+        point = pitr.resolve(context, restore_point)
+        restore = backup_restore.restore_point(context, point.backup.id)
+    elif restore_point:
         restore = backup_restore.restore_point(
-            context, data['restorePoint']['backupRef'])
+            context, restore_point['backupRef'])
     datastore = data.get('datastore') or (
         backup_restore.default_datastore(restore) if restore else {})
     version = datastore_models.resolve(context, datastore.get('type'),
@@ -119,11 +125,13 @@ def create(context, body):
     work_args = {'databases': databases,
                  'backup_id': restore.id if restore is not None else None,
                  'has_secrets': bool(users or root_password)}
+    if point is not None:
+        work_args['pitr'] = point.work_args()
     deltas = {'instances': 1, 'ram': flavor.ram, 'volumes': volume_size or 0}
     with quota.reserved(context, context.project_id, deltas):
         instance_id = _create_rows(context, data, version, flavor,
                                    volume_size, configuration_id, facts,
-                                   work_args, modules)
+                                   work_args, modules, point)
         try:
             # Only ids and secrets travel: the taskmanager reads the rest
             # from the rows just written.
@@ -162,7 +170,8 @@ def provider_facts(data, flavor, manager, volume_size):
 
 
 def _create_rows(context, data, version, flavor, volume_size,
-                 configuration_id, facts, work_args, modules=()):
+                 configuration_id, facts, work_args, modules=(),
+                 point=None):
     """The instance, its service status and its ``create`` work, in one
     transaction."""
     now = db_models.utcnow()
@@ -194,6 +203,10 @@ def _create_rows(context, data, version, flavor, volume_size,
         instance_modules.record_in(session, row.id, modules)
         claims.submit(session, row.id, 'instance', 'create', args=work_args,
                       request_id=getattr(context, 'request_id', None))
+        if point is not None:
+            pitr_index.create_restore(session, row.id,
+                                      point.source_instance_id,
+                                      point.backup.id, point.target)
         return row.id
 
 
@@ -201,6 +214,8 @@ def _delete_rows(context, instance_id):
     with db_api.writer(context) as session:
         session.query(db_models.WorkClaim).filter_by(
             resource_id=instance_id).delete()
+        session.query(db_models.PitrRestore).filter_by(
+            instance_id=instance_id).delete()
         session.query(db_models.ServiceStatusRecord).filter_by(
             instance_id=instance_id).delete()
         session.query(db_models.Instance).filter_by(

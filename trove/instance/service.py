@@ -12,6 +12,7 @@ from trove.instance import actions
 from trove.instance import create as instance_create
 from trove.instance import failover_settings
 from trove.instance import models
+from trove.instance import pitr
 from trove.instance import replication
 from trove.instance import upgrade
 from trove.instance import views
@@ -83,9 +84,16 @@ class InstanceController(wsgi.Controller):
         policy.authorize_on_target(context, 'instance:show',
                                    {'tenant': instance.tenant_id})
         instance.replica_ids = replication.replica_ids(context, instance.id)
-        return {'instance': views.instance_detail_view(
+        view = views.instance_detail_view(
             req, instance,
-            volume_info=models.guest_volume_info(context, instance))}
+            volume_info=models.guest_volume_info(context, instance))
+        # Point-in-time recovery: what this instance can be restored to,
+        # and (if it was made so) the time it was restored to.
+        view['restorable_window'] = pitr.window(context, instance.id)
+        restored = pitr.restore_view(context, instance.id)
+        if restored is not None:
+            view['restored_to'] = restored
+        return {'instance': view}
 
     # Writes -----------------------------------------------------------------
     def create(self, req, tenant_id, body):

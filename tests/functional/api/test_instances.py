@@ -50,6 +50,9 @@ LIST_EXTRAS = FLAVOR_LINKS + ACCESS + [
 # Likewise datastore.version_number, added to InstanceDetailView after the
 # list-detail and show samples were made (the create sample has it).
 DETAIL_EXTRAS = FLAVOR_LINKS + ACCESS + ['datastore.version_number']
+# Only in the show view (doc/pitr.md).
+PITR_WINDOW = ['restorable_window', 'restorable_window.earliest',
+               'restorable_window.latest', 'restorable_window.gaps']
 
 
 def under(prefix, keys):
@@ -151,7 +154,11 @@ def test_show_has_the_keys_of_the_sample(taskmanager, api, ids, sample):
     with fake_guest(instance_id):
         ours = ok(api.get(BASE + '/instances/' + instance_id))
     shapes.assert_same_keys(ours, sample('instance-show-response.json'),
-                            only_ours=under('instance.', DETAIL_EXTRAS))
+                            only_ours=under('instance.', DETAIL_EXTRAS
+                                            + PITR_WINDOW))
+    # Point-in-time recovery: no backup, no archive, no window.
+    assert ours['instance']['restorable_window'] == {
+        'earliest': None, 'latest': None, 'gaps': []}
     # The guest's usage, in GB and percent of the 1 GB volume.
     assert ours['instance']['volume'] == {'size': 1, 'used': 0.13,
                                           'used_percent': 13.0}

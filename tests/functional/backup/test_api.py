@@ -50,7 +50,10 @@ def test_responses_have_the_keys_of_the_samples(world, sample):
                                    % instance_id))
     shapes.assert_same_keys(
         of_instance, sample('instance-backup-list-response.json'),
-        only_ours=['backups[].project_id', 'backups[].storage_driver'])
+        only_ours=['backups[].project_id', 'backups[].storage_driver',
+                   # Point-in-time recovery (doc/pitr.md).
+                   'restorable_window', 'restorable_window.earliest',
+                   'restorable_window.latest', 'restorable_window.gaps'])
 
 
 def test_the_create_request_sample_is_accepted(world, sample):

@@ -16,9 +16,14 @@ create = types.wrapped('instance', {
         'users': types.users_list,
         'restorePoint': {
             'type': 'object',
-            'required': ['backupRef'],
+            # backupRef alone as upstream; with restoreTime, backupRef or
+            # instanceRef (point-in-time recovery).
+            'anyOf': [{'required': ['backupRef']},
+                      {'required': ['instanceRef', 'restoreTime']}],
             'additionalProperties': True,
-            'properties': {'backupRef': types.uuid},
+            'properties': {'backupRef': types.uuid,
+                           'instanceRef': types.uuid,
+                           'restoreTime': types.non_empty_string},
         },
         'replica_of': types.uuid,
         'replica_count': {'type': 'integer', 'minimum': 1, 'maximum': 3},

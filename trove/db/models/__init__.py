@@ -14,6 +14,7 @@ from trove.db.models.instances import (ConductorLastSeen, Instance,
                                        InstanceFault, RootEnabledHistory,
                                        ServiceStatusRecord)
 from trove.db.models.modules import InstanceModule, Module
+from trove.db.models.pitr import PitrArchive, PitrRestore
 from trove.db.models.quotas import Quota, QuotaUsage, Reservation
 from trove.db.models.work import WorkClaim
 
@@ -22,7 +23,7 @@ __all__ = [
     'Configuration', 'ConfigurationParameter', 'Datastore',
     'DatastoreConfigurationParameter', 'DatastoreVersion',
     'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceFault',
-    'InstanceModule', 'Module', 'Quota', 'QuotaUsage', 'Reservation',
+    'InstanceModule', 'Module', 'PitrArchive', 'PitrRestore', 'Quota', 'QuotaUsage', 'Reservation',
     'RootEnabledHistory', 'ServiceStatusRecord', 'WorkClaim', 'generate_uuid',
     'utcnow',
 ]

@@ -97,7 +97,9 @@ class PgBaseBackup(strategy.Strategy):
             '# Written by the guest agent: incremental backups and restores '
             'read this archive.\narchive_mode = on\n'
             f"archive_command = 'test ! -f \"{archive}/%f\" && "
-            f"cp \"%p\" \"{archive}/%f\"'\n"))
+            f"cp \"%p\" \"{archive}/%f\"'\n"
+            + (f'archive_timeout = {CONF.archive_timeout}\n'
+               if CONF.pitr_enabled else '')))
 
     # Backup -----------------------------------------------------------------
     def _password(self):

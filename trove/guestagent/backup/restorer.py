@@ -15,7 +15,7 @@ from oslo_log import log as logging
 from trove import storage as backup_storage
 from trove.conf import CONF
 from trove.guestagent import errors
-from trove.guestagent.backup import pipeline, runner
+from trove.guestagent.backup import pipeline, pitr, runner
 from trove.guestagent.backup import strategy as backup_strategy
 
 LOG = logging.getLogger(__name__)
@@ -69,6 +69,12 @@ class Extractor:
         chain.wait()
 
 
+def pitr_storage(context):
+    """The storage of the archived logs (this deployment's default)."""
+    return backup_storage.get_storage(
+        CONF.storage_strategy, token=getattr(context, 'auth_token', None))
+
+
 def restore_backup(manager, strategy_class, context, backup_info,
                    start=True):
     """Fill the data directory from the backup and (with ``start``) start
@@ -86,8 +92,15 @@ def restore_backup(manager, strategy_class, context, backup_info,
         strategy = strategy_class(manager.engine, work_dir)
         strategy.restore(links, Extractor(storage, strategy.log_dir))
         LOG.info('Backup %s unpacked into the data directory', backup_id)
+        point = backup_info.get('pitr')
+        if point:
+            pitr.before_start(manager, strategy, pitr_storage(context),
+                              point, links)
         if start:
             strategy.start_restored()
+            if point:
+                pitr.after_start(manager, strategy, pitr_storage(context),
+                                 point, context)
     except backup_storage.ChecksumMismatch as error:
         raise errors.GuestAgentError(
             'Restoring backup %s failed: its data does not match its '

@@ -179,7 +179,8 @@ class SendPrepare(base.Step):
         secrets = flow.secrets or {}
         send_prepare(flow, databases=args.get('databases') or [],
                      users=secrets.get('users') or [],
-                     backup_info=restore_info(flow, args.get('backup_id')),
+                     backup_info=restore_info(flow, args.get('backup_id'),
+                                              args.get('pitr')),
                      root_password=secrets.get('root_password'),
                      cluster_config=args.get('cluster_config'),
                      modules=instance_modules.payloads_for(
@@ -224,7 +225,15 @@ def begin_build(flow):
     return record
 
 
-def restore_info(flow, backup_id):
+def restore_info(flow, backup_id, pitr=None):
+    info = _backup_info(flow, backup_id)
+    if info is not None and pitr:
+        # Point-in-time restore: the target and the archive run to replay.
+        info = dict(info, pitr=pitr)
+    return info
+
+
+def _backup_info(flow, backup_id):
     if not backup_id:
         return None
     with db_api.reader(flow.context) as session:

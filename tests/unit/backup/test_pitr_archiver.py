@@ -1,0 +1,85 @@
+"""The guest's archiver with the real local storage and gzip: files a
+source reports closed are shipped once (gzipped, checksummed), one deleted
+from the storage is reported missing, and ones past the retention are
+deleted and reported pruned."""
+
+import gzip
+import os
+import time
+
+import pytest
+
+from trove.conf import CONF
+from trove.guestagent.backup import archiver
+from trove.storage import local
+
+
+class DirectorySource:
+    """Closed files are those in a directory (as PostgreSQL's archive)."""
+
+    kind = 'wal'
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def closed_files(self, rotate=True):
+        names = sorted(os.listdir(self.directory))
+        return [(n, os.path.join(self.directory, n),
+                 os.path.getmtime(os.path.join(self.directory, n)))
+                for n in names]
+
+    def describe(self, name, path):
+        return {'seq': int(name), 'first_event': 1.0, 'last_event': 2.0}
+
+
+@pytest.fixture
+def setup(tmp_path):
+    CONF.set_override('guest_state_dir', str(tmp_path / 'state'))
+    os.makedirs(tmp_path / 'state')
+    os.makedirs(tmp_path / 'logs')
+    reported = []
+    source = DirectorySource(str(tmp_path / 'logs'))
+    shipper = archiver.Archiver(
+        source, instance_id='inst-1',
+        storage=local.LocalStorage(str(tmp_path / 'store')),
+        reporter=reported.extend)
+    yield tmp_path, shipper, reported
+    CONF.clear_override('guest_state_dir')
+    CONF.clear_override('pitr_retention_days')
+
+
+def test_ship_verify_prune(setup):
+    tmp_path, shipper, reported = setup
+    (tmp_path / 'logs' / '1').write_bytes(b'one' * 1000)
+    (tmp_path / 'logs' / '2').write_bytes(b'two' * 1000)
+    shipper.run_once()
+    assert [(e['name'], e['state']) for e in reported] == [
+        ('1', 'archived'), ('2', 'archived')]
+    first = reported[0]
+    path = first['location'][len('file://'):]
+    assert path.endswith('/database_pitr/inst-1.1.gz')
+    with gzip.open(path) as shipped:
+        assert shipped.read() == b'one' * 1000
+    # The second file opens where the first closed: the runs are gapless.
+    assert reported[1]['opened_at'] == first['closed_at']
+
+    reported.clear()
+    shipper.run_once()
+    assert reported == []           # nothing shipped twice
+
+    os.unlink(path)
+    shipper.run_once()
+    assert [(e['name'], e['state']) for e in reported] == [('1', 'missing')]
+    assert 'missing' in reported[0]['reason']
+
+    reported.clear()
+    old = time.time() - 3 * 86400
+    CONF.set_override('pitr_retention_days', 1)
+    index = archiver.Index()
+    for entry in index.entries.values():
+        entry['closed_at'] = old
+    index.save()
+    shipper.run_once()
+    assert sorted((e['name'], e['state']) for e in reported) == [
+        ('1', 'pruned'), ('2', 'pruned')]
+    assert not os.path.exists(reported[1]['location'][len('file://'):])

@@ -304,7 +304,15 @@ class Bench:
 
     def cleanup(self):
         """Delete every instance of the bench: those without replicas
-        first (a primary with replicas cannot be deleted)."""
+        first (a primary with replicas cannot be deleted), the primary
+        async first (the only replica of a sync primary cannot go)."""
+        if self.primary:
+            try:
+                self.client.client.put('/instances/%s' % self.primary,
+                                       body={'instance': {
+                                           'replication_mode': 'async'}})
+            except Exception as error:
+                print('%s stays as it is: %s' % (self.primary, error))
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             instances = self.client.instances.list()
@@ -378,7 +386,7 @@ def main():
     args = parser.parse_args()
 
     vhost = rabbit.RabbitVhost()
-    state_dir = tempfile.mkdtemp(prefix='trove-failover-bench-')
+    state_dir = tempfile.mkdtemp(prefix='tfb-')
     os.chmod(state_dir, 0o755)
     system = e2e.TroveSystem(
         state_dir, ports.free_port(), vhost.transport_url,

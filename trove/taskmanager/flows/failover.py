@@ -114,8 +114,9 @@ class Announce(base.Step):
         flow.announce()
 
 
-class FailoverFlow(replication.ReplicaSetFlow):
-    """On the failed primary; every member EJECTING."""
+class FailoverFlow(replication.EjectFlow):
+    """On the failed primary; every member EJECTING (an eject whose
+    candidate the monitor chose, and that says more when it is done)."""
 
     name = 'failover'
     task = Tasks.EJECTING
@@ -179,9 +180,3 @@ class FailoverFlow(replication.ReplicaSetFlow):
 
     def succeeded(self):
         self.end_tasks(Tasks.EJECTING)
-
-    def on_failed(self, failure):
-        super().on_failed(failure)
-        for member in self.members[1:]:
-            records.update(self.context, member, task=Tasks.NONE,
-                           only_if_task=Tasks.EJECTING)

@@ -72,7 +72,8 @@ def test_following_the_next_links_shows_every_backup_once(api):
     assert len(seen) == BACKUPS
 
 
-@pytest.mark.parametrize('marker', ['k~', 'k~x~id', 'k~1~', 'k~99999999999999999999999~id', 'abc', '-1'])
+@pytest.mark.parametrize('marker', ['k~', 'k~x~id', 'k~1~', 'k~%d~id' % 10 ** 23,
+                                    'abc', '-1'])
 def test_a_marker_this_api_never_gave_is_a_400(api, marker):
     response = api.get(BASE + '/backups?marker=' + marker)
     assert response.status_int == 400, response.text

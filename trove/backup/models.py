@@ -72,19 +72,24 @@ def load(context, backup_id):
     return row
 
 
-def list_page(context, limit, offset=0, datastore=None, instance_id=None,
-              project_id=None, all_projects=False):
-    """``limit + 1`` backups at most from ``offset``, most recently
-    updated first (upstream's order and integer offset marker)."""
+def list_page(context, limit, offset=0, after=None, datastore=None,
+              instance_id=None, project_id=None, all_projects=False):
+    """``limit + 1`` backups at most, most recently updated first
+    (upstream's order): from ``offset`` (upstream's integer marker), or
+    after the backup whose (updated, id) is ``after`` (the key marker of
+    this API's next links, which costs the same on every page)."""
     datastore_ids = None
     if datastore:
         found, _versions = datastore_models.get_datastore(context, datastore)
         datastore_ids = [found.id]
     query = _page_query(all_projects, bool(instance_id),
-                        datastore_ids is not None)
+                        datastore_ids is not None, after is not None)
     parameters = {'project_id': project_id or context.project_id,
                   'instance_id': instance_id, 'datastore_ids': datastore_ids,
-                  'offset': offset, 'limit': limit + 1}
+                  'offset': 0 if after is not None else offset,
+                  'limit': limit + 1}
+    if after is not None:
+        parameters['after_updated'], parameters['after_id'] = after
     versions = {}
     return [ListedBackup(row, versions)
             for row in db_api.read_rows(context, query, parameters)]
@@ -99,7 +104,9 @@ _LISTED_COLUMNS = (
     expressions.iso_seconds(Row.created).label('created'),
     expressions.iso_seconds(Row.updated).label('updated'),
     Row.size, Row.state, Row.parent_id,
-    Row.tenant_id, Row.storage_driver, Row.datastore_version_id)
+    Row.tenant_id, Row.storage_driver, Row.datastore_version_id,
+    # The page key of the row as stored: the next link's marker.
+    Row.updated.label('page_updated'))
 
 
 class ListedBackup:
@@ -125,7 +132,7 @@ class ListedBackup:
 
 
 @functools.cache
-def _page_query(all_projects, by_instance, by_datastore):
+def _page_query(all_projects, by_instance, by_datastore, after_key):
     """The SELECT of a page, built once per shape (building it costs more
     than running it); the filters, offset and limit are bound
     parameters."""
@@ -145,6 +152,15 @@ def _page_query(all_projects, by_instance, by_datastore):
         query = query.where(Row.datastore_version_id.in_(
             sa.select(Version.id).where(Version.datastore_id.in_(
                 sa.bindparam('datastore_ids', expanding=True)))))
+    if after_key:
+        query = query.where(expressions.after_key(
+            Row.updated, Row.id,
+            sa.bindparam('after_updated', type_=Row.updated.type),
+            sa.bindparam('after_id')))
+    if not (all_projects or by_instance or by_datastore):
+        # A project's list: its index serves the filter and the order.
+        query = expressions.reading_in_index_order(
+            query, Row.__table__, 'ix_backups_tenant_id_deleted_updated')
     return (query.order_by(Row.updated.desc(), Row.id.desc())
             .offset(sa.bindparam('offset')).limit(sa.bindparam('limit')))
 

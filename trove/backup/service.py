@@ -4,7 +4,8 @@ Routes (trove/api/router.py): ``/backups`` (index, create), ``/backups/{id}``
 (show, delete), ``/instances/{instance_id}/backups`` and
 ``/backup_strategies`` (index, create, delete). Codes, keys and quirks are
 upstream's: create answers 202 with the NEW backup, delete 202, and the
-backup list pages with an integer offset marker.
+backup list takes upstream's integer offset marker (and gives page keys
+in its next links).
 """
 
 from oslo_utils import strutils
@@ -14,6 +15,7 @@ from trove.backup import models
 from trove.backup import strategies
 from trove.backup import views
 from trove.common import exception
+from trove.common import page_keys
 from trove.common import pagination
 from trove.common import policy
 from trove.common import wsgi
@@ -23,21 +25,27 @@ from trove.instance import models as instance_models
 from trove.instance import pitr
 
 
-def _offset(context):
-    """Upstream's backup marker: how many backups the previous pages
-    showed."""
-    if context.marker in (None, ''):
-        return 0
+def _position(context):
+    """Where a page starts: (offset, after). Upstream's marker is how many
+    backups the previous pages showed, and the clients send back whatever
+    the next link holds; this API's next links hold a page key instead
+    (``page_keys``), which costs the same on the ten-thousandth page as
+    on the first. Both forms are understood."""
+    marker = context.marker
+    if marker in (None, ''):
+        return 0, None
+    if page_keys.is_key(marker):
+        return 0, page_keys.parse(marker)
     try:
-        offset = int(context.marker)
+        offset = int(marker)
     except (TypeError, ValueError):
-        raise exception.BadRequest('The backup list marker must be an '
-                                   'integer offset, got %r.'
-                                   % context.marker) from None
+        raise exception.BadRequest(
+            'The backup list marker must be a marker of a next link or an '
+            'integer offset, got %r.' % marker) from None
     if offset < 0:
         raise exception.BadRequest('The backup list marker must not be '
                                    'negative.')
-    return offset
+    return offset, None
 
 
 def _page_limit(context):
@@ -48,10 +56,12 @@ def _page_limit(context):
                                              CONF.backups_page_size))
 
 
-def _paged(req, rows, limit, offset):
+def _paged(req, rows, limit):
     items = [views.backup_view(row) for row in rows]
-    return pagination.paginated(req, 'backups', items, limit,
-                                lambda index: str(offset + index + 1))
+    return pagination.paginated(
+        req, 'backups', items, limit,
+        lambda index: page_keys.key_of(rows[index].page_updated,
+                                       rows[index].id))
 
 
 def _flag(req, name):
@@ -70,13 +80,14 @@ class BackupController(wsgi.Controller):
         if all_projects or (project_id and project_id != context.project_id):
             policy.authorize_on_tenant(context, 'backup:index:all_projects')
         limit = _page_limit(context)
-        offset = _offset(context)
+        offset, after = _position(context)
         rows = models.list_page(
-            context, limit, offset, datastore=req.GET.get('datastore'),
+            context, limit, offset, after,
+            datastore=req.GET.get('datastore'),
             instance_id=req.GET.get('instance_id'),
             project_id=project_id or tenant_id,
             all_projects=all_projects and not project_id)
-        return _paged(req, rows, limit, offset)
+        return _paged(req, rows, limit)
 
     def instance_index(self, req, tenant_id, instance_id):
         """``GET /instances/{id}/backups``: the backups of one instance."""
@@ -85,11 +96,11 @@ class BackupController(wsgi.Controller):
         policy.authorize_on_target(context, 'instance:backups',
                                    {'tenant': instance.tenant_id})
         limit = _page_limit(context)
-        offset = _offset(context)
-        rows = models.list_page(context, limit, offset,
+        offset, after = _position(context)
+        rows = models.list_page(context, limit, offset, after,
                                 instance_id=instance.id,
                                 project_id=instance.tenant_id)
-        body = _paged(req, rows, limit, offset)
+        body = _paged(req, rows, limit)
         # What these backups and the instance's archive can restore.
         body['restorable_window'] = pitr.window(context, instance.id)
         return body

@@ -123,13 +123,19 @@ def _page_query(after_marker):
         version.manager.label('datastore_manager'),
         expressions.iso_seconds(Row.created).label('created'),
         expressions.iso_seconds(Row.updated).label('updated'))
-        .join(version, version.id == Row.datastore_version_id)
-        .join(db_models.Datastore,
-              db_models.Datastore.id == version.datastore_id)
+        # Outer joins (every group has its version): the read starts at
+        # the project's groups in id order and stops after a page; with
+        # inner joins MariaDB started from the versions and sorted every
+        # group of the version (0.5 s for 40,000 groups).
+        .outerjoin(version, version.id == Row.datastore_version_id)
+        .outerjoin(db_models.Datastore,
+                   db_models.Datastore.id == version.datastore_id)
         .where(Row.deleted == sa.false(),
                Row.tenant_id == sa.bindparam('project_id')))
     if after_marker:
         query = query.where(Row.id > sa.bindparam('marker'))
+    query = expressions.reading_in_index_order(
+        query, Row.__table__, 'ix_configurations_tenant_id_deleted')
     return query.order_by(Row.id).limit(sa.bindparam('limit'))
 
 

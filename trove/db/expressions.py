@@ -143,3 +143,27 @@ def _compile_joined_postgresql(element, sql_compiler, **kw):
     column, order = _joined_parts(element, sql_compiler, **kw)
     return "string_agg(%s, ','%s)" % (column,
                                       ' ORDER BY ' + order if order else '')
+
+
+def reading_in_index_order(query, table, index_name):
+    """``query`` told to read ``table`` through ``index_name`` on
+    MySQL/MariaDB (other databases ignore the hint).
+
+    A page of a long list must start at its marker in the index that
+    serves the list's filter and order, and stop after a page of rows.
+    Given a marker condition, MariaDB's optimizer often prefers the
+    index's equality prefix and filters the rows of every earlier page
+    instead (measured: 100x slower at page 1,000); the hint keeps the
+    range read.
+    """
+    return query.with_hint(table, 'FORCE INDEX (%s)' % index_name, 'mysql')
+
+
+def after_key(sort_column, id_column, sort_value, id_value):
+    """Rows after (sort_value, id_value) in (sort desc, id desc) order.
+
+    The first condition alone is a range of an index on the sort column,
+    so the read starts at the key; the second settles ties.
+    """
+    return sa.and_(sort_column <= sort_value,
+                   sa.or_(sort_column < sort_value, id_column < id_value))

@@ -170,8 +170,10 @@ def _page_query(running_backup, detail, all_projects, include_clustered,
         marker = sa.bindparam('marker')
         marker_created = (sa.select(Row.created).where(Row.id == marker)
                           .scalar_subquery())
-        query = query.where(sa.or_(
-            Row.created < marker_created,
-            sa.and_(Row.created == marker_created, Row.id < marker)))
+        query = query.where(expressions.after_key(
+            Row.created, Row.id, marker_created, marker))
+    if not all_projects:
+        query = expressions.reading_in_index_order(
+            query, Row.__table__, 'ix_instances_tenant_id_deleted_created')
     return (query.order_by(Row.created.desc(), Row.id.desc())
             .limit(sa.bindparam('limit')))

@@ -12,6 +12,7 @@ import pytest
 
 from bench import api_seed
 from tests.functional.api import app as api_app
+from trove.common import page_keys
 from trove.conf import CONF
 
 pytestmark = pytest.mark.functional
@@ -47,16 +48,42 @@ def _page(api, path, key):
 def test_backup_list_takes_a_limit_above_the_page_size(api):
     shown, marker = _page(api, '/backups?limit=100', 'backups')
     assert len(shown) == 100
-    assert marker == '100'
-    rest, last = _page(api, '/backups?limit=100&marker=100', 'backups')
+    assert page_keys.is_key(marker)
+    rest, last = _page(api, '/backups?limit=100&marker=' + marker,
+                       'backups')
     assert len(rest) == BACKUPS - 100 and last is None
     assert not {b['id'] for b in shown} & {b['id'] for b in rest}
+    # Upstream's integer offset, as an older next link held it.
+    by_offset, _last = _page(api, '/backups?limit=100&marker=100',
+                             'backups')
+    assert by_offset == rest
+
+
+def test_following_the_next_links_shows_every_backup_once(api):
+    seen, marker = [], None
+    while True:
+        path = '/backups?limit=7' + ('&marker=' + marker if marker else '')
+        shown, marker = _page(api, path, 'backups')
+        seen.extend(b['id'] for b in shown)
+        if marker is None:
+            break
+    everything, _marker = _page(api, '/backups?limit=1000', 'backups')
+    assert seen == [b['id'] for b in everything]
+    assert len(seen) == BACKUPS
+
+
+@pytest.mark.parametrize('marker', ['k~', 'k~x~id', 'k~1~', 'k~%d~id' % 10 ** 23,
+                                    'abc', '-1'])
+def test_a_marker_this_api_never_gave_is_a_400(api, marker):
+    response = api.get(BASE + '/backups?marker=' + marker)
+    assert response.status_int == 400, response.text
+    assert 'badRequest' in response.json
 
 
 def test_backup_list_without_limit_shows_the_page_size(api):
     shown, marker = _page(api, '/backups', 'backups')
     assert len(shown) == CONF.backups_page_size == 20
-    assert marker == '20'
+    assert page_keys.parse(marker)[1] == shown[-1]['id']
 
 
 def test_backups_of_an_instance_take_the_limit_too(api):
@@ -76,7 +103,7 @@ def test_backup_limit_is_capped_at_the_documented_maximum(api):
         shown, marker = _page(api, '/backups?limit=100000', 'backups')
     finally:
         CONF.clear_override('backups_max_page_size')
-    assert len(shown) == 50 and marker == '50'
+    assert len(shown) == 50 and page_keys.parse(marker)[1] == shown[-1]['id']
 
 
 @pytest.mark.parametrize('path, key', [

@@ -10,6 +10,7 @@ from trove.common import wsgi
 from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
+from trove.instance import events as instance_events
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
 
@@ -52,6 +53,9 @@ class API(wsgi.Router):
         ])
         self._routes(configuration_service.InstanceConfigurationController(), [
             ('GET', '/instances/{id}/configuration', 'show'),
+        ])
+        self._routes(instance_events.InstanceEventsController(), [
+            ('GET', '/instances/{id}/events', 'index'),
         ])
 
     def _configurations(self):

@@ -21,6 +21,7 @@ from trove.common import context as trove_context
 from trove.common import service
 from trove.conf import CONF
 from trove.records import work_claims as claims
+from trove.taskmanager import heartbeat_events
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
@@ -48,6 +49,7 @@ class Manager:
     def __init__(self, provider=None):
         self.provider = provider or compute.get_provider()
         self.runner = work_runner.WorkRunner()
+        self.extra_checks = []
 
     # Running claimed work ----------------------------------------------------
     def _claim_and_run(self, context, flow_name, resource_id, wait=0.0,
@@ -179,6 +181,16 @@ class Manager:
         return periodic.check_stuck_tasks(
             context or trove_context.get_admin_context())
 
+    def log_heartbeat_events(self, context=None):
+        return heartbeat_events.check(
+            context or trove_context.get_admin_context())
+
+    def add_periodic_check(self, name, interval, check):
+        """A further deployment-wide check (``check(context)``) this
+        taskmanager takes turns at; the command adds those whose code
+        lives above the taskmanager (the backup schedules)."""
+        self.extra_checks.append((name, interval, check))
+
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
@@ -190,7 +202,11 @@ class Manager:
         checks = [('check_stuck_tasks', interval, self.check_stuck_tasks),
                   ('check_stuck_backups', interval, self.check_stuck_backups),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
-                   self.sweep_abandoned_work)]
+                   self.sweep_abandoned_work),
+                  ('log_heartbeat_events',
+                   CONF.instance_events_check_interval,
+                   self.log_heartbeat_events)]
+        checks += self.extra_checks
         return [service.PeriodicTask(
                     name, every, self._once_per_deployment(name, every, check),
                     initial_delay=every)

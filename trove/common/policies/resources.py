@@ -48,6 +48,8 @@ rules = [
           'Show the default configuration of an instance.'),
     _rule('instance:backups', 'GET', '/instances/{instance_id}/backups',
           'List the backups of an instance.'),
+    _rule('instance:events', 'GET', '/instances/{instance_id}/events',
+          'List the event log of an instance.'),
     # Databases, users, access and root.
     _rule('instance:extension:database:index', 'GET',
           '/instances/{instance_id}/databases', 'List databases.'),

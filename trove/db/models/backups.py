@@ -41,6 +41,9 @@ class Backup(Base):
     datastore_version_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('datastore_versions.id'))
     storage_driver: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # The backup schedule that took it (its retention may delete it).
+    schedule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36),
+                                                            index=True)
 
     datastore_version = orm.relationship('DatastoreVersion', lazy='raise',
                                          viewonly=True)

@@ -5,6 +5,7 @@ Extension routes (databases/users/root, management) are mapped by
 """
 
 from trove.api import version_controller
+from trove.backup import schedule_service
 from trove.backup import service as backup_service
 from trove.common import wsgi
 from trove.configuration import service as configuration_service
@@ -106,6 +107,13 @@ class API(wsgi.Router):
             ('GET', '/backups/{id}', 'show'),
             ('DELETE', '/backups/{id}', 'delete'),
             ('GET', '/instances/{instance_id}/backups', 'instance_index'),
+        ])
+        self._routes(schedule_service.BackupScheduleController(), [
+            ('GET', '/instances/{id}/backup_schedules', 'index'),
+            ('POST', '/instances/{id}/backup_schedules', 'create'),
+            ('GET', '/instances/{id}/backup_schedules/{schedule_id}', 'show'),
+            ('DELETE', '/instances/{id}/backup_schedules/{schedule_id}',
+             'delete'),
         ])
         self._routes(backup_service.BackupStrategyController(), [
             ('GET', '/backup_strategies', 'index'),

@@ -117,6 +117,15 @@ def _parent(context, row):
             .order_by(Backup.created.desc(), Backup.id.desc())).first()
 
 
+def _still_running(context, backup_id):
+    if not backup_id:
+        return False
+    with db_api.reader(context) as session:
+        backup = session.get(Backup, backup_id)
+        return backup is not None and not backup.deleted and \
+            backup.state in BackupState.RUNNING_STATES
+
+
 def _run_one(context, row, now):
     if not _advance(context, row, now):
         return None
@@ -132,6 +141,15 @@ def _run_one(context, row, now):
                 'now.' % (row.id, row.name,
                           row.next_run_at.isoformat(timespec='seconds'),
                           behind))
+    if _still_running(context, row.last_backup_id):
+        # Its own previous backup outlasted the interval: not a failure
+        # of the store or the instance, so an event without a fault.
+        events.record(context, row.instance_id, events.SCHEDULE,
+                      'Backup schedule %s ("%s") skipped a run: its '
+                      'previous backup %s still runs. A longer interval '
+                      'avoids this.' % (row.id, row.name,
+                                        row.last_backup_id), actor='system')
+        return 'skipped'
     parent_id = None
     if row.runs % max(row.full_every, 1):
         parent_id = _parent(context, row)

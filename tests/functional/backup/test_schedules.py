@@ -153,6 +153,20 @@ def test_a_run_that_cannot_start_is_an_event_and_a_fault(world):
         'failed: ')
 
 
+def test_a_run_while_its_previous_backup_runs_is_skipped(world):
+    instance_id = world.instance()
+    schedule = ok(create(world, instance_id))['backup_schedule']
+    make_due(world, schedule['id'])
+    backup_id = schedule_runner.run_due(world.context)[schedule['id']]
+    make_due(world, schedule['id'])
+    assert schedule_runner.run_due(world.context) == {
+        schedule['id']: 'skipped'}
+    kind, message = logged(world, instance_id)[0]
+    assert kind == events.SCHEDULE and backup_id + ' still runs' in message
+    shown = ok(world.api.get(BASE + '/instances/' + instance_id))['instance']
+    assert 'fault' not in shown
+
+
 def test_a_scheduled_backup_that_fails_later_is_a_fault(world):
     instance_id = world.instance()
     schedule = ok(create(world, instance_id))['backup_schedule']

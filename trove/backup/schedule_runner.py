@@ -75,13 +75,18 @@ def _project_context(row):
 
 
 def _advance(context, row, now):
-    """Move the next run on; False if another runner already did."""
+    """Move the next run on (keeping the cadence: from the run that was
+    due, or from now if that is past too); False if another runner
+    already did."""
+    following = schedules.next_run(row, row.next_run_at)
+    if following <= now:
+        following = schedules.next_run(row, now)
     with db_api.writer(context) as session:
         return session.execute(
             sa.update(Row).where(Row.id == row.id,
                                  Row.next_run_at == row.next_run_at,
                                  Row.deleted == sa.false())
-            .values(next_run_at=schedules.next_run(row, now),
+            .values(next_run_at=following,
                     last_run_at=now, runs=Row.runs + 1,
                     updated=now)).rowcount == 1
 

@@ -39,6 +39,23 @@ CONFIGURATION = 'configuration'
 DRY_RUN = 'dry_run'
 
 
+# What the event log calls each flow of the taskmanager; its events say
+# "<name> started." and "<name> finished.", which the dry-run plans read
+# back for the measured duration of each kind of work.
+FLOW_NAMES = {
+    'create': 'the build of the instance',
+    'delete': 'the deletion of the instance',
+    'restart': 'the restart of the database engine',
+    'reboot': 'the reboot of the server',
+    'resize_volume': 'the resize of the volume',
+    'resize_flavor': 'the resize to another flavor',
+    'create_replica': 'the build of the replica',
+    'detach': 'the detach from the replica source',
+    'promote': 'the promotion to replica source',
+    'eject': 'the ejection of the replica source',
+}
+
+
 def actor_of(context):
     """Who acted: ``user <id> (project <id>)``, or ``system`` for work no
     user asked for (periodic checks, work taken over by the sweep)."""
@@ -104,6 +121,26 @@ def last_of_kinds(context, instance_ids, kinds):
         return dict(session.execute(
             sa.select(Row.instance_id, Row.kind).join(
                 newest, Row.id == newest.c.id)).all())
+
+
+def measured_seconds(context, flow, samples=20):
+    """Durations (seconds) of the last ``samples`` runs of ``flow`` that
+    finished, over every instance of the deployment, newest first."""
+    name = FLOW_NAMES[flow].capitalize()
+    started, finished = name + ' started.', name + ' finished.'
+    with db_api.reader(context) as session:
+        rows = session.execute(
+            sa.select(Row.instance_id, Row.message, Row.created)
+            .where(Row.message.in_([started, finished]))
+            .order_by(Row.id.desc()).limit(samples * 4)).all()
+    ends, durations = {}, []
+    for instance_id, message, created in rows:
+        if message == finished:
+            ends[instance_id] = created
+        elif instance_id in ends:
+            durations.append(
+                (ends.pop(instance_id) - created).total_seconds())
+    return durations[:samples]
 
 
 def purge(context, max_age_days=None):

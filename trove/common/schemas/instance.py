@@ -41,6 +41,7 @@ update = types.wrapped('instance', {
         'configuration': types.configuration_id,
         'datastore_version': types.non_empty_string,
         'access': types.access,
+        'dry_run': {'type': 'boolean'},
     },
 }, additionalProperties=False)
 
@@ -53,6 +54,7 @@ edit = types.wrapped('instance', {
         'name': types.non_empty_string,
         'configuration': types.configuration_id,
         'datastore_version': types.non_empty_string,
+        'dry_run': {'type': 'boolean'},
     },
 }, additionalProperties=False)
 

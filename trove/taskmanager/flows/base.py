@@ -30,20 +30,6 @@ from trove.records import work_claims as claims
 LOG = logging.getLogger(__name__)
 
 
-EVENT_NAMES = {
-    'create': 'the build of the instance',
-    'delete': 'the deletion of the instance',
-    'restart': 'the restart of the database engine',
-    'reboot': 'the reboot of the server',
-    'resize_volume': 'the resize of the volume',
-    'resize_flavor': 'the resize to another flavor',
-    'create_replica': 'the build of the replica',
-    'detach': 'the detach from the replica source',
-    'promote': 'the promotion to replica source',
-    'eject': 'the ejection of the replica source',
-}
-
-
 class FlowFailed(Exception):
     """A step failed. ``message`` None keeps a fault already recorded
     (one the guest reported itself)."""
@@ -153,7 +139,8 @@ class Flow:
     # better.
     @property
     def what(self):
-        return EVENT_NAMES.get(self.name, 'the ' + self.name.replace('_', ' '))
+        return events.FLOW_NAMES.get(self.name,
+                                     'the ' + self.name.replace('_', ' '))
 
     def log_event(self, kind, message):
         """An event in the log of the flow's instance (backup flows log

@@ -10,8 +10,8 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.functional.api.test_instances import (BASE, add_instance,
-                                                 taskmanager)  # noqa: F401
+from tests.functional.api.test_instances import BASE, add_instance
+from tests.functional.backup.conftest import recording_taskmanager
 from tests.functional.responses import fault, ok
 from trove.common import context as trove_context
 from trove.common import states
@@ -21,6 +21,12 @@ from trove.records import events
 from trove.records import work_claims as claims
 
 pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def taskmanager(api, rabbit_transport_url):
+    with recording_taskmanager(rabbit_transport_url) as recorder:
+        yield recorder
 
 
 def admin():

@@ -152,3 +152,48 @@ def _check_event_log(trove, instance_id):
     assert logged[0]['actor'].startswith('user ')
     times = [e['created'] for e in logged]
     assert times == sorted(times)
+
+
+def test_a_drill_restores_checks_times_and_deletes_its_sandbox(
+        trove, trove_system):
+    instance = trove.instances.create(
+        'drilled', flavor_id='1', volume={'size': 1}, datastore='mariadb',
+        databases=[{'name': 'appdb'}, {'name': 'otherdb'}])
+    try:
+        e2e.wait_for_instance(trove, instance.id, system=trove_system)
+        backup = trove.backups.create('drilled-full', instance.id)
+        wait_until(lambda: trove.backups.get(backup.id).status ==
+                   'COMPLETED', timeout=180, interval=1,
+                   message='the backup never completed')
+        e2e.wait_for_instance(trove, instance.id, system=trove_system)
+        started = time.monotonic()
+        drill = request(trove, 'post', '/backups/%s/drill' % backup.id,
+                        {})['drill']
+        assert drill['state'] == 'PENDING'
+
+        def verified():
+            _response, shown = trove.client.get('/backups/%s' % backup.id)
+            shown = shown['backup']
+            return shown['last_drill_result'] and shown
+        shown = wait_until(verified, timeout=300, interval=2,
+                           message='the drill never ended\n%s'
+                                   % trove_system.logs_tail())
+        elapsed = time.monotonic() - started
+        assert shown['last_drill_result'].startswith('passed'), shown
+        assert 0 < shown['last_drill_rto_s'] < elapsed
+        assert shown['last_verified_at']
+        # The sandbox goes away.
+        wait_until(lambda: not [i for i in trove.instances.list()
+                                if i.name.startswith('drill-')],
+                   timeout=120, interval=2,
+                   message='the sandbox was not deleted')
+        logged = events(trove, instance.id)
+        requested = position(logged, lambda e: e['kind'] == 'restore_drill'
+                             and 'requested' in e['message'])
+        passed = position(logged, lambda e: e['kind'] == 'restore_drill'
+                          and 'passed' in e['message'], requested)
+        assert 'RTO' in logged[passed]['message']
+        trove.backups.delete(backup.id)
+    finally:
+        trove.instances.delete(instance.id)
+        e2e.wait_for_deleted(trove, instance.id)

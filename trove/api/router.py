@@ -106,6 +106,7 @@ class API(wsgi.Router):
             ('POST', '/backups', 'create'),
             ('GET', '/backups/{id}', 'show'),
             ('DELETE', '/backups/{id}', 'delete'),
+            ('POST', '/backups/{id}/drill', 'drill'),
             ('GET', '/instances/{instance_id}/backups', 'instance_index'),
         ])
         self._routes(schedule_service.BackupScheduleController(), [

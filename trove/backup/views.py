@@ -31,6 +31,16 @@ def backup_view(backup):
     return view
 
 
+def backup_detail_view(backup):
+    """The show view: also the last restore drill (extension keys the
+    stock clients ignore)."""
+    view = backup_view(backup)
+    view.update(last_verified_at=views.isotime(backup.last_verified_at),
+                last_drill_rto_s=backup.last_drill_rto_s,
+                last_drill_result=backup.last_drill_result)
+    return view
+
+
 def strategy_view(strategy):
     return {
         'project_id': strategy.tenant_id,

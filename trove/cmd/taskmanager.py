@@ -2,6 +2,7 @@
 
 from oslo_utils import importutils
 
+from trove.backup import drills
 from trove.backup import schedule_runner
 from trove.cmd import common
 from trove.cmd import service_runner
@@ -17,6 +18,8 @@ def main():
     manager.add_periodic_check('run_backup_schedules',
                                CONF.backup_schedule_check_interval,
                                schedule_runner.run_due)
+    manager.add_periodic_check('run_backup_drills',
+                               CONF.backup_drill_check_interval, drills.run)
     rpc_service = service.RpcService(CONF.taskmanager_queue, CONF.host,
                                      [manager],
                                      periodic_tasks=manager.periodic_tasks())

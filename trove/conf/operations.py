@@ -1,5 +1,5 @@
 """[DEFAULT] options of the operations features beyond upstream: the event
-log of each instance and scheduled backups with retention.
+log of each instance, scheduled backups with retention, restore drills.
 """
 
 from oslo_config import cfg
@@ -23,6 +23,18 @@ operations_opts = [
     cfg.IntOpt('backup_schedule_min_interval', default=10, min=1,
                help='The shortest interval, in seconds, a backup schedule '
                     'may ask for.'),
+    cfg.IntOpt('backup_drill_check_interval', default=5, min=1,
+               help='Seconds between the checks that move restore drills '
+                    'on. One taskmanager of the deployment runs them.'),
+    cfg.IntOpt('backup_drill_timeout', default=900, min=10,
+               help='Seconds a restore drill\'s sandbox may take to become '
+                    'ACTIVE before the drill fails.'),
+    cfg.StrOpt('backup_drill_flavor',
+               help='Flavor of the sandboxes of restore drills; by default '
+                    'the flavor of the backup\'s instance.'),
+    cfg.IntOpt('backup_drill_volume_size', default=1, min=1,
+               help='Volume size (GB) of a sandbox whose source instance '
+                    'is gone.'),
 ]
 
 

@@ -36,7 +36,7 @@ HEARTBEAT_RECOVERED = 'heartbeat_recovered'
 BACKUP = 'backup'
 SCHEDULE = 'backup_schedule'
 CONFIGURATION = 'configuration'
-DRY_RUN = 'dry_run'
+DRILL = 'restore_drill'
 
 
 # What the event log calls each flow of the taskmanager; its events say

@@ -50,6 +50,8 @@ rules = [
           'List the backups of an instance.'),
     _rule('instance:events', 'GET', '/instances/{instance_id}/events',
           'List the event log of an instance.'),
+    _rule('backup:drill', 'POST', '/backups/{backup_id}/drill',
+          'Run a restore drill of a backup.'),
     _rule('backup_schedule:index', 'GET',
           '/instances/{instance_id}/backup_schedules',
           'List the backup schedules of an instance.'),

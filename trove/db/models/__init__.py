@@ -9,7 +9,8 @@ from trove.db.models.datastores import (Datastore,
                                         DatastoreConfigurationParameter,
                                         DatastoreVersion,
                                         DatastoreVersionMetadata)
-from trove.db.models.events import BackupSchedule, InstanceEvent
+from trove.db.models.events import (BackupDrill, BackupSchedule,
+                                    InstanceEvent)
 from trove.db.models.flavors import Flavor
 from trove.db.models.instances import (ConductorLastSeen, Instance,
                                        InstanceFault, RootEnabledHistory,
@@ -19,10 +20,12 @@ from trove.db.models.quotas import Quota, QuotaUsage, Reservation
 from trove.db.models.work import WorkClaim
 
 __all__ = [
-    'Backup', 'BackupSchedule', 'BackupStrategy', 'Base', 'Cluster', 'ConductorLastSeen',
+    'Backup', 'BackupDrill', 'BackupSchedule', 'BackupStrategy', 'Base',
+    'Cluster', 'ConductorLastSeen',
     'Configuration', 'ConfigurationParameter', 'Datastore',
     'DatastoreConfigurationParameter', 'DatastoreVersion',
-    'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceEvent', 'InstanceFault',
+    'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceEvent',
+    'InstanceFault',
     'InstanceModule', 'Module', 'Quota', 'QuotaUsage', 'Reservation',
     'RootEnabledHistory', 'ServiceStatusRecord', 'WorkClaim', 'generate_uuid',
     'utcnow',

@@ -44,6 +44,12 @@ class Backup(Base):
     # The backup schedule that took it (its retention may delete it).
     schedule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36),
                                                             index=True)
+    # The last restore drill: when it passed, its RTO, its outcome.
+    last_verified_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(sa.DateTime))
+    last_drill_rto_s: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    last_drill_result: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(1024))
 
     datastore_version = orm.relationship('DatastoreVersion', lazy='raise',
                                          viewonly=True)

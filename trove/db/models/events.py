@@ -79,3 +79,33 @@ class BackupSchedule(Base):
     deleted: orm.Mapped[bool] = deleted_column()
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+
+
+class BackupDrill(Base):
+    """A restore drill of a backup: a sandbox instance restored from it,
+    checked, timed (the RTO) and deleted. See trove.backup.drills."""
+
+    __tablename__ = 'backup_drills'
+    __table_args__ = (
+        sa.Index('ix_backup_drills_state', 'state'),
+    )
+
+    id: orm.Mapped[str] = id_column()
+    backup_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   nullable=False,
+                                                   index=True)
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   nullable=False)
+    # The instance the backup was taken of (its event log tells).
+    instance_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    sandbox_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16),
+                                               nullable=False)
+    started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    ready_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    rto_s: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    result: orm.Mapped[str | None] = orm.mapped_column(sa.String(1024))
+    created: orm.Mapped[datetime.datetime | None] = created_column()
+    updated: orm.Mapped[datetime.datetime | None] = updated_column()

@@ -1,5 +1,5 @@
-"""The event log of instances, backup schedules, and the schedule that took
-a backup
+"""The event log of instances, backup schedules and restore drills; the
+schedule that took a backup and its last drill
 
 Revision ID: 0010
 Revises: 0004
@@ -66,3 +66,27 @@ def upgrade():
         batch.add_column(sa.Column('schedule_id', sa.String(length=36),
                                    nullable=True))
         batch.create_index('ix_backups_schedule_id', ['schedule_id'])
+        batch.add_column(sa.Column('last_verified_at', sa.DateTime(),
+                                   nullable=True))
+        batch.add_column(sa.Column('last_drill_rto_s', sa.Float(),
+                                   nullable=True))
+        batch.add_column(sa.Column('last_drill_result', sa.String(length=1024),
+                                   nullable=True))
+    op.create_table(
+        'backup_drills',
+        sa.Column('id', sa.String(length=36), nullable=False),
+        sa.Column('backup_id', sa.String(length=36), nullable=False),
+        sa.Column('tenant_id', sa.String(length=36), nullable=False),
+        sa.Column('instance_id', sa.String(length=36), nullable=True),
+        sa.Column('sandbox_id', sa.String(length=36), nullable=True),
+        sa.Column('state', sa.String(length=16), nullable=False),
+        sa.Column('started_at', sa.DateTime(), nullable=True),
+        sa.Column('ready_at', sa.DateTime(), nullable=True),
+        sa.Column('rto_s', sa.Float(), nullable=True),
+        sa.Column('result', sa.String(length=1024), nullable=True),
+        sa.Column('created', sa.DateTime(), nullable=True),
+        sa.Column('updated', sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_backup_drills')))
+    with op.batch_alter_table('backup_drills') as batch:
+        batch.create_index('ix_backup_drills_backup_id', ['backup_id'])
+        batch.create_index('ix_backup_drills_state', ['state'])

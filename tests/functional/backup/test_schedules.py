@@ -250,3 +250,38 @@ def test_retention_by_age_keeps_the_newest_chain_and_foreign_children(
     live = live_ids(world)
     assert not live & set(oldest)
     assert set(with_child + newest) <= live
+
+
+# Restore drills (the API and a drill that cannot start) ----------------------
+def test_drill_requests_and_a_drill_without_a_sandbox_fails(world):
+    from trove.backup import drills
+    instance_id = world.instance()
+    running = world.backup(instance_id, state=states.BackupState.BUILDING)
+    assert 'COMPLETED' in fault(world.api.request(
+        'POST', '%s/backups/%s/drill' % (BASE, running), {}), 422)
+    set_backup(world, running, state=states.BackupState.FAILED)
+    backup_id = world.backup(instance_id, location='file:///x')
+    drill = ok(world.api.request('POST', '%s/backups/%s/drill'
+                                 % (BASE, backup_id), {}), 202)['drill']
+    assert (drill['backup_id'], drill['state']) == (backup_id, 'PENDING')
+    assert 'already running' in fault(world.api.request(
+        'POST', '%s/backups/%s/drill' % (BASE, backup_id), {}), 422)
+    shown = ok(world.api.get('%s/backups/%s' % (BASE, backup_id)))['backup']
+    assert (shown['last_verified_at'], shown['last_drill_rto_s'],
+            shown['last_drill_result']) == (None, None, None)
+
+    # The source instance is gone and no drill flavor is set: the sandbox
+    # cannot be made, and the drill fails saying so.
+    with db_api.writer(world.context) as session:
+        session.execute(sa.update(db_models.Instance).where(
+            db_models.Instance.id == instance_id).values(deleted=True))
+    assert drills.run(world.context) == {drill['id']: 'FAILED'}
+    shown = ok(world.api.get('%s/backups/%s' % (BASE, backup_id)))['backup']
+    assert shown['last_drill_result'].startswith(
+        'failed: the sandbox could not be made: no flavor')
+    assert shown['last_verified_at'] is None
+    kinds = [(kind, message) for kind, message in logged(world, instance_id)]
+    assert [kind for kind, _message in kinds] == [
+        events.FAULT, events.DRILL, events.DRILL]
+    assert 'no flavor' in kinds[0][1] and 'failed' in kinds[1][1]
+    assert 'requested' in kinds[2][1]

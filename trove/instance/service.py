@@ -17,6 +17,7 @@ from trove.instance import models
 from trove.instance import plans
 from trove.instance import replication
 from trove.instance import views
+from trove.records import work_claims as claims
 
 LOG = logging.getLogger(__name__)
 
@@ -101,8 +102,12 @@ class InstanceController(wsgi.Controller):
         policy.authorize_on_target(context, 'instance:show',
                                    {'tenant': instance.tenant_id})
         instance.replica_ids = replication.replica_ids(context, instance.id)
-        return {'instance': views.instance_detail_view(
-            req, instance, volume_info=_volume_info(context, instance))}
+        view = views.instance_detail_view(
+            req, instance, volume_info=_volume_info(context, instance))
+        progress = _progress(context, instance.id)
+        if progress is not None:
+            view['progress'] = progress
+        return {'instance': view}
 
     # Writes -----------------------------------------------------------------
     def create(self, req, tenant_id, body):
@@ -196,6 +201,18 @@ def _action_key(body):
         raise exception.BadRequest('Only one action may be requested at a '
                                    'time, got %s.' % ', '.join(known))
     return known[0]
+
+
+def _progress(context, instance_id):
+    """The operation under way (an extension key the stock clients
+    ignore): its flow, the last step that finished and the share of its
+    steps done; None when no work is due."""
+    work = claims.current(context, instance_id)
+    if work is None:
+        return None
+    return {'operation': work.flow,
+            'step': work.state.get('progress_step'),
+            'percent': work.state.get('progress_percent', 0)}
 
 
 def _volume_info(context, instance):

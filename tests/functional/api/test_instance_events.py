@@ -123,3 +123,37 @@ def test_events_older_than_the_retention_are_removed(api, ids):
     assert events.purge(admin()) == 1
     assert [event['message'] for event in listed(api, instance_id)[
         'events']] == ['new']
+
+
+def test_the_show_has_the_progress_of_the_flow_under_way(api, ids):
+    from tests.functional.api.test_instances import fake_guest
+    from trove.records import work_claims as claims
+    from trove.taskmanager.flows import base
+
+    instance_id = add_instance(ids)
+    seen = []
+
+    class Step(base.Step):
+        def __init__(self, name):
+            self.name = name
+
+        def run(self, flow):
+            with fake_guest(instance_id):
+                shown = ok(api.get('%s/instances/%s' % (BASE, instance_id)))
+            seen.append(shown['instance']['progress'])
+
+    class Flow(base.Flow):
+        name = 'restart'
+        steps = (Step('stop'), Step('start'), Step('check'))
+
+    claims.submit_now(admin(), instance_id, 'instance', 'restart')
+    Flow(admin(), claims.claim(admin(), instance_id, 'restart'), None).run()
+    assert seen == [
+        {'operation': 'restart', 'step': None, 'percent': 0},
+        {'operation': 'restart', 'step': 'stop', 'percent': 33},
+        {'operation': 'restart', 'step': 'start', 'percent': 66}]
+    with fake_guest(instance_id):
+        shown = ok(api.get('%s/instances/%s' % (BASE, instance_id)))
+    assert 'progress' not in shown['instance']
+    assert [e['kind'] for e in listed(api, instance_id)['events']] == [
+        events.TASK_END, events.TASK_START]

@@ -158,6 +158,13 @@ class Flow:
             LOG.exception('%s of %s: step %s failed', self.name,
                           self.resource_id, step.name)
             raise step.on_failure(self, error) from error
+        # What the instance view shows as the operation's progress.
+        names = [each.name for each in self.steps]
+        if step.name in names:
+            self.progress.update(
+                progress_step=step.name,
+                progress_percent=100 * (names.index(step.name) + 1)
+                // len(names))
         claims.checkpoint(self.context, self.work, step.name,
                           **self.progress)
 

@@ -114,7 +114,7 @@ class Manager:
         # sets any attribute the row has); a failed backup's reason comes
         # in its description.
         allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
-                   'backup_timestamp', 'description'}
+                   'backup_timestamp', 'description', 'progress'}
         values = {k: v for k, v in backup_fields.items() if k in allowed}
         if not values:
             return

@@ -44,6 +44,8 @@ class Backup(Base):
     # The backup schedule that took it (its retention may delete it).
     schedule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36),
                                                             index=True)
+    # JSON the guest reports while the backup runs: bytes written so far.
+    progress: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     # The last restore drill: when it passed, its RTO, its outcome.
     last_verified_at: orm.Mapped[datetime.datetime | None] = (
         orm.mapped_column(sa.DateTime))

@@ -66,6 +66,8 @@ def upgrade():
         batch.add_column(sa.Column('schedule_id', sa.String(length=36),
                                    nullable=True))
         batch.create_index('ix_backups_schedule_id', ['schedule_id'])
+        batch.add_column(sa.Column('progress', sa.String(length=255),
+                                   nullable=True))
         batch.add_column(sa.Column('last_verified_at', sa.DateTime(),
                                    nullable=True))
         batch.add_column(sa.Column('last_drill_rto_s', sa.Float(),

@@ -61,6 +61,7 @@ def test_schedule_keeps_the_newest_chains_and_failures_are_logged(
         e2e.wait_for_instance(trove, instance.id, system=trove_system)
         trove.instances.restart(instance.id)
         e2e.wait_for_instance(trove, instance.id, system=trove_system)
+        _check_dry_runs(trove, instance.id)
         _check_retention(trove, trove_system, instance.id)
         _check_failed_run(trove, trove_system, instance.id, store)
         _check_event_log(trove, instance.id)
@@ -70,6 +71,25 @@ def test_schedule_keeps_the_newest_chains_and_failures_are_logged(
             os.rename(store + '.saved', store)
         trove.instances.delete(instance.id)
         e2e.wait_for_deleted(trove, instance.id)
+
+
+def _check_dry_runs(trove, instance_id):
+    """A dry-run resize names the restart and changes nothing; a dry-run
+    restart expects the downtime the real restart just took."""
+    action = '/instances/%s/action' % instance_id
+    plan = request(trove, 'post', action, {'resize': {
+        'flavorRef': '2', 'dry_run': True}})['plan']
+    assert plan['would_proceed'] is True, plan
+    assert plan['changes']['flavor']['to']['id'] == '2'
+    assert [r['id'] for r in plan['restarts']] == [instance_id]
+    assert 'database engine' in plan['restarts'][0]['restarts']
+    restart = request(trove, 'post', action, {'restart': {
+        'dry_run': True}})['plan']
+    assert 0 < restart['expected_downtime_s'] < 120, restart
+    instance = trove.instances.get(instance_id)
+    assert (instance.status, instance.flavor['id']) == ('ACTIVE', '1')
+    kinds = [e['kind'] for e in events(trove, instance_id)]
+    assert kinds.count('task_start') == 2     # the create and the restart
 
 
 def _check_retention(trove, trove_system, instance_id):

@@ -118,14 +118,19 @@ def _set(context, row, **values):
         setattr(row, name, value)
 
 
+def _source(context, row):
+    """The instance the backup was taken of, or None if it is gone."""
+    if not row.instance_id:
+        return None
+    try:
+        return instance_models.load(context, row.instance_id)
+    except exception.InstanceNotFound:
+        return None
+
+
 def _start(context, row):
     backup = backup_models.load(context, row.backup_id)
-    source = None
-    if row.instance_id:
-        try:
-            source = instance_models.load(context, row.instance_id)
-        except exception.InstanceNotFound:
-            source = None
+    source = _source(context, row)
     version = backup.datastore_version
     body = {'instance': {
         'name': 'drill-%s' % row.backup_id[:8],
@@ -201,12 +206,7 @@ def _check(context, row, sandbox):
                         % sandbox.service_status.api_status)
         return problems
     restored = _databases(context, sandbox.id)
-    source = None
-    if row.instance_id:
-        try:
-            source = instance_models.load(context, row.instance_id)
-        except exception.InstanceNotFound:
-            source = None
+    source = _source(context, row)
     if source is not None and source.service_status in \
             states.DATASTORE_RUNNING_STATUSES:
         expected = _databases(context, source.id)

@@ -263,6 +263,17 @@ def test_a_value_that_prevents_start_does_not_brick(trove, trove_system,
             timeout=60, message='no fault was reported')
         assert '%s=%s' % (name, value) in faulted['message']
         assert instance.operating_status == 'HEALTHY'
+        # The event log names the parameter too, after the restart began.
+        _response, logged = trove.client.get(
+            '/instances/%s/events' % created.id)
+        kinds = [(e['kind'], e['message']) for e in logged['events']]
+        rolled_back = [i for i, (kind, message) in enumerate(kinds)
+                       if kind == 'fault' and '%s=%s' % (name, value)
+                       in message]
+        restarted = [i for i, (kind, message) in enumerate(kinds)
+                     if kind == 'task_start' and 'restart' in message]
+        assert rolled_back and restarted and rolled_back[0] < restarted[0], \
+            kinds
         # The engine runs, as before, and answers.
         assert engine['read'](address, name) == before
     finally:

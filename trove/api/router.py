@@ -6,6 +6,7 @@ Extension routes (databases/users/root, management) are mapped by
 
 from trove.api import not_implemented
 from trove.api import version_controller
+from trove.backup import schedule_service
 from trove.backup import service as backup_service
 from trove.cluster import service as cluster_service
 from trove.common import wsgi
@@ -13,6 +14,7 @@ from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
 from trove.instance import guest_logs
+from trove.instance import events as instance_events
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
 from trove.module import service as module_service
@@ -64,6 +66,9 @@ class API(wsgi.Router):
         ])
         self._routes(configuration_service.InstanceConfigurationController(), [
             ('GET', '/instances/{id}/configuration', 'show'),
+        ])
+        self._routes(instance_events.InstanceEventsController(), [
+            ('GET', '/instances/{id}/events', 'index'),
         ])
 
     def _configurations(self):
@@ -122,7 +127,15 @@ class API(wsgi.Router):
             ('POST', '/backups', 'create'),
             ('GET', '/backups/{id}', 'show'),
             ('DELETE', '/backups/{id}', 'delete'),
+            ('POST', '/backups/{id}/drill', 'drill'),
             ('GET', '/instances/{instance_id}/backups', 'instance_index'),
+        ])
+        self._routes(schedule_service.BackupScheduleController(), [
+            ('GET', '/instances/{id}/backup_schedules', 'index'),
+            ('POST', '/instances/{id}/backup_schedules', 'create'),
+            ('GET', '/instances/{id}/backup_schedules/{schedule_id}', 'show'),
+            ('DELETE', '/instances/{id}/backup_schedules/{schedule_id}',
+             'delete'),
         ])
         self._routes(backup_service.BackupStrategyController(), [
             ('GET', '/backup_strategies', 'index'),

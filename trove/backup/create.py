@@ -23,6 +23,7 @@ from trove.db import models as db_models
 from trove.instance import actions as instance_actions
 from trove.instance import models as instance_models
 from trove.quota import quota
+from trove.records import events
 
 LOG = logging.getLogger(__name__)
 
@@ -95,8 +96,9 @@ def _parent(context, instance, data, driver):
     return None
 
 
-def create(context, data):
-    """Create a backup from a validated ``backup`` body; returns its row."""
+def create(context, data, schedule_id=None):
+    """Create a backup from a validated ``backup`` body; returns its row.
+    ``schedule_id``: the backup schedule taking it."""
     if data.get('restore_from'):
         return _create_restored(context, data)
     if not data.get('instance'):
@@ -124,7 +126,7 @@ def create(context, data):
             backup_type=models.INCREMENTAL if parent else models.FULL,
             parent_id=parent.id if parent else None,
             datastore_version_id=instance.row.datastore_version_id,
-            storage_driver=driver)
+            storage_driver=driver, schedule_id=schedule_id)
         _refuse_concurrent(context, instance, row_id)
         row = models.load(context, row_id)
         models.cast_create(context, row_id,
@@ -132,6 +134,11 @@ def create(context, data):
                                               container), instance.id)
     LOG.info('Backup %s of instance %s requested (%s, %s)', row_id,
              instance.id, row.backup_type, driver)
+    events.record(context, instance.id, events.BACKUP,
+                  'The %s backup %s "%s" was requested%s.' % (
+                      row.backup_type, row_id, row.name,
+                      ' by backup schedule %s' % schedule_id
+                      if schedule_id else ''))
     return row
 
 

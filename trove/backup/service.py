@@ -11,6 +11,7 @@ in its next links).
 from oslo_utils import strutils
 
 from trove.backup import create as backup_create
+from trove.backup import drills
 from trove.backup import models
 from trove.backup import strategies
 from trove.backup import views
@@ -110,7 +111,17 @@ class BackupController(wsgi.Controller):
         row = models.load(context, id)
         policy.authorize_on_target(context, 'backup:show',
                                    {'tenant': row.tenant_id})
-        return {'backup': views.backup_view(row)}
+        return {'backup': views.backup_detail_view(row)}
+
+    def drill(self, req, tenant_id, id):
+        """``POST /backups/{id}/drill``: restore it into a sandbox, check
+        it, time it, delete the sandbox (trove.backup.drills); 202."""
+        context = req.context
+        row = models.load(context, id)
+        policy.authorize_on_target(context, 'backup:drill',
+                                   {'tenant': row.tenant_id})
+        drill = drills.request(context, row)
+        return wsgi.Result({'drill': drills.view(drill)}, 202)
 
     def create(self, req, tenant_id, body):
         context = req.context

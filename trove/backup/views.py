@@ -5,6 +5,8 @@ has it, its list sample does not; the clients load every listed backup
 again without it) and ``storage_driver`` (upstream's samples have it).
 """
 
+import json
+
 from trove.common import views
 
 
@@ -28,6 +30,21 @@ def backup_view(backup):
         view['datastore'] = {'type': version.datastore.name,
                              'version': version.name,
                              'version_id': version.id}
+    return view
+
+
+def backup_detail_view(backup):
+    """The show view: also the last restore drill (extension keys the
+    stock clients ignore)."""
+    view = backup_view(backup)
+    try:
+        view['progress'] = json.loads(backup.progress) \
+            if backup.progress else None
+    except ValueError:
+        view['progress'] = None
+    view.update(last_verified_at=views.isotime(backup.last_verified_at),
+                last_drill_rto_s=backup.last_drill_rto_s,
+                last_drill_result=backup.last_drill_result)
     return view
 
 

@@ -16,11 +16,23 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import faults, pitr_index, root_history
+from trove.records import events, faults, pitr_index, root_history
 
 LOG = logging.getLogger(__name__)
 
 LastSeen = db_models.ConductorLastSeen
+
+
+def _backup_end_message(backup):
+    """The event of a backup the guest ended."""
+    kind = backup.backup_type or 'full'
+    if backup.state == states.BackupState.COMPLETED:
+        size = (' (%.2f MB)' % backup.size) if backup.size else ''
+        return 'The %s backup %s "%s" completed%s.' % (
+            kind, backup.id, backup.name, size)
+    return 'The %s backup %s "%s" ended %s: %s' % (
+        kind, backup.id, backup.name, backup.state,
+        backup.description or 'no reason given')
 
 
 class Manager:
@@ -102,7 +114,7 @@ class Manager:
         # sets any attribute the row has); a failed backup's reason comes
         # in its description.
         allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
-                   'backup_timestamp', 'description'}
+                   'backup_timestamp', 'description', 'progress'}
         values = {k: v for k, v in backup_fields.items() if k in allowed}
         if not values:
             return
@@ -122,6 +134,10 @@ class Manager:
                 return
             for key, value in values.items():
                 setattr(backup, key, value)
+            if values.get('state') in states.BackupState.END_STATES:
+                events.record_in(session, None, instance_id, events.BACKUP,
+                                 _backup_end_message(backup),
+                                 actor='system')
         if 'state' in values:
             LOG.info('Backup %s of instance %s is %s', backup_id,
                      instance_id, values['state'])

@@ -21,6 +21,7 @@ GROUP_MODULES = (
     'conductor',
     'timeouts',
     'work',
+    'operations',
     'replication',
     'quota',
     'backup',

@@ -38,6 +38,7 @@ from trove.configuration import rules as parameter_rules
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
+from trove.records import events
 from trove.records import faults
 from trove.records import service_status
 
@@ -99,6 +100,8 @@ def attach(context, instance, configuration_id):
                    configuration_id=group.id)
     LOG.info('Configuration %s attached to %s (restart needed for: %s)',
              group.id, instance.id, ', '.join(restart) or 'nothing')
+    _log_change(context, instance.id, 'Configuration group %s ("%s") '
+                'attached' % (group.id, group.name), restart)
 
 
 def detach(context, instance):
@@ -111,6 +114,16 @@ def detach(context, instance):
     LOG.info('Configuration %s detached from %s (restart needed for: %s)',
              instance.row.configuration_id, instance.id,
              ', '.join(restart) or 'nothing')
+    _log_change(context, instance.id, 'Configuration group %s detached; '
+                'the defaults apply' % instance.row.configuration_id,
+                restart)
+
+
+def _log_change(context, instance_id, what, restart):
+    """The event of a configuration change, saying what is pending."""
+    events.record(context, instance_id, events.CONFIGURATION, '%s. %s' % (
+        what, 'Restart the instance to apply %s.' % ', '.join(restart)
+        if restart else 'Every value is live.'))
 
 
 def apply(context, instance_id, overrides, rules):
@@ -278,6 +291,8 @@ def _apply_group(context, instance_id, group):
     record_outcome(context, instance_id, restart)
     LOG.info('Configuration %s applied to %s (restart needed for: %s)',
              group.id, instance_id, ', '.join(restart) or 'nothing')
+    _log_change(context, instance_id, 'The changed configuration group %s '
+                '("%s") was applied' % (group.id, group.name), restart)
     return True
 
 

@@ -72,15 +72,48 @@ class ConfigurationsController(wsgi.Controller):
 
     def update(self, req, tenant_id, id, body):
         """PUT: replace every value (and rename); 202."""
+        if body['configuration'].get('dry_run') is True:
+            return self._plan(req.context, id, body['configuration'],
+                              'configuration:update', merge=False)
         self._change(req.context, id, body['configuration'],
                      'configuration:update', merge=False)
         return wsgi.Result(None, 202)
 
     def edit(self, req, tenant_id, id, body):
         """PATCH: change or add the given values; 200, empty body."""
+        if body['configuration'].get('dry_run') is True:
+            return self._plan(req.context, id, body['configuration'],
+                              'configuration:edit', merge=True)
         self._change(req.context, id, body['configuration'],
                      'configuration:edit', merge=True)
         return wsgi.Result(None, 200)
+
+    def _plan(self, context, configuration_id, data, rule, merge):
+        """``"dry_run": true``: the values that would change, which of
+        them need a restart, and the attached instances; nothing is
+        written (a value the rules refuse is still a 400)."""
+        group = self._load(context, configuration_id, rule)
+        rules = parameter_rules.load_rules(context,
+                                           group.datastore_version_id)
+        new = parameter_rules.validate(rules, data.get('values') or {},
+                                       group.datastore_label)
+        old = dict(group.values)
+        after = dict(old, **new) if merge else new
+        changed = sorted(name for name in set(old) | set(after)
+                         if old.get(name) != after.get(name))
+        restart = parameter_rules.restart_required(rules, changed)
+        return {'plan': {
+            'action': 'configuration_' + ('edit' if merge else 'update'),
+            'configuration_id': group.id, 'dry_run': True,
+            'changes': {name: {'from': old.get(name), 'to': after.get(name)}
+                        for name in changed},
+            'live': sorted(set(changed) - set(restart)),
+            'restart_required': restart,
+            'instances': models.attached_instance_ids(context, group.id),
+            'restarts': [], 'switchover': False,
+            'expected_downtime_s': 0.0,
+            'downtime_basis': 'nothing restarts; instances needing a '
+                              'restart show RESTART_REQUIRED'}}
 
     def _change(self, context, configuration_id, data, rule, merge):
         group = self._load(context, configuration_id, rule)

@@ -200,6 +200,11 @@ def _members(context, primary_id):
         for replica_id in replica_ids(context, primary_id)]
 
 
+def members_of(context, primary_id):
+    """The primary and its replicas (for dry-run plans)."""
+    return _members(context, primary_id)
+
+
 def _set_tasks(context, members, task, work_on, work):
     """``task`` on every member and ``work`` on ``work_on``, together."""
     now = db_models.utcnow()

@@ -13,9 +13,11 @@ from trove.instance import create as instance_create
 from trove.instance import failover_settings
 from trove.instance import models
 from trove.instance import pitr
+from trove.instance import plans
 from trove.instance import replication
 from trove.instance import upgrade
 from trove.instance import views
+from trove.records import work_claims as claims
 
 # Action key -> (policy rule, schema); resize depends on what is resized.
 ACTIONS = {
@@ -26,6 +28,20 @@ ACTIONS = {
     'eject_replica_source': ('instance:eject_replica_source',
                              schemas.action_eject),
 }
+
+
+# Actions answering a plan to "dry_run": true (resize is handled apart).
+DRY_RUNS = {'restart': plans.restart,
+            'promote_to_replica_source': plans.promote}
+
+
+def _update_plan(context, instance, data):
+    """The plan of a PUT/PATCH: attaching a configuration group."""
+    if not data.get('configuration'):
+        raise exception.BadRequest('A dry run of an instance update plans '
+                                   'the attachment of a "configuration".')
+    return plans.attach_configuration(context, instance,
+                                      data['configuration'])
 
 
 def _resize_kind(body):
@@ -93,6 +109,9 @@ class InstanceController(wsgi.Controller):
         restored = pitr.restore_view(context, instance.id)
         if restored is not None:
             view['restored_to'] = restored
+        progress = _progress(context, instance.id)
+        if progress is not None:
+            view['progress'] = progress
         return {'instance': view}
 
     # Writes -----------------------------------------------------------------
@@ -115,6 +134,8 @@ class InstanceController(wsgi.Controller):
         policy.authorize_on_target(context, rule,
                                    {'tenant': instance.tenant_id})
         data = body['instance']
+        if plans.is_dry_run(data):
+            return _update_plan(context, instance, data)
         if 'replica_of' in data or 'slave_of' in data:
             # The key detaches, whatever its value (null from the
             # clients, "" from tempest), as upstream.
@@ -146,11 +167,18 @@ class InstanceController(wsgi.Controller):
         context = req.context
         key = _action_key(body)
         instance = models.load(context, id)
+        dry_run = plans.is_dry_run(body[key])
         if key == 'resize':
             _not_a_cluster_member(instance)
             kind = _resize_kind(body)
             policy.authorize_on_target(context, 'instance:resize_' + kind,
                                        {'tenant': instance.tenant_id})
+            if dry_run and kind == 'volume':
+                return plans.resize_volume(context, instance,
+                                           body['resize']['volume']['size'])
+            if dry_run:
+                return plans.resize_flavor(context, instance,
+                                           body['resize']['flavorRef'])
             if kind == 'volume':
                 actions.resize_volume(context, instance,
                                       body['resize']['volume']['size'])
@@ -160,6 +188,10 @@ class InstanceController(wsgi.Controller):
             return wsgi.Result(None, 202)
         policy.authorize_on_target(context, ACTIONS[key][0],
                                    {'tenant': instance.tenant_id})
+        if dry_run and key in DRY_RUNS:
+            return DRY_RUNS[key](context, instance)
+        if dry_run:
+            raise exception.BadRequest('The %s action has no dry run.' % key)
         if key == 'restart':
             actions.restart(context, instance)
         elif key == 'reset_status':
@@ -192,3 +224,15 @@ def _action_key(body):
         raise exception.BadRequest('Only one action may be requested at a '
                                    'time, got %s.' % ', '.join(known))
     return known[0]
+
+
+def _progress(context, instance_id):
+    """The operation under way (an extension key the stock clients
+    ignore): its flow, the last step that finished and the share of its
+    steps done; None when no work is due."""
+    work = claims.current(context, instance_id)
+    if work is None:
+        return None
+    return {'operation': work.flow,
+            'step': work.state.get('progress_step'),
+            'percent': work.state.get('progress_percent', 0)}

@@ -9,14 +9,16 @@ from oslo_log import log as logging
 
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.records import events
 
 LOG = logging.getLogger(__name__)
 
 MAX_MESSAGE = 255
 
 
-def save_in(session, instance_id, message, details=''):
-    """Record the fault in ``session``'s transaction."""
+def save_in(session, instance_id, message, details='', context=None):
+    """Record the fault, and its event in the instance's event log, in
+    ``session``'s transaction."""
     message = (message or 'Unknown error').strip()
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE - 3] + '...'
@@ -32,6 +34,8 @@ def save_in(session, instance_id, message, details=''):
     fault.deleted = False
     fault.deleted_at = None
     fault.updated = db_models.utcnow()
+    events.record_in(session, context, instance_id, events.FAULT, message,
+                     actor='system')
 
 
 def save_fault(context, instance_id, message, details=''):
@@ -42,7 +46,7 @@ def save_fault(context, instance_id, message, details=''):
             LOG.warning('Fault of unknown instance %s ignored: %s',
                         instance_id, message)
             return False
-        save_in(session, instance_id, message, details)
+        save_in(session, instance_id, message, details, context=context)
     return True
 
 

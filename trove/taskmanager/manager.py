@@ -22,6 +22,7 @@ from trove.common import service
 from trove.conf import CONF
 from trove.records import work_claims as claims
 from trove.taskmanager import cluster_records
+from trove.taskmanager import heartbeat_events
 from trove.taskmanager import instance_records as records
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
@@ -61,6 +62,7 @@ class Manager:
         self.runner = work_runner.WorkRunner()
         self.failover_monitor = failover_monitor.FailoverMonitor(
             self.provider, self._start_claimed, owner=self.runner.owner)
+        self.extra_checks = []
 
     # Running claimed work ----------------------------------------------------
     def _claim_and_run(self, context, flow_name, resource_id, wait=0.0,
@@ -253,6 +255,16 @@ class Manager:
             context, lambda cluster_id: self._claim_and_run(
                 context, 'restart_cluster', cluster_id))
 
+    def log_heartbeat_events(self, context=None):
+        return heartbeat_events.check(
+            context or trove_context.get_admin_context())
+
+    def add_periodic_check(self, name, interval, check):
+        """A further deployment-wide check (``check(context)``) this
+        taskmanager takes turns at; the command adds those whose code
+        lives above the taskmanager (the backup schedules)."""
+        self.extra_checks.append((name, interval, check))
+
     def sweep_abandoned_work(self, context=None):
         return sweep.sweep(self, context or trove_context.get_admin_context())
 
@@ -279,11 +291,15 @@ class Manager:
                   ('recover_crashed_clusters', interval,
                    self.recover_crashed_clusters),
                   ('sweep_abandoned_work', CONF.work_sweep_interval,
-                   self.sweep_abandoned_work)]
+                   self.sweep_abandoned_work),
+                  ('log_heartbeat_events',
+                   CONF.instance_events_check_interval,
+                   self.log_heartbeat_events)]
         if CONF.exists_notification_interval:
             checks.append(('publish_exists_event',
                            CONF.exists_notification_interval,
                            self.publish_exists_event))
+        checks += self.extra_checks
         tasks = [service.PeriodicTask(
                      name, every, self._once_per_deployment(name, every, check),
                      initial_delay=every)

@@ -46,8 +46,13 @@ def test_responses_have_the_keys_of_the_samples(world, sample):
     shapes.assert_same_keys(listed, sample('backup-list-response.json'),
                             only_ours=['backups[].project_id'])
     shown = ok(world.api.get(BASE + '/backups/' + created['backup']['id']))
+    # The show view adds the progress and the last restore drill
+    # (doc/restore-drills.md).
     shapes.assert_same_keys(shown, sample('backup-get-response.json'),
-                            only_ours=['backup.project_id'])
+                            only_ours=['backup.project_id', 'backup.progress',
+                                       'backup.last_verified_at',
+                                       'backup.last_drill_rto_s',
+                                       'backup.last_drill_result'])
     of_instance = ok(world.api.get(BASE + '/instances/%s/backups'
                                    % instance_id))
     shapes.assert_same_keys(

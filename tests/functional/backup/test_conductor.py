@@ -53,3 +53,36 @@ def test_a_failure_reason_comes_in_the_description(world):
     row = world.row(backup_id)
     assert (row.state, row.description) == ('FAILED',
                                             'd | Backup failed: disk full')
+
+
+def test_progress_reports_show_in_the_backup_until_it_ends(world):
+    """What the guest's ProgressReader casts, through the conductor, in
+    ``GET /backups/{id}``."""
+    import io
+
+    from tests.functional.backup.conftest import BASE, ok
+    from trove.guestagent.backup import runner
+
+    conductor = conductor_manager.Manager()
+    instance_id = world.instance()
+    backup_id = world.backup(instance_id, state='BUILDING')
+    stamps = iter(range(1000))
+    ticks = iter(range(0, 1000, 3))
+    shown = []
+
+    def report(**fields):
+        conductor.update_backup(world.context, instance_id, backup_id,
+                                sent=time.time() + next(stamps), **fields)
+        shown.append(ok(world.api.get('%s/backups/%s' % (BASE, backup_id)))[
+            'backup']['progress'])
+
+    reader = runner.ProgressReader(io.BytesIO(b'x' * 10000), report,
+                                   interval=2, clock=lambda: next(ticks))
+    while reader.read(3000):
+        pass
+    written = [progress['bytes_written'] for progress in shown]
+    assert written == [3000, 6000, 9000, 10000]
+    assert [p['elapsed_s'] for p in shown] == [3, 6, 9, 12]
+    report(state='COMPLETED', progress='{"bytes_written": 10000}')
+    report(progress='{"bytes_written": 1}')     # late: ignored
+    assert shown[-1] == {'bytes_written': 10000}

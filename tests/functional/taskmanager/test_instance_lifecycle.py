@@ -8,10 +8,12 @@ import os
 from tests.functional.taskmanager import fake_guest_agent
 from tests.functional.taskmanager.conftest import BIGGER, FLAVOR
 from tests.helpers.processes import wait_until
+from trove.common import context as trove_context
 from trove.common import daemon, states
 from trove.compute.local import processes
 from trove.conf import CONF
 from trove.db import models as db_models
+from trove.records import events
 
 Tasks = states.InstanceTasks
 Statuses = states.ServiceStatuses
@@ -131,6 +133,19 @@ def test_restart_resize_and_reboot_end_with_no_task(world):
     assert 'innodb_buffer_pool_size = 1024M' in resized['config_contents']
     assert resized['ds_version'] == '10.11.19'
     assert world.fault(instance_id) is None
+
+    # Each flow's start and end are in the event log, oldest last.
+    def logged():
+        return [(row.kind, row.message) for row in events.list_page(
+            trove_context.get_admin_context(), instance_id, 100)][::-1]
+    wait_until(lambda: len(logged()) == 10, timeout=10, interval=0.1,
+               message='the end of the reboot was never logged')
+    assert [kind for kind, _message in logged()] == [
+        events.TASK_START, events.TASK_END] * 5
+    assert logged()[2] == (events.TASK_START, 'The restart of the database '
+                           'engine started.')
+    assert logged()[-1] == (events.TASK_END,
+                            'The reboot of the server finished.')
     world.delete(instance_id)
 
 

@@ -37,3 +37,29 @@ strategy_create = types.wrapped('backup_strategy', {
         'swift_container': types.non_empty_string,
     },
 }, additionalProperties=False)
+
+schedule_create = types.wrapped('backup_schedule', {
+    'type': 'object',
+    'required': ['name', 'retention'],
+    'additionalProperties': False,
+    'properties': {
+        'name': types.non_empty_string,
+        'description': {'type': 'string', 'maxLength': 512},
+        'cron': {'type': 'string', 'minLength': 9, 'maxLength': 255},
+        'interval': {'type': 'integer', 'minimum': 1,
+                     'maximum': 366 * 24 * 3600},
+        'full_every': {'type': 'integer', 'minimum': 1, 'maximum': 1000},
+        'retention': {
+            'type': 'object',
+            'additionalProperties': False,
+            'properties': {
+                'count': {'type': 'integer', 'minimum': 1,
+                          'maximum': 10000},
+                'max_age_days': {'type': 'integer', 'minimum': 1,
+                                 'maximum': 36500},
+            },
+        },
+        'storage_driver': {'type': 'string', 'enum': ['swift', 'local']},
+        'swift_container': types.non_empty_string,
+    },
+}, additionalProperties=False)

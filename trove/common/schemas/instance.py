@@ -49,6 +49,7 @@ update = types.wrapped('instance', {
         # Extension keys (automatic failover, doc/failover.md).
         'auto_failover': {'type': 'boolean'},
         'replication_mode': {'type': 'string', 'enum': ['async', 'sync']},
+        'dry_run': {'type': 'boolean'},
     },
 }, additionalProperties=False)
 
@@ -63,6 +64,7 @@ edit = types.wrapped('instance', {
         'datastore_version': types.non_empty_string,
         'auto_failover': {'type': 'boolean'},
         'replication_mode': {'type': 'string', 'enum': ['async', 'sync']},
+        'dry_run': {'type': 'boolean'},
     },
 }, additionalProperties=False)
 

@@ -9,6 +9,8 @@ from trove.db.models.datastores import (Datastore,
                                         DatastoreConfigurationParameter,
                                         DatastoreVersion,
                                         DatastoreVersionMetadata)
+from trove.db.models.events import (BackupDrill, BackupSchedule,
+                                    InstanceEvent)
 from trove.db.models.flavors import Flavor
 from trove.db.models.instances import (ConductorLastSeen, Instance,
                                        InstanceFault, RootEnabledHistory,
@@ -19,11 +21,13 @@ from trove.db.models.quotas import Quota, QuotaUsage, Reservation
 from trove.db.models.work import WorkClaim
 
 __all__ = [
-    'Backup', 'BackupStrategy', 'Base', 'Cluster', 'ConductorLastSeen',
+    'Backup', 'BackupDrill', 'BackupSchedule', 'BackupStrategy', 'Base',
+    'Cluster', 'ConductorLastSeen',
     'Configuration', 'ConfigurationParameter', 'Datastore',
     'DatastoreConfigurationParameter', 'DatastoreVersion',
-    'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceFault',
-    'InstanceModule', 'Module', 'PitrArchive', 'PitrRestore', 'Quota', 'QuotaUsage', 'Reservation',
+    'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceEvent',
+    'InstanceFault', 'InstanceModule', 'Module', 'PitrArchive',
+    'PitrRestore', 'Quota', 'QuotaUsage', 'Reservation',
     'RootEnabledHistory', 'ServiceStatusRecord', 'WorkClaim', 'generate_uuid',
     'utcnow',
 ]

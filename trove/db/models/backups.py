@@ -41,6 +41,17 @@ class Backup(Base):
     datastore_version_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('datastore_versions.id'))
     storage_driver: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # The backup schedule that took it (its retention may delete it).
+    schedule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36),
+                                                            index=True)
+    # JSON the guest reports while the backup runs: bytes written so far.
+    progress: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # The last restore drill: when it passed, its RTO, its outcome.
+    last_verified_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column(sa.DateTime))
+    last_drill_rto_s: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    last_drill_result: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(1024))
 
     datastore_version = orm.relationship('DatastoreVersion', lazy='raise',
                                          viewonly=True)

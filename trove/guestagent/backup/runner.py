@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -103,6 +104,31 @@ class Reporter:
                           self.backup_id, fields.get('state'))
 
 
+class ProgressReader:
+    """The backup stream as the storage reads it, counting the bytes and
+    reporting them (``progress``: bytes written, seconds since the start)
+    every ``interval`` seconds, so the backup's view shows it moving."""
+
+    def __init__(self, stream, report, interval=2.0, clock=time.monotonic):
+        self.stream = stream
+        self.report = report
+        self.interval = interval
+        self.clock = clock
+        self.started = self.last = clock()
+        self.bytes = 0
+
+    def read(self, size=-1):
+        chunk = self.stream.read(size)
+        self.bytes += len(chunk)
+        now = self.clock()
+        if chunk and now - self.last >= self.interval:
+            self.last = now
+            self.report(progress=json.dumps({
+                'bytes_written': self.bytes,
+                'elapsed_s': round(now - self.started, 1)}))
+        return chunk
+
+
 class BackupStream:
     """The strategy's tool piped through gzip; ``stdout`` is the backup."""
 
@@ -180,10 +206,12 @@ def create_backup(manager, strategy_class, context, backup_info):
         container = (backup_info.get('swift_container')
                      or CONF.backup_swift_container)
         saved = storage.save(container, backup_id + strategy.extension,
-                             stream.stdout, stream.finish)
+                             ProgressReader(stream.stdout, reporter.update),
+                             stream.finish)
         reporter.update(state=BackupState.COMPLETED, size=size,
                         backup_type=backup_type, checksum=saved.checksum,
-                        location=saved.location)
+                        location=saved.location,
+                        progress=json.dumps({'bytes_written': saved.size}))
         LOG.info('Backup %s completed: %s (%d bytes)', backup_id,
                  saved.location, saved.size)
     except Exception as error:

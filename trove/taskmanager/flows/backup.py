@@ -27,6 +27,7 @@ from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
+from trove.records import events
 from trove import storage as backup_storage
 from trove.taskmanager.flows import base
 
@@ -55,6 +56,11 @@ def mark_failed(context, backup_id, reason, only_running=True):
             state=BackupState.FAILED, updated=db_models.utcnow(),
             description=failure.failed_description(row.description,
                                                    reason))).rowcount
+        if changed and row.instance_id:
+            events.record_in(session, context, row.instance_id,
+                             events.BACKUP, 'The backup %s "%s" failed: %s.'
+                             % (backup_id, row.name, reason),
+                             actor='system')
     if changed:
         LOG.warning('Backup %s failed: %s', backup_id, reason)
     return bool(changed)

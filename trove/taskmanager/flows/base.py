@@ -24,6 +24,7 @@ import traceback
 from oslo_log import log as logging
 
 from trove.common import exception
+from trove.records import events
 from trove.records import work_claims as claims
 
 LOG = logging.getLogger(__name__)
@@ -99,27 +100,53 @@ class Flow:
 
     # The frame ---------------------------------------------------------------
     def run(self):
+        self.log_event(events.TASK_START, '%s started%s.' % (
+            self.what.capitalize(),
+            ' again (taken over after an interruption)'
+            if self.resumed else ''))
         try:
             self.before()
             for step in self.remaining_steps():
                 self.check_cancelled()
                 self.run_step(step)
             self.succeeded()
+            self.log_event(events.TASK_END,
+                           '%s finished.' % self.what.capitalize())
         except (Cancelled, claims.ClaimLost) as stop:
             LOG.info('%s of %s stopped: %s', self.name, self.resource_id,
                      stop or 'its work was superseded')
+            self.log_event(events.TASK_END, '%s stopped: %s.' % (
+                self.what.capitalize(),
+                stop or 'its work was superseded'))
         except FlowFailed as failure:
             LOG.warning('%s of %s failed: %s', self.name, self.resource_id,
                         failure)
             self.on_failed(failure)
+            self.log_event(events.TASK_FAILED, '%s failed: %s' % (
+                self.what.capitalize(), failure))
         except Exception as error:
             LOG.exception('%s of %s failed', self.name, self.resource_id)
-            self.on_failed(FlowFailed(
+            failure = FlowFailed(
                 self.failure_task, 'The %s failed: %s' % (
                     self.name.replace('_', ' '), describe(error)),
-                traceback.format_exc()))
+                traceback.format_exc())
+            self.on_failed(failure)
+            self.log_event(events.TASK_FAILED, str(failure))
         finally:
             self.release()
+
+    # What the event log calls the flow ("the restart"); flows may say
+    # better.
+    @property
+    def what(self):
+        return events.FLOW_NAMES.get(self.name,
+                                     'the ' + self.name.replace('_', ' '))
+
+    def log_event(self, kind, message):
+        """An event in the log of the flow's instance (backup flows log
+        their own, about the backup's instance)."""
+        if self.resource_type == 'instance' and self.work is not None:
+            events.record(self.context, self.resource_id, kind, message)
 
     def run_step(self, step):
         LOG.debug('%s of %s: %s', self.name, self.resource_id, step.name)
@@ -131,6 +158,13 @@ class Flow:
             LOG.exception('%s of %s: step %s failed', self.name,
                           self.resource_id, step.name)
             raise step.on_failure(self, error) from error
+        # What the instance view shows as the operation's progress.
+        names = [each.name for each in self.steps]
+        if step.name in names:
+            self.progress.update(
+                progress_step=step.name,
+                progress_percent=100 * (names.index(step.name) + 1)
+                // len(names))
         claims.checkpoint(self.context, self.work, step.name,
                           **self.progress)
 

@@ -1,0 +1,245 @@
+"""Restore drills: proof that a backup restores, and how long it takes.
+
+``POST /backups/{id}/drill`` records a drill (202); the taskmanager's
+periodic check ``run_backup_drills`` (one taskmanager of the deployment
+per ``backup_drill_check_interval``) moves each drill on:
+
+1. ``PENDING``: a sandbox instance is created from the backup, exactly as
+   ``POST /instances`` with a ``restorePoint`` does (the backup's
+   datastore version, flavor and volume size of the source instance, or
+   ``backup_drill_flavor``), in the backup's project.
+2. ``RESTORING``: waits for the sandbox to be ACTIVE (or in error, or
+   beyond ``backup_drill_timeout``). The RTO is the time from the
+   sandbox's creation to the end of its build (its event log's
+   ``task_end``): restore start to engine ready.
+3. Checks: the engine answers (HEALTHY) and the sandbox has the
+   databases the source instance has now (when that instance still
+   runs); then the sandbox is deleted.
+
+The backup shows ``last_verified_at`` (the last drill that passed),
+``last_drill_rto_s`` and ``last_drill_result``; a failed drill is an event
+and a fault of the backup's instance.
+"""
+
+import sqlalchemy as sa
+from oslo_log import log as logging
+
+from trove.backup import models as backup_models
+from trove.common import context as trove_context
+from trove.common import exception
+from trove.common import states
+from trove.conf import CONF
+from trove.db import api as db_api
+from trove.db import models as db_models
+from trove.guestagent import api as guest_api
+from trove.instance import actions as instance_actions
+from trove.instance import create as instance_create
+from trove.instance import models as instance_models
+from trove.records import events
+from trove.records import faults
+
+LOG = logging.getLogger(__name__)
+
+Row = db_models.BackupDrill
+Backup = db_models.Backup
+PENDING, RESTORING, PASSED, FAILED = 'PENDING', 'RESTORING', 'PASSED', \
+    'FAILED'
+RUNNING = (PENDING, RESTORING)
+
+
+class DrillRunning(exception.UnprocessableEntity):
+    message = 'A restore drill of backup %(backup_id)s is already running.'
+
+
+def request(context, backup):
+    """Record a drill of ``backup`` (a row of the API's load)."""
+    if backup.state != states.BackupState.COMPLETED:
+        raise exception.UnprocessableEntity(
+            'Backup %s is %s; only a COMPLETED backup can be drilled.'
+            % (backup.id, backup.state))
+    with db_api.writer(context) as session:
+        running = session.scalars(sa.select(Row.id).where(
+            Row.backup_id == backup.id, Row.state.in_(RUNNING))).first()
+        if running:
+            raise DrillRunning(backup_id=backup.id)
+        row = Row(id=db_models.generate_uuid(), backup_id=backup.id,
+                  tenant_id=backup.tenant_id, instance_id=backup.instance_id,
+                  state=PENDING, created=db_models.utcnow())
+        session.add(row)
+        session.flush()
+        session.expunge(row)
+    if backup.instance_id:
+        events.record(context, backup.instance_id, events.DRILL,
+                      'A restore drill of backup %s was requested.'
+                      % backup.id)
+    return row
+
+
+def view(row):
+    return {'id': row.id, 'backup_id': row.backup_id, 'state': row.state,
+            'sandbox_id': row.sandbox_id, 'rto_s': row.rto_s,
+            'result': row.result}
+
+
+def run(context, now=None):
+    """Move every running drill on; returns {drill id: its state}."""
+    with db_api.reader(context) as session:
+        rows = list(session.scalars(sa.select(Row).where(
+            Row.state.in_(RUNNING)).order_by(Row.created)))
+        session.expunge_all()
+    moved = {}
+    for row in rows:
+        project = trove_context.get_admin_context(project_id=row.tenant_id)
+        try:
+            if row.state == PENDING:
+                _start(project, row)
+            else:
+                _follow(project, row, now or db_models.utcnow())
+        except exception.TroveError as error:
+            _end(project, row, False, 'the sandbox could not be made: %s'
+                 % str(error).rstrip('.'))
+        except Exception as error:
+            LOG.exception('Restore drill %s failed', row.id)
+            _end(project, row, False, str(error))
+        moved[row.id] = _state(context, row.id)
+    return moved
+
+
+def _state(context, drill_id):
+    with db_api.reader(context) as session:
+        return session.get(Row, drill_id).state
+
+
+def _set(context, row, **values):
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == row.id).values(
+            updated=db_models.utcnow(), **values))
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def _source(context, row):
+    """The instance the backup was taken of, or None if it is gone."""
+    if not row.instance_id:
+        return None
+    try:
+        return instance_models.load(context, row.instance_id)
+    except exception.InstanceNotFound:
+        return None
+
+
+def _start(context, row):
+    backup = backup_models.load(context, row.backup_id)
+    source = _source(context, row)
+    version = backup.datastore_version
+    body = {'instance': {
+        'name': 'drill-%s' % row.backup_id[:8],
+        'flavorRef': CONF.backup_drill_flavor or (
+            source.row.flavor_id if source else None),
+        'volume': {'size': (source.row.volume_size if source else None)
+                   or CONF.backup_drill_volume_size},
+        'datastore': {'type': version.datastore.name,
+                      'version': version.name},
+        'restorePoint': {'backupRef': row.backup_id}}}
+    if not body['instance']['flavorRef']:
+        raise exception.BadRequest('no flavor for the sandbox (the source '
+                                   'instance is gone; set '
+                                   'backup_drill_flavor)')
+    sandbox, _password = instance_create.create(context, body)
+    _set(context, row, state=RESTORING, sandbox_id=sandbox.id,
+         started_at=db_models.utcnow())
+    LOG.info('Restore drill %s: sandbox %s restores backup %s', row.id,
+             sandbox.id, row.backup_id)
+
+
+def _build_end(context, sandbox_id):
+    """When the sandbox's build finished (its event log), or None."""
+    finished = events.FLOW_NAMES['create'].capitalize() + ' finished.'
+    with db_api.reader(context) as session:
+        return session.scalars(sa.select(db_models.InstanceEvent.created)
+                               .where(db_models.InstanceEvent.instance_id
+                                      == sandbox_id,
+                                      db_models.InstanceEvent.message
+                                      == finished)).first()
+
+
+def _follow(context, row, now):
+    try:
+        sandbox = instance_models.load(context, row.sandbox_id)
+    except exception.InstanceNotFound:
+        _end(context, row, False, 'the sandbox %s disappeared'
+             % row.sandbox_id)
+        return
+    if sandbox.status == states.InstanceStatus.ERROR or \
+            sandbox.task.is_error:
+        _end(context, row, False, 'the restore failed: %s' % (
+            sandbox.fault.message if sandbox.fault is not None
+            else sandbox.status))
+        return
+    ready = _build_end(context, sandbox.id)
+    if sandbox.status != states.InstanceStatus.ACTIVE or ready is None:
+        if (now - row.started_at).total_seconds() > CONF.backup_drill_timeout:
+            _end(context, row, False, 'the sandbox was not ACTIVE within '
+                 '%d seconds' % CONF.backup_drill_timeout)
+        return
+    rto = round((ready - row.started_at).total_seconds(), 1)
+    problems = _check(context, row, sandbox)
+    _end(context, row, not problems, '; '.join(problems) or
+         'restored, the engine answers and the databases match', rto=rto)
+
+
+def _databases(context, instance_id):
+    guest = guest_api.API(context, instance_id)
+    names, marker = guest.list_databases()
+    names = list(names)
+    while marker:
+        more, marker = guest.list_databases(marker=marker)
+        names += list(more)
+    return sorted(db['_name'] if isinstance(db, dict) else str(db)
+                  for db in names)
+
+
+def _check(context, row, sandbox):
+    problems = []
+    if sandbox.service_status not in states.DATASTORE_RUNNING_STATUSES:
+        problems.append('the engine of the sandbox is %s'
+                        % sandbox.service_status.api_status)
+        return problems
+    restored = _databases(context, sandbox.id)
+    source = _source(context, row)
+    if source is not None and source.service_status in \
+            states.DATASTORE_RUNNING_STATUSES:
+        expected = _databases(context, source.id)
+        missing = sorted(set(expected) - set(restored))
+        if missing:
+            problems.append('databases missing from the restore: %s'
+                            % ', '.join(missing))
+    return problems
+
+
+def _end(context, row, passed, result, rto=None):
+    now = db_models.utcnow()
+    _set(context, row, state=PASSED if passed else FAILED, result=result,
+         rto_s=rto, ready_at=now if passed else None)
+    values = {'last_drill_result': ('passed: ' if passed else 'failed: ')
+              + result[:1000], 'last_drill_rto_s': rto}
+    if passed:
+        values['last_verified_at'] = now
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Backup).where(Backup.id == row.backup_id)
+                        .values(**values))
+    if row.sandbox_id:
+        try:
+            instance_actions.delete(
+                context, instance_models.load(context, row.sandbox_id))
+        except exception.InstanceNotFound:
+            pass
+    message = ('Restore drill of backup %s %s: %s%s.' % (
+        row.backup_id, 'passed' if passed else 'failed', result,
+        '; RTO %.1f s' % rto if rto is not None else ''))
+    if row.instance_id:
+        events.record(context, row.instance_id, events.DRILL, message,
+                      actor='system')
+        if not passed:
+            faults.save_fault(context, row.instance_id, message)
+    LOG.info(message)

@@ -56,6 +56,7 @@ class InstanceRecord:
     access: dict | None = None
     addresses: list = dataclasses.field(default_factory=list)
     slave_of_id: str | None = None
+    encrypted_key: str | None = None
 
     @property
     def gone(self):
@@ -84,7 +85,7 @@ def load(context, instance_id):
             datastore_version_id=row.datastore_version_id,
             access=_json(row.access, None),
             addresses=_json(row.addresses, []),
-            slave_of_id=row.slave_of_id)
+            slave_of_id=row.slave_of_id, encrypted_key=row.encrypted_key)
         if row.datastore_version_id:
             version = session.get(db_models.DatastoreVersion,
                                   row.datastore_version_id)

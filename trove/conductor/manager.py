@@ -83,7 +83,7 @@ class Manager:
             LOG.error('Message %s of %s has no "sent"; accepting it',
                       method_name, instance_id)
             return False
-        sent = float(sent)
+        sent = heartbeats.received_stamp(sent)
         if self._advance_last_seen(context, instance_id, method_name, sent):
             return False
         try:
@@ -109,7 +109,9 @@ class Manager:
                 sa.update(LastSeen)
                 .where(LastSeen.instance_id == instance_id,
                        LastSeen.method_name == method_name,
-                       LastSeen.sent < sent)
+                       sa.or_(LastSeen.sent < sent,
+                              LastSeen.sent > sent
+                              + CONF.conductor_clock_jump))
                 .values(sent=sent)).rowcount > 0
 
     def heartbeat(self, context, instance_id, payload, sent=None):
@@ -127,8 +129,7 @@ class Manager:
         if not isinstance(fault, dict) or not fault.get('message'):
             fault = None
         self.heartbeats.add(heartbeats.Heartbeat(
-            instance_id, float(sent) if sent is not None else None, status,
-            fault))
+            instance_id, heartbeats.received_stamp(sent), status, fault))
 
     def update_backup(self, context, instance_id, backup_id, sent=None,
                       **backup_fields):

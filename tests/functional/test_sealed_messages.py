@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 
+import oslo_messaging as messaging
 import pytest
 import sqlalchemy as sa
 
@@ -156,3 +157,56 @@ def test_a_tampered_token_does_not_open():
     encrypted = sealed_messages.encrypt_instance_key(key)
     assert key not in encrypted
     assert sealed_messages.decrypt_instance_key(encrypted) == key
+
+
+class Agent:
+    """A guest's endpoint: counts what it ran."""
+
+    target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.calls = []
+
+    def get_filesystem_stats(self, context, fs_path=None):
+        self.calls.append(fs_path)
+        return {'used': 0.5, 'total': 1.0, 'path': fs_path}
+
+
+def test_control_plane_to_guest_is_sealed_both_ways(conductor):
+    from trove.common import exception
+    from trove.guestagent import api as guest_api
+    key = sealed_messages.new_instance_key()
+    with db_api.writer(trove_context.get_admin_context()) as session:
+        instance_id = _instance(session, key)
+        other_id = _instance(session, sealed_messages.new_instance_key())
+    agent = Agent()
+    server = service.RpcService(
+        guest_api.topic(instance_id), instance_id, [agent],
+        serializer=sealed_messages.ChannelSerializer(instance_id, key))
+    server.start()
+    try:
+        context = trove_context.get_admin_context()
+        # The API/taskmanager's client finds the key in the control DB.
+        client = guest_api.API(context, instance_id)
+        assert isinstance(client.client.serializer,
+                          sealed_messages.ChannelSerializer)
+        answer = client._call('get_filesystem_stats', 10, fs_path='/data')
+        assert answer == {'used': 0.5, 'total': 1.0, 'path': '/data'}
+        assert agent.calls == ['/data']
+
+        # A plain client, and one sealing with another instance's key:
+        # refused, nothing run.
+        plain = rpc.get_client(guest_api.topic(instance_id), '1.0',
+                               server=instance_id, timeout=10)
+        with pytest.raises(Exception):
+            plain.call(context, 'get_filesystem_stats', fs_path='/plain')
+        foreign = guest_api.API(context, other_id)
+        foreign.client = rpc.get_client(
+            guest_api.topic(instance_id), '1.0', server=instance_id,
+            serializer=sealed_messages.ChannelSerializer(
+                other_id, sealed_messages.instance_key(other_id)))
+        with pytest.raises(exception.GuestError):
+            foreign._call('get_filesystem_stats', 10, fs_path='/foreign')
+        assert agent.calls == ['/data']
+    finally:
+        server.stop()

@@ -177,3 +177,47 @@ class OpeningSerializer(rpc.ContextSerializer):
         except SealError as failure:
             context.seal_error = str(failure)
             return None
+
+
+class ChannelSerializer(SealingSerializer):
+    """Both ends of the control plane's RPC with one guest: everything
+    sent is sealed with the instance's key, and everything received must
+    be sealed with it for that instance -- a plain or foreign message
+    raises (a call's caller gets the error; nothing is run)."""
+
+    def _open(self, value, exact=True):
+        if not _is_sealed(value, exact=exact):
+            raise SealError('a plain message on the sealed channel of '
+                            'instance %s' % self.sender)
+        if value[SENDER] != self.sender:
+            raise SealError('a message for instance %s on the channel of '
+                            'instance %s' % (value[SENDER], self.sender))
+        return unseal(self.key, value['sealed'])
+
+    def deserialize_entity(self, context, entity):
+        return self._open(entity)
+
+    def deserialize_context(self, context):
+        return super().deserialize_context(
+            self._open(context or {}, exact=False))
+
+
+def channel_serializer(instance_id):
+    """The serializer of the control plane's RPC to ``instance_id``'s
+    guest: sealing when the instance has a key, else None (plain)."""
+    key = instance_key(instance_id)
+    return ChannelSerializer(instance_id, key) if key else None
+
+
+_instance_keys = None
+
+
+def set_key_loader(load):
+    """Where this process reads instance keys (trove.db.api sets it: any
+    process with the control DB). See KeyCache for ``load``."""
+    global _instance_keys
+    _instance_keys = KeyCache(load)
+
+
+def instance_key(instance_id):
+    return _instance_keys.key(instance_id) if _instance_keys else None

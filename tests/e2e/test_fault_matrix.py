@@ -7,6 +7,7 @@ own processes and of a guest agent, on the default trove-local system.
   (the agent answers a ping), a heartbeat older than the agent's queued
   ones is dropped (no status regression), the data is intact over SQL
   and the next backup works;
+* a heartbeat stamped an hour ahead does not freeze the status;
 * a guest agent paused (SIGSTOP) during a backup: the backup ends FAILED
   by its deadline with a reason, and after SIGCONT the next backup works.
 
@@ -137,3 +138,24 @@ def test_agent_paused_during_backup_ends_by_deadline(trove, trove_system,
     assert _rows(instance) == before
     again = trove.backups.create('after-pause', instance.id)
     wait_backup(trove, again.id, system=trove_system)
+
+
+def test_guest_clock_ahead_does_not_freeze_status(trove, trove_system,
+                                                  instance,
+                                                  conductor_client):  # noqa: F811
+    """A sealed heartbeat stamped an hour ahead (the guest's clock was
+    wrong) is applied as if sent now; the agent's next heartbeats, stamped
+    by a right clock, still apply: the status does not freeze."""
+    guest_pid = _guest_pid(trove_system, instance.id)
+    os.kill(guest_pid, signal.SIGSTOP)
+    try:
+        conductor_client(instance.id).heartbeat(
+            instance.id, {'service_status': 'shutdown'},
+            sent=time.time() + 3600)
+        wait_until(lambda: _listed_status(trove, instance.id) == 'SHUTDOWN',
+                   timeout=10, message='the skewed heartbeat was not applied')
+    finally:
+        os.kill(guest_pid, signal.SIGCONT)
+    wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
+               timeout=30, message='the agent\'s heartbeats after a skewed '
+               'one were dropped: the status froze')

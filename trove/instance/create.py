@@ -53,7 +53,8 @@ def _volume_size(manager, volume):
 
 
 def _unsupported(body, key, what):
-    if body.get(key) is not None:
+    # An empty list asks for nothing this deployment lacks.
+    if body.get(key) not in (None, [], {}):
         raise exception.NotImplementedForDatastore(
             '%s is not supported by this deployment.' % what)
 

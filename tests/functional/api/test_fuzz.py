@@ -11,7 +11,9 @@ a recording taskmanager on a private RabbitMQ vhost. The test sends:
   content types;
 * path ids that are not UUIDs, on every resource route.
 
-At least ``MIN_REQUESTS`` requests, 0 answers >= 500; then the quota
+At least ``MIN_REQUESTS`` requests, 0 answers >= 500 other than the
+documented 501 ``notImplemented`` of a feature this deployment lacks
+(applying modules at create; counted and printed apart); then the quota
 usages equal the live rows and no reservation is left pending. The
 figures are printed (pytest -s shows them).
 """
@@ -56,6 +58,7 @@ class Counter:
         self.by_status = collections.Counter()
         self.by_target = collections.Counter()
         self.errors = []
+        self.not_implemented = 0
 
     def send(self, target, method, path, body=None, content_type=None,
              headers=None):
@@ -72,7 +75,12 @@ class Counter:
         self.total += 1
         self.by_status[response.status_int] += 1
         self.by_target[target] += 1
-        if response.status_int >= 500:
+        if response.status_int == 501 and \
+                b'"notImplemented"' in response.body:
+            # The documented answer for a feature this deployment lacks
+            # (modules, cinder backups): not an error, counted apart.
+            self.not_implemented += 1
+        elif response.status_int >= 500:
             self.errors.append((method, path, body[:300] if body else body,
                                 response.status, response.body[:500]))
         return response
@@ -399,11 +407,11 @@ def test_fuzz_no_5xx_and_consistent_db(world, api_samples_dir):
     live = _check_consistency(url)
     elapsed = time.monotonic() - started
     print('\nfuzz: %d requests in %.0f s, %d request schemas, %d api-ref '
-          'samples, %d answers >= 500; statuses %s; %d live instances, '
-          'quota usages consistent' % (
+          'samples, %d errors >= 500 (and %d deliberate 501 notImplemented); '
+          'statuses %s; %d live instances, quota usages consistent' % (
               counter.total, elapsed, len(targets), routed,
-              len(counter.errors), dict(sorted(counter.by_status.items())),
-              live))
+              len(counter.errors), counter.not_implemented,
+              dict(sorted(counter.by_status.items())), live))
     assert routed == len(samples)
     assert not counter.errors, counter.errors[:5]
     assert counter.total >= MIN_REQUESTS

@@ -1,7 +1,8 @@
 """The fault matrix (issue 23): the control database restarted under load.
 
-trove-local runs on a MariaDB control database of the test's own (its own
-datadir and port; the machine's server is untouched). Clients keep
+trove-local runs on a MariaDB, then a PostgreSQL, control database of the
+test's own (its own datadir and port; the machine's servers are
+untouched). Clients keep
 creating configuration groups (a write of two tables in one transaction)
 and listing instances while the database is stopped and started again:
 
@@ -31,9 +32,10 @@ from trove.localenv import services
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def control_db():
-    database = private_mariadb.PrivateMariaDB()
+@pytest.fixture(params=['mariadb', 'postgresql'])
+def control_db(request):
+    database = (private_mariadb.PrivateMariaDB() if request.param ==
+                'mariadb' else private_mariadb.PrivatePostgreSQL())
     database.start()
     yield database
     database.remove()
@@ -139,7 +141,7 @@ def test_control_db_restarted_under_load(control_db):
             'SELECT c.id, COUNT(p.configuration_key) FROM configurations c '
             'LEFT JOIN '
             'configuration_parameters p ON p.configuration_id = c.id '
-            'WHERE c.deleted = 0 GROUP BY c.id'))
+            'WHERE c.deleted = false GROUP BY c.id'))
         assert set(load.confirmed) <= set(rows)
         assert all(count == 1 for count in rows.values()), rows
         unconfirmed = set(rows) - set(load.confirmed)

@@ -73,3 +73,65 @@ class PrivateMariaDB:
             cursor = connection.cursor()
             cursor.execute(statement)
             return cursor.fetchall()
+
+
+class PrivatePostgreSQL:
+    """The same for PostgreSQL: a cluster of its own, run as the
+    ``postgres`` user (initdb refuses root)."""
+
+    BIN = '/usr/lib/postgresql/15/bin'
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='trove-private-pg-')
+        os.chmod(self.dir, 0o755)
+        self.datadir = os.path.join(self.dir, 'data')
+        self.port = ports.free_port()
+        shutil.chown(self.dir, 'postgres', 'postgres')
+        self._as_postgres(os.path.join(self.BIN, 'initdb'), '-D',
+                          self.datadir, '-A', 'trust', '-U', 'postgres',
+                          '--no-sync')
+        self.running = False
+
+    @staticmethod
+    def _as_postgres(*command, timeout=120):
+        import shlex
+        subprocess.run(['su', 'postgres', '-s', '/bin/sh', '-c',
+                        ' '.join(shlex.quote(c) for c in command)],
+                       check=True, capture_output=True, timeout=timeout)
+
+    @property
+    def url(self):
+        return 'postgresql+psycopg://postgres@127.0.0.1:%d/trove' % self.port
+
+    def start(self, timeout=60):
+        self._as_postgres(
+            os.path.join(self.BIN, 'pg_ctl'), '-D', self.datadir, '-l',
+            os.path.join(self.dir, 'log'), '-w', '-t', str(timeout), '-o',
+            '-p %d -k %s -c listen_addresses=127.0.0.1' % (self.port,
+                                                           self.dir),
+            'start', timeout=timeout + 30)
+        self.running = True
+        import psycopg
+        with psycopg.connect(host='127.0.0.1', port=self.port,
+                             user='postgres', dbname='postgres',
+                             autocommit=True) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = 'trove'").fetchone()
+            if not exists:
+                connection.execute('CREATE DATABASE trove')
+
+    def stop(self):
+        if self.running:
+            self._as_postgres(os.path.join(self.BIN, 'pg_ctl'), '-D',
+                              self.datadir, '-m', 'fast', '-w', 'stop')
+            self.running = False
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def query(self, statement):
+        import psycopg
+        with psycopg.connect(host='127.0.0.1', port=self.port,
+                             user='postgres', dbname='trove') as connection:
+            return connection.execute(statement).fetchall()

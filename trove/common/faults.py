@@ -13,6 +13,7 @@ import json
 
 from oslo_db import exception as db_exception
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 import webob
 import webob.exc
 
@@ -76,7 +77,7 @@ def exception_response(request, error):
     if isinstance(error, exception.TroveError):
         LOG.error('Request %s failed: %s', request.path, error)
         return fault_response(request, error.code, str(error))
-    if isinstance(error, db_exception.DBConnectionError):
+    if _database_unreachable(error):
         # The control database is down or restarting: the request did
         # nothing (its transaction never committed), the client may retry.
         LOG.error('Request %s %s: the control database is unreachable: %s',
@@ -92,6 +93,23 @@ def exception_response(request, error):
     LOG.exception('Unexpected error serving %s %s', request.method,
                   request.path)
     return fault_response(request, 500, internal_error_message(request))
+
+
+def _database_unreachable(error):
+    """The control DB went away (refused, restarting, connection cut).
+    oslo.db names most of these DBConnectionError; with psycopg 3 a cut
+    connection arrives as a plain DBError around SQLAlchemy's
+    OperationalError."""
+    if isinstance(error, db_exception.DBConnectionError):
+        return True
+    if isinstance(error, db_exception.DBDeadlock):
+        return False
+    inner = getattr(error, 'inner_exception', None) \
+        if isinstance(error, db_exception.DBError) else error
+    if isinstance(inner, sa_exc.DBAPIError):
+        return bool(inner.connection_invalidated) or isinstance(
+            inner, sa_exc.OperationalError)
+    return False
 
 
 def _passed_headers(error):

@@ -73,10 +73,21 @@ def test_engine_that_cannot_start_puts_instance_in_error_with_reason(
         e2e.wait_for_deleted(trove, created.id)
 
 
+def guest_info(trove_system, instance_id):
+    """The instance's guest_info.conf [DEFAULT] values (guest_id, its
+    message key...)."""
+    import configparser
+    parser = configparser.RawConfigParser()
+    parser.read(os.path.join(trove_system.instance_dir(instance_id), 'etc',
+                             'guest_info.conf'))
+    return parser.defaults()
+
+
 @pytest.fixture
 def conductor_client(trove_system):
-    """The conductor's RPC client on the system's transport, as a guest
-    agent uses it."""
+    """A factory of the conductor's RPC client on the system's transport,
+    as the agent of an instance makes it: sealing with the instance's
+    key from its guest_info.conf (the conductor drops anything else)."""
     from trove.common import context
     from trove.common import rpc
     from trove.conductor import api as conductor_api
@@ -84,11 +95,19 @@ def conductor_client(trove_system):
     rpc.get_transport()     # registers the transport options
     rpc.cleanup()
     CONF.set_override('transport_url', trove_system.transport_url)
+
+    def client_of(instance_id):
+        info = guest_info(trove_system, instance_id)
+        CONF.set_override('guest_id', instance_id)
+        CONF.set_override('instance_rpc_encr_key',
+                          info['instance_rpc_encr_key'])
+        return conductor_api.API(context.get_admin_context())
     try:
-        yield conductor_api.API(context.get_admin_context())
+        yield client_of
     finally:
         rpc.cleanup()
-        CONF.clear_override('transport_url')
+        for name in ('transport_url', 'guest_id', 'instance_rpc_encr_key'):
+            CONF.clear_override(name)
 
 
 def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system,
@@ -110,8 +129,9 @@ def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system,
                         if i.id == created.id]
             return listed.operating_status
 
+        conductor = conductor_client(created.id)
         sent = time.time()
-        conductor_client.heartbeat(created.id, {'service_status': 'shutdown'},
+        conductor.heartbeat(created.id, {'service_status': 'shutdown'},
                                    sent=sent)
         wait_until(lambda: operating_status() == 'SHUTDOWN', timeout=5,
                    message='the newest heartbeat was not recorded')
@@ -120,7 +140,7 @@ def test_out_of_order_heartbeats_do_not_regress_status(trove, trove_system,
         # does not happen needs a bounded wait: the conductor writes
         # heartbeats within a fraction of a second, and the heartbeat
         # expiry is still seconds away.)
-        conductor_client.heartbeat(created.id, {'service_status': 'healthy'},
+        conductor.heartbeat(created.id, {'service_status': 'healthy'},
                                    sent=sent - 10)
         time.sleep(2)
         assert operating_status() == 'SHUTDOWN'

@@ -235,3 +235,32 @@ def test_heartbeats_of_unknown_instances_write_nothing(control_db_url):
             assert session.query(models.InstanceFault).count() == 0
     finally:
         db_api.configure()
+
+
+def test_guest_clock_skew_does_not_freeze_the_status(control_db_url):
+    """A stamp from the future counts as its arrival time; a clock set
+    back by more than conductor_clock_jump restarts the ordering."""
+    ids = _setup(control_db_url, 2)
+    try:
+        recorder = heartbeats.HeartbeatRecorder(interval=0, batch_size=100)
+        now = time.time()
+        ahead = heartbeats.received_stamp(now + 3600)
+        assert ahead <= time.time()
+        recorder.write([heartbeats.Heartbeat(ids[0], ahead, SHUTDOWN)])
+        # The guest's next heartbeat, a few seconds later by the real
+        # clock: applied (it would be dropped for an hour otherwise).
+        time.sleep(0.05)
+        recorder.write([heartbeats.Heartbeat(
+            ids[0], heartbeats.received_stamp(time.time()), HEALTHY)])
+        assert _statuses([ids[0]]) == {ids[0]: 'healthy'}
+
+        # Clock set back by an hour after a heartbeat: the next ones are
+        # applied; a merely late one (seconds older) is still dropped.
+        recorder.write([heartbeats.Heartbeat(ids[1], now, HEALTHY)])
+        recorder.write([heartbeats.Heartbeat(ids[1], now - 3600, SHUTDOWN)])
+        assert _statuses([ids[1]]) == {ids[1]: 'shutdown'}
+        recorder.write([heartbeats.Heartbeat(ids[1], now - 3599, HEALTHY)])
+        recorder.write([heartbeats.Heartbeat(ids[1], now - 3605, SHUTDOWN)])
+        assert _statuses([ids[1]]) == {ids[1]: 'healthy'}
+    finally:
+        db_api.configure()

@@ -13,6 +13,7 @@ def main():
     manager = importutils.import_object(CONF.conductor_manager)
     rpc_service = service.RpcService(CONF.conductor_queue, CONF.host,
                                      [manager],
-                                     rpc_threads=CONF.conductor_rpc_threads)
+                                     rpc_threads=CONF.conductor_rpc_threads,
+                                     serializer=manager.serializer())
     service_runner.run(rpc_service, 'trove-conductor')
     manager.stop()

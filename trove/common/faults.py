@@ -11,7 +11,9 @@ format.
 import http.client
 import json
 
+from oslo_db import exception as db_exception
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 import webob
 import webob.exc
 
@@ -75,6 +77,15 @@ def exception_response(request, error):
     if isinstance(error, exception.TroveError):
         LOG.error('Request %s failed: %s', request.path, error)
         return fault_response(request, error.code, str(error))
+    if _database_unreachable(error):
+        # The control database is down or restarting: the request did
+        # nothing (its transaction never committed), the client may retry.
+        LOG.error('Request %s %s: the control database is unreachable: %s',
+                  request.method, request.path, error)
+        return fault_response(
+            request, 503, 'The control database is unreachable; nothing '
+            'was changed. Retry in a few seconds.',
+            headers={'Retry-After': 5})
     if isinstance(error, webob.exc.HTTPException):
         message = error.detail or error.explanation or error.title
         return fault_response(request, error.code, message,
@@ -82,6 +93,23 @@ def exception_response(request, error):
     LOG.exception('Unexpected error serving %s %s', request.method,
                   request.path)
     return fault_response(request, 500, internal_error_message(request))
+
+
+def _database_unreachable(error):
+    """The control DB went away (refused, restarting, connection cut).
+    oslo.db names most of these DBConnectionError; with psycopg 3 a cut
+    connection arrives as a plain DBError around SQLAlchemy's
+    OperationalError."""
+    if isinstance(error, db_exception.DBConnectionError):
+        return True
+    if isinstance(error, db_exception.DBDeadlock):
+        return False
+    inner = getattr(error, 'inner_exception', None) \
+        if isinstance(error, db_exception.DBError) else error
+    if isinstance(inner, sa_exc.DBAPIError):
+        return bool(inner.connection_invalidated) or isinstance(
+            inner, sa_exc.OperationalError)
+    return False
 
 
 def _passed_headers(error):
@@ -113,6 +141,13 @@ class FaultWrapper(filters.Filter):
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)
+        if not _utf8_path(environ):
+            # Every layer reads the path as UTF-8 (WebOb raises on it,
+            # logging included): refused before any of them.
+            response = fault_response(
+                request, 400, 'The URL path is not valid UTF-8 once '
+                'percent-decoded.')
+            return response(environ, start_response)
         try:
             response = request.get_response(self.application)
         except Exception as error:  # the last line of defence
@@ -122,6 +157,15 @@ class FaultWrapper(filters.Filter):
             response = fault_response(request, response.status_int, message,
                                       headers=_passed_headers(response))
         return response(environ, start_response)
+
+
+def _utf8_path(environ):
+    for key in ('PATH_INFO', 'SCRIPT_NAME'):
+        try:
+            environ.get(key, '').encode('latin-1').decode('utf-8')
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return False
+    return True
 
 
 def _plain_message(response):

@@ -66,19 +66,20 @@ def version_cap(service, aliases, latest):
     return aliases.get(level, level)
 
 
-def get_client(topic, version_cap, server=None, timeout=None):
+def get_client(topic, version_cap, server=None, timeout=None,
+               serializer=None):
     target = messaging.Target(topic=topic, server=server, version='1.0')
     return messaging.get_rpc_client(get_transport(), target,
                                     version_cap=version_cap,
-                                    serializer=ContextSerializer(),
+                                    serializer=serializer or ContextSerializer(),
                                     timeout=timeout)
 
 
-def get_server(topic, server, endpoints):
+def get_server(topic, server, endpoints, serializer=None):
     target = messaging.Target(topic=topic, server=server)
     return messaging.get_rpc_server(
         get_transport(), target, endpoints,
-        serializer=ContextSerializer(),
+        serializer=serializer or ContextSerializer(),
         access_policy=dispatcher.DefaultRPCAccessPolicy)
 
 

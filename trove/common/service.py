@@ -25,8 +25,10 @@ class PeriodicTask:
 class RpcService:
 
     def __init__(self, topic, server, endpoints, periodic_tasks=(),
-                 rpc_threads=None):
+                 rpc_threads=None, serializer=None):
         self.topic = topic
+        # None: rpc.ContextSerializer (plain messages).
+        self.serializer = serializer
         # Threads handling messages; None: oslo.messaging's
         # executor_thread_pool_size.
         self.rpc_threads = rpc_threads
@@ -39,7 +41,8 @@ class RpcService:
 
     def start(self):
         self._rpc_server = rpc.get_server(self.topic, self.server,
-                                          self.endpoints)
+                                          self.endpoints,
+                                          serializer=self.serializer)
         self._rpc_server.start(override_pool_size=self.rpc_threads)
         LOG.info('Serving topic %s as %s', self.topic, self.server)
         for task in self.periodic_tasks:

@@ -12,11 +12,17 @@ Version ledger:
 Every method is a cast carrying ``sent`` (epoch seconds, float): the
 conductor ignores a message that is not newer than the last one it
 accepted for the same instance and method.
+
+A guest that has a message key (``instance_rpc_encr_key``, from its
+guest_info.conf) seals every message with it
+(trove.common.sealed_messages): the wire format changes, not the methods
+or their version.
 """
 
 import time
 
 from trove.common import rpc
+from trove.common import sealed_messages
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
@@ -25,13 +31,22 @@ VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
 
+def _serializer():
+    """Sealing when this process is a guest with a key, else plain."""
+    key = CONF.instance_rpc_encr_key
+    if key and CONF.guest_id:
+        return sealed_messages.SealingSerializer(CONF.guest_id, key)
+    return None
+
+
 class API:
 
     def __init__(self, context):
         self.context = context
         cap = rpc.version_cap('conductor', VERSION_ALIASES,
                               API_LATEST_VERSION)
-        self.client = rpc.get_client(CONF.conductor_queue, cap)
+        self.client = rpc.get_client(CONF.conductor_queue, cap,
+                                     serializer=_serializer())
 
     def _cast(self, method, version=API_BASE_VERSION, **kwargs):
         cctxt = self.client.prepare(version=version)

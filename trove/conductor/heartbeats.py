@@ -43,6 +43,7 @@ from oslo_log import log as logging
 
 from trove.common import context as trove_context
 from trove.common import states
+from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.records import faults
@@ -187,7 +188,7 @@ class HeartbeatRecorder:
             accepted = [beat for beat in beats
                         if beat.sent is None
                         or beat.instance_id not in last_seen
-                        or last_seen[beat.instance_id] < beat.sent]
+                        or newer(beat.sent, last_seen[beat.instance_id])]
             self.dropped += len(beats) - len(accepted)
             self._write_stamps(session, accepted, last_seen)
             self._write_statuses(session, accepted, now)
@@ -253,6 +254,21 @@ class HeartbeatRecorder:
 
 # The stamp of an instance that never reported: older than any "sent".
 _NEVER = -1.0
+
+
+def received_stamp(sent):
+    """A message's ``sent`` for ordering: a stamp from the future (a guest
+    clock ahead) counts as now, else one such message would make every
+    later one look old and freeze the instance's status."""
+    if sent is None:
+        return None
+    return min(float(sent), time.time())
+
+
+def newer(sent, last_seen):
+    """Whether ``sent`` orders after ``last_seen``; far older means the
+    guest's clock went back (conductor_clock_jump), not a late message."""
+    return last_seen < sent or last_seen - sent > CONF.conductor_clock_jump
 
 
 def _insert_missing_stamps(session, instance_ids):

@@ -4,6 +4,11 @@ Guest agents never reach the control database; they cast their
 heartbeats, backup progress, root enablement and failures here. A message
 not newer than the last one accepted for the same instance and method is
 dropped, so late deliveries never regress a status.
+
+Messages about an instance that has a key must come sealed with that key
+by that instance (trove.common.sealed_messages): a plain one, one that
+does not open, or one sealed by instance A naming instance B is dropped
+and logged.
 """
 
 import oslo_messaging as messaging
@@ -11,6 +16,8 @@ import sqlalchemy as sa
 from oslo_db import exception as db_exception
 from oslo_log import log as logging
 
+from trove.common import context as trove_context
+from trove.common import sealed_messages
 from trove.common import states
 from trove.conductor import heartbeats
 from trove.conf import CONF
@@ -44,6 +51,38 @@ class Manager:
             CONF.conductor_heartbeat_batch_size,
             CONF.conductor_heartbeat_steady_interval)
         self.heartbeats.start()
+        self.keys = sealed_messages.KeyCache(_encrypted_key)
+
+    def serializer(self):
+        """What opens the sealed messages this manager receives."""
+        return sealed_messages.OpeningSerializer(self.keys)
+
+    def _authentic(self, context, instance_id, method_name):
+        """Whether a message naming ``instance_id`` may be applied; logs
+        why not."""
+        error = getattr(context, 'seal_error', None)
+        sender = getattr(context, 'sealed_sender', None)
+        if error:
+            LOG.warning('Dropped %s naming instance %s from sender %s: %s',
+                        method_name, instance_id, sender, error)
+            return False
+        if sender is not None:
+            if sender != instance_id:
+                LOG.warning('Dropped %s sealed by instance %s but naming '
+                            'instance %s: a guest reports only about its '
+                            'own instance', method_name, sender, instance_id)
+                return False
+            return True
+        try:
+            has_key = self.keys.key(instance_id) is not None
+        except sealed_messages.SealError:
+            has_key = True
+        if has_key:
+            LOG.warning('Dropped plain %s naming instance %s: that instance '
+                        'has a message key, its messages must be sealed',
+                        method_name, instance_id)
+            return False
+        return True
 
     def stop(self):
         """Write the heartbeats still queued."""
@@ -56,7 +95,7 @@ class Manager:
             LOG.error('Message %s of %s has no "sent"; accepting it',
                       method_name, instance_id)
             return False
-        sent = float(sent)
+        sent = heartbeats.received_stamp(sent)
         if self._advance_last_seen(context, instance_id, method_name, sent):
             return False
         try:
@@ -82,10 +121,14 @@ class Manager:
                 sa.update(LastSeen)
                 .where(LastSeen.instance_id == instance_id,
                        LastSeen.method_name == method_name,
-                       LastSeen.sent < sent)
+                       sa.or_(LastSeen.sent < sent,
+                              LastSeen.sent > sent
+                              + CONF.conductor_clock_jump))
                 .values(sent=sent)).rowcount > 0
 
     def heartbeat(self, context, instance_id, payload, sent=None):
+        if not self._authentic(context, instance_id, 'heartbeat'):
+            return
         status = None
         description = (payload or {}).get('service_status')
         if description:
@@ -98,11 +141,12 @@ class Manager:
         if not isinstance(fault, dict) or not fault.get('message'):
             fault = None
         self.heartbeats.add(heartbeats.Heartbeat(
-            instance_id, float(sent) if sent is not None else None, status,
-            fault))
+            instance_id, heartbeats.received_stamp(sent), status, fault))
 
     def update_backup(self, context, instance_id, backup_id, sent=None,
                       **backup_fields):
+        if not self._authentic(context, instance_id, 'update_backup'):
+            return
         if not self._backup_known(context, instance_id, backup_id):
             LOG.warning('Backup %s of instance %s is unknown here; ignoring '
                         'its update', backup_id, instance_id)
@@ -149,6 +193,8 @@ class Manager:
             return backup is not None and backup.instance_id == instance_id
 
     def report_root(self, context, instance_id, user=None):
+        if not self._authentic(context, instance_id, 'report_root'):
+            return
         if not root_history.record_enabled(context, instance_id,
                                            user or context.user_id):
             LOG.warning('Root report of unknown instance %s ignored',
@@ -156,15 +202,21 @@ class Manager:
 
     def notify_end(self, context, instance_id, event_type, payload=None,
                    sent=None):
+        if not self._authentic(context, instance_id, 'notify_end'):
+            return
         LOG.info('%s of instance %s ended', event_type, instance_id)
 
     def notify_exc_info(self, context, instance_id, event_type, message,
                         details='', sent=None):
+        if not self._authentic(context, instance_id, 'notify_exc_info'):
+            return
         LOG.warning('%s of instance %s failed: %s', event_type, instance_id,
                     message)
         faults.save_fault(context, instance_id, message, details)
 
     def pitr_archived(self, context, instance_id, entries, sent=None):
+        if not self._authentic(context, instance_id, 'pitr_archived'):
+            return
         lost = pitr_index.record(context, instance_id, entries or [])
         for entry in lost:
             faults.save_fault(
@@ -173,4 +225,14 @@ class Manager:
                 'gap there.' % entry.get('reason'), '')
 
     def pitr_restored(self, context, instance_id, reached=None, sent=None):
+        if not self._authentic(context, instance_id, 'pitr_restored'):
+            return
         pitr_index.record_reached(context, instance_id, reached)
+
+
+def _encrypted_key(instance_id):
+    """(whether the instance's row exists, its encrypted message key)."""
+    context = trove_context.get_admin_context()
+    with db_api.reader(context) as session:
+        row = session.get(db_models.Instance, instance_id)
+        return row is not None, row.encrypted_key if row is not None else None

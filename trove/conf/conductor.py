@@ -20,6 +20,15 @@ conductor_opts = [
     cfg.IntOpt('conductor_heartbeat_batch_size', default=500, min=1,
                help='Heartbeats that make the conductor write a batch '
                     'without waiting for the interval.'),
+    cfg.FloatOpt('conductor_clock_jump', default=300.0, min=1,
+                 help='Seconds by which a guest message may be older than '
+                      'the newest one accepted from its instance and still '
+                      'be taken as out of order (dropped). Older still, '
+                      'the guest\'s clock was set back (NTP, a restored '
+                      'server): the message is accepted and ordering '
+                      'restarts from it, so the status does not freeze '
+                      'until the clock catches up. Stamps from the future '
+                      'count as the time they were received.'),
     cfg.IntOpt('conductor_rpc_threads', default=4, min=1,
                help='Threads that handle the messages the conductor '
                     'receives (instead of executor_thread_pool_size). Its '

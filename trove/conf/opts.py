@@ -19,6 +19,7 @@ GROUP_MODULES = (
     'api',
     'service',
     'conductor',
+    'secure_messages',
     'timeouts',
     'work',
     'operations',

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import orm
 
+from trove.common import sealed_messages
 from trove.conf import CONF
 
 _lock = threading.Lock()
@@ -246,3 +247,16 @@ def get_engine():
 def dispose():
     """Close every pooled connection (before forking, at shutdown)."""
     _dispose(_facade, _pages)
+
+
+def _encrypted_instance_key(instance_id):
+    """(the instance row exists, its encrypted message key)."""
+    from trove.common import context as trove_context
+    from trove.db import models
+    with reader(trove_context.get_admin_context()) as session:
+        row = session.get(models.Instance, instance_id)
+        return row is not None, row.encrypted_key if row is not None else None
+
+
+# Processes with the control DB seal their RPC to keyed guests.
+sealed_messages.set_key_loader(_encrypted_instance_key)

@@ -33,6 +33,7 @@ from oslo_log import log as logging
 
 from trove.common import exception
 from trove.common import rpc
+from trove.common import sealed_messages
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ class API:
         self.instance_id = instance_id
         cap = rpc.version_cap('guestagent', VERSION_ALIASES,
                               API_LATEST_VERSION)
-        self.client = rpc.get_client(topic(instance_id), cap,
-                                     server=instance_id)
+        self.client = rpc.get_client(
+            topic(instance_id), cap, server=instance_id,
+            serializer=sealed_messages.channel_serializer(instance_id))
 
     # Plumbing -----------------------------------------------------------
     def _call(self, method, timeout, version=API_BASE_VERSION, **kwargs):

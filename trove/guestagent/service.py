@@ -16,6 +16,7 @@ from oslo_log import log as logging
 from oslo_utils import importutils
 
 from trove.common import datastore_registry
+from trove.common import sealed_messages
 from trove.common import service
 from trove.conf import CONF
 from trove.guestagent import operating_system
@@ -63,8 +64,12 @@ class GuestService(service.RpcService):
             tasks.append(service.PeriodicTask(
                 'pitr-archive', every,
                 lambda: pitr.run_archiver(manager), initial_delay=every))
+        # With a key, the control plane's messages must come sealed.
+        serializer = (sealed_messages.ChannelSerializer(
+            CONF.guest_id, CONF.instance_rpc_encr_key)
+            if CONF.instance_rpc_encr_key else None)
         super().__init__(topic(CONF.guest_id), CONF.guest_id, [manager],
-                         periodic_tasks=tasks)
+                         periodic_tasks=tasks, serializer=serializer)
         self.ready_path = os.path.join(CONF.guest_state_dir,
                                        guest_status.AGENT_READY)
         self.served_path = os.path.join(CONF.guest_state_dir,

@@ -12,6 +12,7 @@ from oslo_log import log as logging
 from trove import compute
 from trove.backup import restore as backup_restore
 from trove.common import exception, states, utils
+from trove.common import sealed_messages
 from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
@@ -194,6 +195,10 @@ def _create_rows(context, data, version, flavor, volume_size,
             volume_type=facts['volume_type'],
             nics=json.dumps(facts['nics']) if facts['nics'] else None,
             locality=facts['locality'],
+            # The key the guest seals its messages with, encrypted at
+            # rest; only its own guest_info.conf gets it in clear.
+            encrypted_key=sealed_messages.encrypt_instance_key(
+                sealed_messages.new_instance_key()),
             created=now, updated=now,
         )
         session.add(row)

@@ -19,6 +19,8 @@ report_interval = {report_interval}
 agent_heartbeat_expiry = {heartbeat_expiry}
 log_dir = {state_dir}/logs
 use_stderr = false
+# This deployment's own key for the instances' message keys at rest.
+inst_rpc_key_encr_key = {inst_rpc_key}
 
 [database]
 connection = {control_db}
@@ -68,6 +70,23 @@ state_healthy_counts = 2
 
 # The project of trove-local's noauth administrator.
 ADMIN_PROJECT = 'admin'
+
+
+def kept_secret(path, nbytes):
+    """The random secret stored at ``path`` (mode 0600), made at the first
+    call."""
+    import secrets
+    try:
+        with open(path) as stored:
+            return stored.read().strip()
+    except OSError:
+        pass
+    key = secrets.token_urlsafe(nbytes)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, 'w') as stored:
+        stored.write(key)
+    return key
+
 
 class LocalConfig:
     """Paths and settings of one trove-local state directory."""
@@ -171,9 +190,11 @@ class LocalConfig:
         # Engines run as unprivileged users and must reach their volumes.
         for path in (self.state_dir, self.instances_dir, self.volumes_dir):
             os.chmod(path, 0o755)
-        values = dict(vars(self), auth_strategy=self.auth_strategy)
-        # With Keystone it holds the service user's password.
-        mode = 0o600 if self.identity is not None else 0o644
+        values = dict(vars(self), auth_strategy=self.auth_strategy,
+                      inst_rpc_key=self._deployment_key())
+        # It holds the deployment key (and with Keystone the service
+        # user's password).
+        mode = 0o600
         descriptor = os.open(self.trove_conf,
                              os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         os.fchmod(descriptor, mode)
@@ -194,6 +215,11 @@ class LocalConfig:
             with open(path, 'w') as conf:
                 conf.write('# Written by trove-local: the port of trove-api-%d.'
                            '\n[DEFAULT]\nbind_port = %d\n' % (number, port))
+
+    def _deployment_key(self):
+        """Made on the first "up" and kept: instances made before a later
+        "up" keep their keys readable."""
+        return kept_secret(os.path.join(self.state_dir, 'inst_rpc_key'), 32)
 
     def _keystone_sections(self):
         service = self.identity.service

@@ -23,10 +23,10 @@ beyond the Keystone URL it is given.
 
 import glob
 import os
-import secrets
 import shutil
 
 from trove.common import daemon
+from trove.localenv import config as local_config
 from trove.localenv import external
 
 PACKAGES = ('horizon==27.0.0', 'trove-dashboard==27.0.0')
@@ -201,17 +201,7 @@ class Dashboard:
         return self._path('horizon.log')
 
     def _secret_key(self):
-        path = self._path('secret_key')
-        try:
-            with open(path) as stored:
-                return stored.read().strip()
-        except OSError:
-            pass
-        key = secrets.token_urlsafe(48)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(descriptor, 'w') as stored:
-            stored.write(key)
-        return key
+        return local_config.kept_secret(self._path('secret_key'), 48)
 
     def running_pid(self):
         return (daemon.read_pid(self.pid_path)

@@ -11,6 +11,7 @@ import io
 
 from oslo_log import log as logging
 
+from trove.common import sealed_messages
 from trove.compute import base
 from trove.conf import CONF
 
@@ -30,12 +31,14 @@ def guest_config_contents():
 
 
 def guest_info_contents(instance_id, datastore_manager, datastore_version,
-                        tenant_id):
+                        tenant_id, instance_key=None):
     parser = configparser.RawConfigParser()
     values = {'guest_id': instance_id,
               'datastore_manager': datastore_manager,
               'datastore_version': datastore_version,
-              'tenant_id': tenant_id}
+              'tenant_id': tenant_id,
+              # Only this guest's file holds its key (upstream's name).
+              'instance_rpc_encr_key': instance_key}
     for key, value in values.items():
         if value is not None:
             parser.set(configparser.DEFAULTSECT, key, str(value))
@@ -44,8 +47,14 @@ def guest_info_contents(instance_id, datastore_manager, datastore_version,
     return text.getvalue()
 
 
-def build(instance_id, datastore_manager, datastore_version, tenant_id):
+def build(instance_id, datastore_manager, datastore_version, tenant_id,
+          encrypted_key=None):
+    """The files of a new server; ``encrypted_key`` is the instance row's
+    (None: an instance created without a key sends plain messages)."""
+    instance_key = (sealed_messages.decrypt_instance_key(encrypted_key)
+                    if encrypted_key else None)
     return base.GuestFiles(
         guest_info=guest_info_contents(instance_id, datastore_manager,
-                                       datastore_version, tenant_id),
+                                       datastore_version, tenant_id,
+                                       instance_key),
         guest_config=guest_config_contents())

@@ -58,6 +58,7 @@ class InstanceRecord:
     addresses: list = dataclasses.field(default_factory=list)
     slave_of_id: str | None = None
     cluster_id: str | None = None
+    encrypted_key: str | None = None
 
     @property
     def gone(self):
@@ -86,7 +87,8 @@ def load(context, instance_id):
             datastore_version_id=row.datastore_version_id,
             access=_json(row.access, None),
             addresses=_json(row.addresses, []),
-            slave_of_id=row.slave_of_id, cluster_id=row.cluster_id)
+            slave_of_id=row.slave_of_id, cluster_id=row.cluster_id,
+            encrypted_key=row.encrypted_key)
         if row.datastore_version_id:
             version = session.get(db_models.DatastoreVersion,
                                   row.datastore_version_id)

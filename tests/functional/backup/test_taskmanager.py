@@ -5,18 +5,29 @@ backup objects."""
 import datetime
 import os
 
+import oslo_messaging as messaging
 import pytest
 import sqlalchemy as sa
 
 from trove.common import backup_failure as failure
+from trove.common import service
 from trove.common import states
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.guestagent import api as guest_api
 from trove.records import work_claims as claims
 from trove.taskmanager.flows import backup as backup_flows
 
 pytestmark = pytest.mark.functional
+
+
+@pytest.fixture(autouse=True)
+def quick_pings():
+    """A silent guest is pinged before its backup is failed: not 15 s."""
+    CONF.set_override('agent_call_low_timeout', 3)
+    yield
+    CONF.clear_override('agent_call_low_timeout')
 
 
 def set_heartbeat(world, instance_id, seconds_ago):
@@ -61,6 +72,32 @@ def test_backups_that_cannot_end_become_failed(world):
     assert all(world.row(b).state == 'FAILED' for b in failed)
     # Nothing left to do the second time.
     assert backup_flows.check_stuck_backups(world.context) == []
+
+
+class PingingGuest:
+    """An agent that is alive: it answers pings."""
+
+    target = messaging.Target(version='1.0')
+
+    def rpc_ping(self, context):
+        return True
+
+
+def test_a_live_guest_whose_heartbeats_are_late_keeps_its_backup(world):
+    """No heartbeat recorded (the conductor is down) but the agent answers:
+    the backup runs on; its results wait in the conductor's queue."""
+    alive = world.instance()
+    backup_id = world.backup(alive, state='BUILDING')
+    world.age(backup_id, days=0.01)
+    set_heartbeat(world, alive, CONF.agent_heartbeat_expiry + 5)
+    server = service.RpcService(guest_api.topic(alive), alive,
+                                [PingingGuest()])
+    server.start()
+    try:
+        assert backup_flows.check_stuck_backups(world.context) == []
+    finally:
+        server.stop()
+    assert world.row(backup_id).state == 'BUILDING'
 
 
 def test_a_late_check_never_undoes_a_guest_report(world):

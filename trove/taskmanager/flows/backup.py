@@ -10,7 +10,8 @@
   backup's object belongs to someone else and is never removed. A
   failure is logged and recorded as DELETE_FAILED on the row.
 * ``check_stuck_backups`` (periodic): a backup still NEW/BUILDING/SAVING
-  whose guest stopped heart-beating, whose instance is gone, or which
+  whose guest stopped heart-beating (and does not answer a ping: silence
+  may be the conductor's), whose instance is gone, or which
   ran past ``backup_timeout`` becomes FAILED with the reason in its
   description, so no backup stays running forever.
 """
@@ -148,6 +149,23 @@ def _seconds_ago(seconds):
     return db_models.utcnow() - datetime.timedelta(seconds=seconds)
 
 
+def _guest_answers(context, instance_id):
+    """Whether the agent answers a ping. Heartbeats reach the control DB
+    only through the conductor: when the conductor is down (or its queue
+    backed up) every guest looks silent, and a backup still running on a
+    live agent must not be failed for it; its results wait in the queue."""
+    try:
+        guest_api.API(context, instance_id).rpc_ping()
+    except Exception as error:
+        LOG.info('Agent of instance %s does not answer a ping: %s',
+                 instance_id, error)
+        return False
+    LOG.warning('No heartbeat of instance %s recorded for %d seconds, but '
+                'its agent answers: is the conductor running?', instance_id,
+                CONF.agent_heartbeat_expiry)
+    return True
+
+
 def check_stuck_backups(context):
     """Fail running backups that can no longer end; returns their ids."""
     Instance = db_models.Instance
@@ -172,7 +190,8 @@ def check_stuck_backups(context):
             reason = ('it did not finish within %d seconds'
                       % CONF.backup_timeout)
         elif (heartbeat is not None and heartbeat < silent_since
-              and (updated or created) < silent_since):
+              and (updated or created) < silent_since
+              and not _guest_answers(context, instance_id)):
             reason = ('the guest agent of the instance stopped reporting '
                       'while it ran (no heartbeat for %d seconds)'
                       % CONF.agent_heartbeat_expiry)

@@ -41,7 +41,8 @@ def server_spec(flow, volume_id=None):
         image_id=record.image_id, image_tags=record.image_tags,
         guest_files=guest_files.build(
             record.id, record.datastore_manager,
-            record.datastore_version_number, record.tenant_id),
+            record.datastore_version_number, record.tenant_id,
+            record.encrypted_key),
         volume_id=volume_id, availability_zone=record.availability_zone,
         nics=record.nics, server_group_id=record.server_group_id,
         locality=record.locality, access=record.access)

@@ -1,0 +1,157 @@
+"""The fault matrix (issue 23), part one: faults of the control plane's
+own processes and of a guest agent, on the default trove-local system.
+
+* the conductor stopped for a minute while a guest reports: its
+  heartbeats and its backup's results wait in RabbitMQ and are applied in
+  order when the conductor returns; the backup is not failed meanwhile
+  (the agent answers a ping), a heartbeat older than the agent's queued
+  ones is dropped (no status regression), the data is intact over SQL
+  and the next backup works;
+* a heartbeat stamped an hour ahead does not freeze the status;
+* a guest agent paused (SIGSTOP) during a backup: the backup ends FAILED
+  by its deadline with a reason, and after SIGCONT the next backup works.
+
+(An agent paused during a configuration apply is
+tests/e2e/test_configurations.py's ``_patch_with_a_silent_agent``; the
+control database restarted under load is test_control_db_restart.py;
+guest clock skew is tests/functional/test_conductor_heartbeats.py.)
+"""
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.e2e import system as e2e
+from tests.e2e.test_backup_restore import (DATABASE, create_instance,
+                                           execute, wait_backup)
+from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
+from tests.helpers.processes import wait_until
+from trove.common import daemon
+from trove.localenv import config as local_config
+from trove.localenv import services
+
+pytestmark = pytest.mark.e2e
+
+DATASTORE = 'mariadb'
+CONDUCTOR_DOWN = 60
+STALE_FAULT = 'stale heartbeat 7f3a: must be dropped'
+
+
+def _guest_pid(system, instance_id):
+    return daemon.read_pid(os.path.join(system.instance_dir(instance_id),
+                                        'run', 'guest.pid'))
+
+
+def _listed_status(trove, instance_id):
+    """From the list: a show would call a paused agent."""
+    [listed] = [i for i in trove.instances.list() if i.id == instance_id]
+    return listed.operating_status
+
+
+@pytest.fixture
+def instance(trove, trove_system):
+    created = create_instance(trove, DATASTORE, 'matrix')
+    instance = e2e.wait_for_instance(trove, created.id, system=trove_system)
+    execute(DATASTORE, instance.ip[0],
+            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
+            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_1000' % DATABASE)
+    yield instance
+    pid = _guest_pid(trove_system, created.id)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    trove.instances.delete(created.id)
+    e2e.wait_for_deleted(trove, created.id)
+
+
+def _rows(instance):
+    return execute(DATASTORE, instance.ip[0],
+                   'SELECT COUNT(*), SUM(id) FROM %s.kept' % DATABASE)[0]
+
+
+def test_conductor_stopped_for_a_minute(trove, trove_system, instance,
+                                        conductor_client):  # noqa: F811
+    config = local_config.LocalConfig.from_state_dir(trove_system.state_dir)
+    before = _rows(instance)
+    old_pid = services.stop(config, 'trove-conductor')
+    assert old_pid
+    stopped = time.monotonic()
+    try:
+        backup = trove.backups.create('while-conductor-down', instance.id)
+        # The API and the taskmanager keep working; the guest backs up and
+        # casts its results, which wait in the conductor's queue. The
+        # taskmanager does not fail the backup although no heartbeat is
+        # recorded: the agent answers its ping.
+        wait_until(lambda: time.monotonic() - stopped > CONDUCTOR_DOWN - 5,
+                   timeout=CONDUCTOR_DOWN + 5, interval=1)
+        assert trove.backups.get(backup.id).status in ('NEW', 'BUILDING')
+        # A heartbeat stamped before the agent's queued ones, carrying a
+        # fault: applied in order, it is dropped (were it applied, the
+        # fault would stay on the instance).
+        conductor_client(instance.id).heartbeat(
+            instance.id, {'service_status': 'shutdown',
+                          'fault': {'message': STALE_FAULT, 'details': ''}},
+            sent=time.time() - 10)
+        time.sleep(max(0, CONDUCTOR_DOWN - (time.monotonic() - stopped)))
+    finally:
+        services.start(config, 'trove-conductor')
+    wait_backup(trove, backup.id, system=trove_system, timeout=60)
+    # The queued heartbeats were applied (the agent's newest: healthy),
+    # the late "shutdown" was not: no regression, no fault.
+    wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
+               timeout=30, message='the queued heartbeats were not applied')
+    fault = getattr(trove.instances.get(instance.id), 'fault', None)
+    assert not fault or STALE_FAULT not in fault['message'], fault
+    assert _rows(instance) == before
+    again = trove.backups.create('after-conductor-back', instance.id)
+    wait_backup(trove, again.id, system=trove_system)
+
+
+def test_agent_paused_during_backup_ends_by_deadline(trove, trove_system,
+                                                     instance):
+    before = _rows(instance)
+    backup = trove.backups.create('paused-agent', instance.id)
+    guest_pid = _guest_pid(trove_system, instance.id)
+    os.kill(guest_pid, signal.SIGSTOP)
+    try:
+        failed = wait_backup(trove, backup.id, statuses=('FAILED',
+                                                         'COMPLETED'),
+                             system=trove_system, timeout=120)
+    finally:
+        os.kill(guest_pid, signal.SIGCONT)
+    if failed.status == 'COMPLETED':
+        pytest.skip('the backup finished before the agent was paused')
+    assert 'stopped reporting' in failed.description, failed.description
+    wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
+               timeout=60, message='the resumed agent did not report')
+    # The late report of the resumed agent does not undo the failure.
+    time.sleep(3)
+    assert trove.backups.get(backup.id).status == 'FAILED'
+    assert _rows(instance) == before
+    again = trove.backups.create('after-pause', instance.id)
+    wait_backup(trove, again.id, system=trove_system)
+
+
+def test_guest_clock_ahead_does_not_freeze_status(trove, trove_system,
+                                                  instance,
+                                                  conductor_client):  # noqa: F811
+    """A sealed heartbeat stamped an hour ahead (the guest's clock was
+    wrong) is applied as if sent now; the agent's next heartbeats, stamped
+    by a right clock, still apply: the status does not freeze."""
+    guest_pid = _guest_pid(trove_system, instance.id)
+    os.kill(guest_pid, signal.SIGSTOP)
+    try:
+        conductor_client(instance.id).heartbeat(
+            instance.id, {'service_status': 'shutdown'},
+            sent=time.time() + 3600)
+        wait_until(lambda: _listed_status(trove, instance.id) == 'SHUTDOWN',
+                   timeout=10, message='the skewed heartbeat was not applied')
+    finally:
+        os.kill(guest_pid, signal.SIGCONT)
+    wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
+               timeout=30, message='the agent\'s heartbeats after a skewed '
+               'one were dropped: the status froze')

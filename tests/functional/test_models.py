@@ -96,7 +96,14 @@ def test_every_table_round_trips(db, ctx):
          m.PitrArchive(instance_id=instance.id, kind='binlog',
                        name='mysql-bin.000001', seq=1, state='archived',
                        first_event=1765000000.123456),
-         m.PitrRestore(instance_id=instance.id, target=1765000000.5))
+         m.PitrRestore(instance_id=instance.id, target=1765000000.5),
+         m.InstanceEvent(instance_id=instance.id, created=STAMP,
+                         kind='task', actor='system',
+                         message='Restart started.'),
+         m.BackupSchedule(tenant_id='p1', instance_id=instance.id,
+                          name='nightly', interval_s=3600,
+                          next_run_at=STAMP),
+         m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW'))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()
                   for model in m.Base.registry._class_registry.values()

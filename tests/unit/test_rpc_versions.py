@@ -12,6 +12,7 @@ import pytest
 
 from trove.common import context as trove_context
 from trove.common import rpc
+from trove.common import sealed_messages
 from trove.conf import CONF
 from trove.guestagent import api as guest_api
 from trove.taskmanager import api as taskmanager_api
@@ -40,7 +41,11 @@ class RecordingEndpoint:
 
 
 @pytest.fixture
-def fake_transport():
+def fake_transport(monkeypatch):
+    # No control DB here: the guest clients send plain messages (an
+    # instance without a key), whatever database an earlier test left
+    # configured.
+    monkeypatch.setattr(sealed_messages, '_instance_keys', None)
     rpc.get_transport()     # registers transport_url
     rpc.cleanup()
     CONF.set_override('transport_url', 'fake:/')

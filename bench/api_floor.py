@@ -31,12 +31,13 @@ _INSTANCE = (
     'FROM instances i JOIN service_statuses s ON s.instance_id = i.id '
     'JOIN datastore_versions dv ON dv.id = i.datastore_version_id '
     'JOIN datastores ds ON ds.id = dv.datastore_id ')
-_PAGE = ' ORDER BY {t}.created DESC, {t}.id LIMIT %s'
+# The API's page orders (newest first, id breaking ties, both descending).
+_PAGE = ' ORDER BY {t}.{o} DESC, {t}.id DESC LIMIT %s'
 QUERIES = {
     'instances': ('instances', _INSTANCE + 'WHERE i.tenant_id = %s AND '
-                  'i.deleted = 0' + _PAGE.format(t='i')),
+                  'i.deleted = 0' + _PAGE.format(t='i', o='created')),
     'instances/detail': ('instances', _INSTANCE + 'WHERE i.tenant_id = %s '
-                         'AND i.deleted = 0' + _PAGE.format(t='i')),
+                         'AND i.deleted = 0' + _PAGE.format(t='i', o='created')),
     'instance': ('instance', _INSTANCE + 'WHERE i.tenant_id = %s AND '
                  'i.id = %s AND i.deleted = 0'),
     'backups': ('backups', (
@@ -46,14 +47,14 @@ QUERIES = {
         + _DATASTORE + ' FROM backups b '
         'JOIN datastore_versions dv ON dv.id = b.datastore_version_id '
         'JOIN datastores ds ON ds.id = dv.datastore_id '
-        'WHERE b.tenant_id = %s AND b.deleted = 0' + _PAGE.format(t='b'))),
+        'WHERE b.tenant_id = %s AND b.deleted = 0' + _PAGE.format(t='b', o='updated'))),
     'configurations': ('configurations', (
         'SELECT c.id, c.name, c.description, ' + _TIME % 'c.created'
         + ' AS created, ' + _TIME % 'c.updated' + ' AS updated, '
         + _DATASTORE + ' FROM configurations c '
         'JOIN datastore_versions dv ON dv.id = c.datastore_version_id '
         'JOIN datastores ds ON ds.id = dv.datastore_id '
-        'WHERE c.tenant_id = %s AND c.deleted = 0' + _PAGE.format(t='c'))),
+        'WHERE c.tenant_id = %s AND c.deleted = 0' + _PAGE.format(t='c', o='created'))),
     'datastores': ('datastores', (
         'SELECT ds.id, ds.name, ds.default_version_id, dv.id AS version_id, '
         'dv.name AS version_name, dv.active FROM datastores ds '

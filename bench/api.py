@@ -173,7 +173,8 @@ def steal_pct(before, after):
     return round(100 * delta[7] / max(1, sum(delta)), 1)
 
 
-def run_wrk(url, connections, duration, server_pids):
+def run_wrk(url, connections, duration, server_pids, headers=(),
+            timeout=5):
     """wrk's figures, its own CPU use and the server's, as % of a core,
     and the machine's steal time."""
     threads = min(2, connections)
@@ -182,8 +183,9 @@ def run_wrk(url, connections, duration, server_pids):
     started = time.monotonic()
     process = subprocess.Popen(
         ['wrk', '-t%d' % threads, '-c%d' % connections,
-         '-d%ds' % duration, '--timeout', '5s', '--latency',
-         '-H', 'Accept: application/json', url],
+         '-d%ds' % duration, '--timeout', '%ds' % timeout, '--latency',
+         '-H', 'Accept: application/json']
+        + [arg for header in headers for arg in ('-H', header)] + [url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)

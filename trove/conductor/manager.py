@@ -16,7 +16,7 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import faults, pitr_index, root_history
+from trove.records import faults, pitr_index, replication_sets, root_history
 
 LOG = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ LastSeen = db_models.ConductorLastSeen
 
 
 class Manager:
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self):
         self.heartbeats = heartbeats.HeartbeatRecorder(
@@ -72,6 +72,11 @@ class Manager:
                        LastSeen.method_name == method_name,
                        LastSeen.sent < sent)
                 .values(sent=sent)).rowcount > 0
+
+    def replication_standing(self, context, instance_id):
+        """(1.6) Asked by a starting guest: a fenced former primary
+        starts its engine read-only (doc/failover.md)."""
+        return replication_sets.standing(context, instance_id)
 
     def heartbeat(self, context, instance_id, payload, sent=None):
         status = None

@@ -292,6 +292,27 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
         LOG.info('Fenced: read-only, no account may write, client '
                  'sessions ended')
 
+    def start_fenced(self, mode):
+        """Read-only from the first moment (the option file is written
+        before the start). In sync mode the crash recovery also drops
+        what no replica acknowledged (``init_rpl_role = SLAVE``: binlog
+        transactions prepared but never committed are rolled back and
+        truncated), so the GTID check of ``follow`` can accept it."""
+        lines = ['read_only = ON']
+        if mode == 'sync':
+            lines += ['init_rpl_role = SLAVE',
+                      'rpl_semi_sync_slave_enabled = ON']
+        operating_system.write_file(
+            self.replica_conf, '# Written by the guest agent: a fenced '
+            'former primary takes no client writes.\n[mysqld]\n'
+            + '\n'.join(lines) + '\n')
+        self.engine.start()
+        self.fence()
+        # init_rpl_role only matters for this one crash recovery.
+        operating_system.write_file(
+            self.replica_conf, '# Written by the guest agent: this '
+            'instance takes no client writes.\n[mysqld]\nread_only = ON\n')
+
     def unfence(self):
         accounts = self._fenced_accounts()
         with self.cursor() as cursor:

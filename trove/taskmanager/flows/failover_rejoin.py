@@ -63,8 +63,7 @@ class RejoinOldPrimary(base.Step):
                         error)
             flow.progress['rejoin'] = str(error)
             flow.fault_on(old, (
-                'Failed over to %s (epoch %s); it stays out of replication, '
-                'fenced (no client write): %s' % (
+                'Failed over to %s (epoch %s); stays out, fenced: %s' % (
                     new, flow.progress.get('epoch'), error))[:255])
             return
         records.set_replica_source(flow.context, new, [old], False)

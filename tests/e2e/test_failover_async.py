@@ -7,13 +7,19 @@ primary only (the test notes the GTID of each), then the primary's engine
 is SIGKILLed: the replica becomes the primary, and the old primary, back
 fenced, cannot rejoin (it holds transactions the new primary lacks): it
 stays out, read-only, with a fault naming exactly those N GTIDs.
+
+It also shows the probes' reserved ``os_probe`` engine account: created
+with the password trove-local generated, refused as a user name.
 """
 
+import os
 import signal
 import time
 
 import pytest
+from troveclient import exceptions
 
+from tests.e2e import sql_logins
 from tests.e2e import system as e2e
 from tests.e2e.test_failover import (
     OPTIONS, PASSWORD, address_of, execute, rows, set_auto_failover)
@@ -50,6 +56,18 @@ def test_async_failover_reports_the_lost_gtids(client, failover_system):
     p_addr = address_of(client, primary.id)
     execute(datastore, p_addr, 'CREATE TABLE kept (id INT PRIMARY KEY)')
     execute(datastore, p_addr, 'INSERT INTO kept VALUES (1)')
+    # The probes' reserved account exists, with the password trove-local
+    # generated (kept in its state directory), and is no user's name.
+    with open(os.path.join(system.state_dir,
+                           'engine-probe.password')) as handle:
+        probe_password = handle.read().strip()
+    assert probe_password
+    assert sql_logins.can_login(datastore, p_addr, 'os_probe',
+                                probe_password)
+    assert not sql_logins.can_login(datastore, p_addr, 'os_probe', 'wrong')
+    with pytest.raises(exceptions.BadRequest):
+        client.users.create(primary.id, [{'name': 'os_probe',
+                                          'password': 'probe-pw-1'}])
     # root (replicated with the snapshot) pauses the replica below.
     _name, root_password = client.root.create_instance_root(primary.id)
     replica = client.instances.create(

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import secrets
 
 TROVE_CONF = """\
 # Written by trove-local; rewritten on every "trove-local up".
@@ -17,6 +18,7 @@ compute_provider = local
 guest_config = {state_dir}/trove-guestagent.conf
 report_interval = {report_interval}
 agent_heartbeat_expiry = {heartbeat_expiry}
+engine_probe_password = {probe_password}
 log_dir = {state_dir}/logs
 use_stderr = false
 
@@ -58,6 +60,7 @@ transport_url = {transport_url}
 control_exchange = trove
 report_interval = {report_interval}
 use_stderr = true
+engine_probe_password = {probe_password}
 # A local engine starts in about a second: confirm it with a second
 # answer a quarter of a second after the first (upstream: five answers 3 s
 # apart, 12 s added to every start).
@@ -171,7 +174,8 @@ class LocalConfig:
         # Engines run as unprivileged users and must reach their volumes.
         for path in (self.state_dir, self.instances_dir, self.volumes_dir):
             os.chmod(path, 0o755)
-        values = dict(vars(self), auth_strategy=self.auth_strategy)
+        values = dict(vars(self), auth_strategy=self.auth_strategy,
+                      probe_password=self.probe_password())
         # With Keystone it holds the service user's password.
         mode = 0o600 if self.identity is not None else 0o644
         descriptor = os.open(self.trove_conf,
@@ -194,6 +198,18 @@ class LocalConfig:
             with open(path, 'w') as conf:
                 conf.write('# Written by trove-local: the port of trove-api-%d.'
                            '\n[DEFAULT]\nbind_port = %d\n' % (number, port))
+
+    def probe_password(self):
+        """The os_probe engine account's password: made once, kept in the
+        state directory (engines made earlier hold it)."""
+        path = os.path.join(self.state_dir, 'engine-probe.password')
+        if not os.path.exists(path):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                 0o600)
+            with os.fdopen(descriptor, 'w') as handle:
+                handle.write(secrets.token_urlsafe(18))
+        with open(path) as handle:
+            return handle.read().strip()
 
     def _keystone_sections(self):
         service = self.identity.service

@@ -27,6 +27,7 @@ from trove.guestagent import guest_log
 from trove.guestagent import modules as guest_modules
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
+from trove.guestagent.datastore import probe_account
 from trove.guestagent.datastore import replication_endpoints
 from trove.guestagent.datastore import upgrade as datastore_upgrade
 
@@ -240,6 +241,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             admin.enable_root(root_password)
             self.status.report_root_enabled(
                 getattr(context, 'user_id', None))
+        probe_account.ensure(self.manager_name, admin)
 
     # Backups -----------------------------------------------------------------
     def create_backup(self, context, backup_info):

@@ -9,7 +9,7 @@ GROUP = cfg.OptGroup('mariadb', title='MariaDB datastore')
 mariadb_opts = datastore_opts(
     tcp_ports=['3306', '4444', '4567', '4568'],
     mount_point='/var/lib/mysql',
-    ignore_users=['os_admin', 'root', 'os_probe'],
+    ignore_users=['os_admin', 'root'],
     ignore_dbs=['mysql', 'information_schema', 'performance_schema', 'sys'],
     backup_strategy='mariabackup',
     replication_strategy='MariaDBGTIDReplication',

@@ -9,7 +9,7 @@ GROUP = cfg.OptGroup('mysql', title='MySQL datastore')
 mysql_opts = datastore_opts(
     tcp_ports=['3306'],
     mount_point='/var/lib/mysql',
-    ignore_users=['os_admin', 'root', 'os_probe'],
+    ignore_users=['os_admin', 'root'],
     ignore_dbs=['mysql', 'information_schema', 'performance_schema', 'sys'],
     backup_strategy='xtrabackup',
     replication_strategy='MysqlGTIDReplication',

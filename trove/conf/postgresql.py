@@ -9,7 +9,7 @@ GROUP = cfg.OptGroup('postgresql', title='PostgreSQL datastore')
 postgresql_opts = datastore_opts(
     tcp_ports=['5432'],
     mount_point='/var/lib/postgresql',
-    ignore_users=['os_admin', 'postgres', 'os_probe'],
+    ignore_users=['os_admin', 'postgres'],
     ignore_dbs=['os_admin', 'postgres'],
     backup_strategy='pg_basebackup',
     replication_strategy='PostgresqlReplicationStreaming',

@@ -14,15 +14,15 @@ with the password trove-local generated, refused as a user name.
 
 import os
 import signal
-import time
 
 import pytest
 from troveclient import exceptions
 
 from tests.e2e import sql_logins
 from tests.e2e import system as e2e
+from tests.e2e import test_failover as failover_base
 from tests.e2e.test_failover import (
-    OPTIONS, PASSWORD, address_of, execute, rows, set_auto_failover)
+    PASSWORD, address_of, execute, rows, set_auto_failover)
 from tests.helpers import failover as helpers
 from tests.helpers.processes import wait_until
 from trove.guestagent.replication import divergence
@@ -32,17 +32,10 @@ pytestmark = pytest.mark.e2e
 LOST = 5
 
 
-@pytest.fixture(scope='module')
-def failover_system():
-    with e2e.temporary_system('trove-failover-async-',
-                              extra_options=OPTIONS) as system:
-        system.up()
-        yield system
-
-
-@pytest.fixture
-def client(failover_system):
-    return failover_system.client('failover-%d' % int(time.time() * 1000))
+# The same system and per-test project as tests/e2e/test_failover.py (a
+# system of this module's own: module scope).
+failover_system = failover_base.failover_system
+client = failover_base.client
 
 
 def test_async_failover_reports_the_lost_gtids(client, failover_system):

@@ -143,3 +143,33 @@ def kill_agent(instance_dir):
     assert pid, 'no guest agent under %s' % instance_dir
     os.kill(pid, signal.SIGKILL)
     return pid
+
+
+def pause_replication(datastore, address, user, password):
+    """Stop a MariaDB replica's receiving (its IO thread), as ``user``
+    (root): what the primary commits from now on is on the primary only."""
+    if datastore != 'mariadb':
+        raise NotImplementedError(datastore)
+    connection = sql_logins.login(datastore, address, user, password)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('STOP SLAVE IO_THREAD')
+    finally:
+        connection.close()
+
+
+def insert_with_gtids(address, user, password, database, ids):
+    """Insert one row per id in ``kept`` on a MariaDB primary, each in its
+    own transaction; returns the GTID each commit was given."""
+    connection = sql_logins.login('mariadb', address, user, password,
+                                  database)
+    gtids = []
+    try:
+        with connection.cursor() as cursor:
+            for row_id in ids:
+                cursor.execute('INSERT INTO kept VALUES (%d)' % row_id)
+                cursor.execute('SELECT @@last_gtid')
+                gtids.append(cursor.fetchone()[0])
+    finally:
+        connection.close()
+    return gtids

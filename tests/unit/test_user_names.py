@@ -67,3 +67,9 @@ def test_user_ids_from_wsgi_paths():
     assert user_ids.parse('postgresql', 'at@sign') == ('at@sign', '%')
     # Not unquoted twice: a literal "%41" stays.
     assert user_ids.parse('postgresql', 'pct%41') == ('pct%41', '%')
+
+
+@pytest.mark.parametrize('manager', ['mariadb', 'mysql', 'postgresql'])
+def test_the_failover_probe_account_is_reserved(manager):
+    with pytest.raises(exception.ReservedName):
+        guest_models.validate_user_name(manager, 'os_probe')

@@ -8,6 +8,8 @@ Version ledger:
         the status and the instance fault are recorded together.
 * 1.5 - pitr_archived (the archive index of point-in-time recovery) and
         pitr_restored (the time a point-in-time restore reached).
+* 1.6 - replication_standing, a call: whether a starting guest is a
+        fenced former primary (automatic failover).
 
 Every method is a cast carrying ``sent`` (epoch seconds, float): the
 conductor ignores a message that is not newer than the last one it
@@ -26,7 +28,7 @@ from trove.common import sealed_messages
 from trove.conf import CONF
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.5'
+API_LATEST_VERSION = '1.6'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
@@ -51,6 +53,13 @@ class API:
     def _cast(self, method, version=API_BASE_VERSION, **kwargs):
         cctxt = self.client.prepare(version=version)
         cctxt.cast(self.context, method, **kwargs)
+
+    def replication_standing(self, instance_id, timeout=10):
+        """A call (1.6, the only one): whether this instance is a fenced
+        former primary, before its guest starts the engine."""
+        cctxt = self.client.prepare(version='1.6', timeout=timeout)
+        return cctxt.call(self.context, 'replication_standing',
+                          instance_id=instance_id)
 
     def heartbeat(self, instance_id, payload, sent=None):
         self._cast('heartbeat', instance_id=instance_id, payload=payload,

@@ -23,7 +23,8 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import events, faults, pitr_index, root_history
+from trove.records import (events, faults, pitr_index, replication_sets,
+                           root_history)
 
 LOG = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _backup_end_message(backup):
 
 
 class Manager:
-    target = messaging.Target(version='1.5')
+    target = messaging.Target(version='1.6')
 
     def __init__(self):
         self.heartbeats = heartbeats.HeartbeatRecorder(
@@ -125,6 +126,13 @@ class Manager:
                               LastSeen.sent > sent
                               + CONF.conductor_clock_jump))
                 .values(sent=sent)).rowcount > 0
+
+    def replication_standing(self, context, instance_id):
+        """(1.6) Asked by a starting guest: a fenced former primary
+        starts its engine read-only (doc/failover.md)."""
+        if not self._authentic(context, instance_id, 'replication_standing'):
+            return None
+        return replication_sets.standing(context, instance_id)
 
     def heartbeat(self, context, instance_id, payload, sent=None):
         if not self._authentic(context, instance_id, 'heartbeat'):

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import secrets
 
 TROVE_CONF = """\
 # Written by trove-local; rewritten on every "trove-local up".
@@ -17,6 +18,7 @@ compute_provider = local
 guest_config = {state_dir}/trove-guestagent.conf
 report_interval = {report_interval}
 agent_heartbeat_expiry = {heartbeat_expiry}
+engine_probe_password = {probe_password}
 log_dir = {state_dir}/logs
 use_stderr = false
 # This deployment's own key for the instances' message keys at rest.
@@ -60,6 +62,7 @@ transport_url = {transport_url}
 control_exchange = trove
 report_interval = {report_interval}
 use_stderr = true
+engine_probe_password = {probe_password}
 # A local engine starts in about a second: confirm it with a second
 # answer a quarter of a second after the first (upstream: five answers 3 s
 # apart, 12 s added to every start).
@@ -191,9 +194,10 @@ class LocalConfig:
         for path in (self.state_dir, self.instances_dir, self.volumes_dir):
             os.chmod(path, 0o755)
         values = dict(vars(self), auth_strategy=self.auth_strategy,
-                      inst_rpc_key=self._deployment_key())
-        # It holds the deployment key (and with Keystone the service
-        # user's password).
+                      inst_rpc_key=self._deployment_key(),
+                      probe_password=self.probe_password())
+        # It holds the deployment key and the engine probe password (and
+        # with Keystone the service user's password).
         mode = 0o600
         descriptor = os.open(self.trove_conf,
                              os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -220,6 +224,12 @@ class LocalConfig:
         """Made on the first "up" and kept: instances made before a later
         "up" keep their keys readable."""
         return kept_secret(os.path.join(self.state_dir, 'inst_rpc_key'), 32)
+
+    def probe_password(self):
+        """The os_probe engine account's password: made once, kept in the
+        state directory (engines made earlier hold it)."""
+        return kept_secret(
+            os.path.join(self.state_dir, 'engine-probe.password'), 18)
 
     def _keystone_sections(self):
         service = self.identity.service

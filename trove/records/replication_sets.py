@@ -121,3 +121,41 @@ def blocked_until(row):
     end = row.failover_at + datetime.timedelta(
         seconds=CONF.failover_block_seconds)
     return end if end > db_models.utcnow() else None
+
+
+def set_fenced(context, instance_id, epoch):
+    """Mark a failed primary fenced in ``epoch`` (None: not fenced)."""
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == instance_id)
+                        .values(fenced_epoch=epoch,
+                                updated=db_models.utcnow()))
+
+
+def rejoined(context, instance_id, epoch):
+    """A fenced former primary replicates again, in ``epoch``."""
+    with db_api.writer(context) as session:
+        session.execute(sa.update(Row).where(Row.id == instance_id)
+                        .values(fenced_epoch=None, replication_epoch=epoch,
+                                updated=db_models.utcnow()))
+
+
+def standing(context, instance_id):
+    """What a (re)starting guest must know before it starts its engine:
+    whether it is fenced (a failed primary replaced in a later epoch),
+    its epoch and its source, if any."""
+    with db_api.reader(context) as session:
+        row = session.get(Row, instance_id)
+        if row is None or row.deleted:
+            return {'fenced': False, 'epoch': 0, 'source_id': None}
+        mode = None
+        if row.fenced_epoch is not None:
+            # The mode of the set it was fenced from: its new primary's.
+            mode = session.query(Row.replication_mode).filter(
+                Row.replication_epoch == row.fenced_epoch,
+                Row.slave_of_id.is_(None), Row.id != instance_id,
+                Row.deleted == sa.false()).limit(1).scalar()
+            mode = mode or CONF.replication_mode
+        return {'fenced': row.fenced_epoch is not None, 'mode': mode,
+                'epoch': row.replication_epoch or 0,
+                'fenced_epoch': row.fenced_epoch,
+                'source_id': row.slave_of_id}

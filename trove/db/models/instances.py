@@ -79,6 +79,9 @@ class Instance(Base):
         sa.Integer, nullable=False, default=0, server_default='0')
     failover_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+    # The epoch in which this failed primary was fenced (NULL: not
+    # fenced): its guest starts the engine read-only while it is set.
+    fenced_epoch: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
 
     service_status: orm.Mapped[ServiceStatusRecord | None] = orm.relationship(
         primaryjoin='Instance.id == foreign(ServiceStatusRecord.instance_id)',

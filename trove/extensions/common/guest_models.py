@@ -28,10 +28,16 @@ POSTGRESQL_MAX_NAME = 63
 DEFAULT_HOST = '%'
 
 
+# The failover probes' engine account (doc/failover.md): no user's name,
+# whatever ignore_users says.
+SYSTEM_USERS = frozenset(['os_probe'])
+
+
 def _reserved(manager, kind):
+    always = SYSTEM_USERS if kind == 'users' else frozenset()
     if manager not in CONF:
-        return set()
-    return set(getattr(CONF.get(manager), 'ignore_' + kind))
+        return set(always)
+    return set(getattr(CONF.get(manager), 'ignore_' + kind)) | always
 
 
 def _bad(message):

@@ -27,6 +27,7 @@ from trove.guestagent import guest_log
 from trove.guestagent import modules as guest_modules
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
+from trove.guestagent.datastore import probe_account
 from trove.guestagent.datastore import replication_endpoints
 from trove.guestagent.datastore import upgrade as datastore_upgrade
 
@@ -127,6 +128,8 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             if self.engine.is_alive():
                 LOG.info('%s is running (pid %s)',
                          self.engine.display_name, self.engine.pid())
+            elif self._start_fenced():
+                pass
             else:
                 LOG.info('%s is not running; starting it',
                          self.engine.display_name)
@@ -136,6 +139,30 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                     LOG.error('Could not start %s: %s',
                               self.engine.display_name, error.message)
             self.status.report(self.actual_status())
+
+    def _start_fenced(self):
+        """A failed primary replaced by an automatic failover (the
+        conductor says it is fenced) starts its engine read-only, or not
+        at all, until the taskmanager makes it rejoin (doc/failover.md).
+        Without an answer it starts as before: an instance that is not
+        in a replica set must come back."""
+        try:
+            standing = self.status.conductor.replication_standing(
+                self.status.instance_id)
+        except Exception as error:      # an older conductor, or none yet
+            LOG.warning('No replication standing from the conductor: %s',
+                        error)
+            return False
+        if not standing or not standing.get('fenced'):
+            return False
+        LOG.warning('This instance is a fenced former primary (epoch %s): '
+                    'its engine takes no client write',
+                    standing.get('fenced_epoch'))
+        try:
+            self.replication.start_fenced(standing.get('mode'))
+        except Exception as error:      # reported by its status; it rejoins
+            LOG.error('Could not start fenced: %s', error)
+        return True
 
     # prepare -----------------------------------------------------------------
     def prepare(self, context, packages=None, databases=None, memory_mb=None,
@@ -214,6 +241,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             admin.enable_root(root_password)
             self.status.report_root_enabled(
                 getattr(context, 'user_id', None))
+        probe_account.ensure(self.manager_name, admin)
 
     # Backups -----------------------------------------------------------------
     def create_backup(self, context, backup_info):

@@ -98,6 +98,12 @@ class ReplicationStrategy(abc.ABC):
     def unfence(self):
         """Undo ``fence``."""
 
+    def start_fenced(self, mode):
+        """Bring up the engine of a failed primary that was replaced (a
+        later replication epoch) so that it takes no client write before
+        it rejoins with ``follow``. By default it stays stopped."""
+        return None
+
     @abc.abstractmethod
     def set_mode(self, mode):
         """'sync' or 'async' replication, now and at every start, whatever

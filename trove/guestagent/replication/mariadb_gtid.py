@@ -27,6 +27,7 @@ import os
 import time
 
 from oslo_log import log as logging
+import pymysql
 
 from trove.guestagent import errors
 from trove.guestagent import operating_system
@@ -34,6 +35,7 @@ from trove.guestagent.backup import restorer
 from trove.guestagent.backup import mariadb as mariadb_backup
 from trove.guestagent.datastore import engine as engine_base
 from trove.guestagent.replication import base
+from trove.guestagent.replication import divergence
 
 LOG = logging.getLogger(__name__)
 
@@ -144,17 +146,39 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
             if status.get('Last_IO_Errno') == REFUSED_BY_SOURCE:
                 with self.cursor() as cursor:
                     cursor.execute('STOP SLAVE')
-                    cursor.execute('SELECT @@gtid_binlog_pos')
+                    cursor.execute('SELECT @@gtid_binlog_state')
                     mine = cursor.fetchone()[0]
                 raise errors.GuestAgentError(
-                    'This instance holds transactions its new source %s '
-                    'lacks (its GTID position is %s); it stays out of '
-                    'replication: %s' % (source['host'], mine,
-                                         status.get('Last_IO_Error')))
+                    'It holds %s its new source %s lacks; it stays out of '
+                    'replication (%s)' % (
+                        self._lacked_by(source, mine), source['host'],
+                        status.get('Last_IO_Error')))
             if status.get('Slave_IO_Running') == 'Yes' and \
                     status.get('Slave_SQL_Running') == 'Yes':
                 return
             time.sleep(0.2)
+
+    @staticmethod
+    def _lacked_by(source, mine):
+        """The GTIDs of ``mine`` (a gtid_binlog_state) the source lacks,
+        as divergence.describe says them (any account may read them)."""
+        try:
+            connection = pymysql.connect(
+                host=source['host'], port=int(source['port']),
+                user=source['user'], password=source['password'],
+                connect_timeout=5, read_timeout=10)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute('SELECT @@global.gtid_binlog_state, '
+                                   '@@global.gtid_slave_pos')
+                    theirs = cursor.fetchone()
+            finally:
+                connection.close()
+        except pymysql.Error as error:
+            LOG.warning('Could not read the source\'s GTIDs: %s', error)
+            return 'transactions (GTID state %s)' % mine
+        return divergence.describe(divergence.missing_gtids(
+            divergence.gtid_state(mine), divergence.gtid_state(*theirs)))
 
     def promote(self):
         self._drain_relay_log()
@@ -291,6 +315,27 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                               error)
         LOG.info('Fenced: read-only, no account may write, client '
                  'sessions ended')
+
+    def start_fenced(self, mode):
+        """Read-only from the first moment (the option file is written
+        before the start). In sync mode the crash recovery also drops
+        what no replica acknowledged (``init_rpl_role = SLAVE``: binlog
+        transactions prepared but never committed are rolled back and
+        truncated), so the GTID check of ``follow`` can accept it."""
+        lines = ['read_only = ON']
+        if mode == 'sync':
+            lines += ['init_rpl_role = SLAVE',
+                      'rpl_semi_sync_slave_enabled = ON']
+        operating_system.write_file(
+            self.replica_conf, '# Written by the guest agent: a fenced '
+            'former primary takes no client writes.\n[mysqld]\n'
+            + '\n'.join(lines) + '\n')
+        self.engine.start()
+        self.fence()
+        # init_rpl_role only matters for this one crash recovery.
+        operating_system.write_file(
+            self.replica_conf, '# Written by the guest agent: this '
+            'instance takes no client writes.\n[mysqld]\nread_only = ON\n')
 
     def unfence(self):
         accounts = self._fenced_accounts()

@@ -37,6 +37,8 @@ LOG = logging.getLogger(__name__)
 
 STANDBY_CONF = 'zz-standby.conf'
 SYNC_CONF = 'zz-sync.conf'
+# A fenced former primary started as a standby of nobody: to be rewound.
+FENCED_MARKER = 'replication.fenced'
 CHECKPOINT_LINE = re.compile(r'^Latest checkpoint location:\s+(\S+)',
                              re.MULTILINE)
 POLL = 0.2
@@ -144,19 +146,41 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
             cursor.execute('SELECT pg_is_in_recovery()')
             return cursor.fetchone()[0]
 
+    @property
+    def fenced_marker(self):
+        return os.path.join(self.engine.state_dir, FENCED_MARKER)
+
+    def start_fenced(self, mode):
+        """A standby of nobody: crash recovery replays the local WAL,
+        then it waits, read-only; ``follow`` rewinds it (the marker
+        says it was a primary)."""
+        engine = self.engine
+        operating_system.write_file(self.fenced_marker, '')
+        operating_system.remove(self.standby_conf)
+        operating_system.write_file(
+            os.path.join(engine.pgdata, 'standby.signal'), '', mode=0o600,
+            owner=engine.user)
+        engine.start()
+
     def follow(self, source):
         engine = self.engine
-        if engine.is_alive() and self._in_recovery():
+        fenced = os.path.exists(self.fenced_marker)
+        if not fenced and engine.is_alive() and self._in_recovery():
             self._write_standby(source)
             with self.cursor() as cursor:
                 cursor.execute('SELECT pg_reload_conf()')
             return
         # A former primary: stopped (if it was not), rewound onto the new
         # primary's timeline, started as its standby.
+        if not engine.is_alive() and not fenced:
+            # Killed: a start as a standby of nobody replays its WAL so
+            # that the stop below is clean (pg_rewind needs that).
+            self.start_fenced(None)
         engine.stop()
         self._rewind(source)
         self._write_standby(source)
         engine.start()
+        operating_system.remove(self.fenced_marker)
         self._drop_stale_slots()
 
     def _drop_stale_slots(self):

@@ -18,7 +18,10 @@ primary (trove.taskmanager.failover.monitor), every member EJECTING.
    notification ``trove.instance.failover`` and a taskmanager log line,
    both with the detection, fencing and promotion times.
 
-The old primary stays out, fenced, with its fault (as after an eject).
+7. ``rejoin_old_primary`` (trove.taskmanager.flows.failover_rejoin):
+   the old primary's server is started again; its guest starts the
+   engine fenced and it rejoins as a replica of the new primary, or
+   stays out, fenced, with a fault saying why.
 """
 
 import time
@@ -29,6 +32,7 @@ from trove.common import notifications, states
 from trove.records import replication_sets
 from trove.taskmanager import instance_records as records
 from trove.taskmanager.flows import base
+from trove.taskmanager.flows import failover_rejoin
 from trove.taskmanager.flows import replication
 from trove.taskmanager.flows import replication_mode
 
@@ -83,6 +87,9 @@ class RecordFailover(base.Step):
         flow.progress['epoch'] = replication_sets.record_change_of_source(
             flow.context, flow.candidate_id, flow.followers, failover=True,
             settings_from=flow.old_source_id)
+        # Its guest starts the engine fenced when it comes back.
+        replication_sets.set_fenced(flow.context, flow.old_source_id,
+                                    flow.progress['epoch'])
 
 
 class SettleMode(base.Step):
@@ -123,7 +130,8 @@ class FailoverFlow(replication.EjectFlow):
     failure_task = Tasks.EJECTION_ERROR
     old_source_rejoins = False
     steps = (FenceOldServer(), PromoteChosen(), RecordFailover(),
-             replication.RepointReplicas(), SettleMode(), Announce())
+             replication.RepointReplicas(), SettleMode(), Announce(),
+             failover_rejoin.RejoinOldPrimary())
 
     def before(self):
         super().before()

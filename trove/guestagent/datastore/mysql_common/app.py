@@ -155,7 +155,7 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
             user, password = self.bootstrap_account()
         return mysql_admin.MySqlAdmin(
             self.socket_path, user, password,
-            ignore_users=self.conf.ignore_users,
+            ignore_users=list(self.conf.ignore_users) + ['os_probe'],
             ignore_dbs=self.conf.ignore_dbs)
 
     def query_ok(self):

@@ -185,7 +185,7 @@ class PostgresEngine(engine.Engine):
     def admin(self):
         return pg_admin.PgSqlAdmin(self.runtime_dir, self.port,
                                    engine.ADMIN_USER, self.admin_password(),
-                                   ignore_users=self.conf.ignore_users,
+                                   ignore_users=list(self.conf.ignore_users) + ['os_probe'],
                                    ignore_dbs=self.conf.ignore_dbs)
 
     def query_ok(self):

@@ -1,0 +1,84 @@
+"""The last step of an automatic failover: the fenced old primary comes
+back and rejoins as a replica of the new primary, or stays out.
+
+Its server is started again. Its guest asks the conductor for its
+standing before it starts the engine (``replication_standing``) and,
+fenced in the epoch the failover recorded, starts it so that it takes no
+client write (MariaDB read-only, PostgreSQL a standby of nobody). Then it
+is told to follow the new primary: MariaDB by GTID position (refused when
+it holds transactions the new primary lacks; in sync mode its crash
+recovery first dropped what no replica acknowledged), PostgreSQL by
+pg_rewind then as a standby. If it does not within
+``failover_rejoin_timeout`` it stays out, fenced, with a fault saying
+why (the refused GTIDs, or pg_rewind's error).
+"""
+
+import time
+
+from oslo_log import log as logging
+
+from trove.common import exception, states
+from trove.conf import CONF
+from trove.records import replication_sets
+from trove.taskmanager import instance_records as records
+from trove.taskmanager.flows import base
+from trove.taskmanager.flows import replication
+
+LOG = logging.getLogger(__name__)
+
+
+def wait_for_agent(flow, instance_id, deadline):
+    while True:
+        try:
+            replication.guest(flow, instance_id).rpc_ping()
+            return
+        except exception.TroveError as error:
+            if time.monotonic() > deadline:
+                raise exception.TroveError(
+                    'its guest agent did not answer after the restart: %s'
+                    % error)
+            time.sleep(1)
+
+
+class RejoinOldPrimary(base.Step):
+    name = 'rejoin_old_primary'
+
+    def run(self, flow):
+        old, new = flow.old_source_id, flow.candidate_id
+        record = records.load(flow.context, old)
+        server_id = record.compute_instance_id if record else None
+        if not server_id:
+            return
+        started = time.time()
+        deadline = time.monotonic() + CONF.failover_rejoin_timeout
+        try:
+            flow.compute.start_server(flow.context, server_id)
+            records.update(flow.context, old,
+                           server_status=states.ServerStatus.ACTIVE)
+            wait_for_agent(flow, old, deadline)
+            context = replication.guest(flow, new).get_replica_context(old)
+            replication.guest(flow, old).attach_replica(context)
+        except exception.TroveError as error:
+            LOG.warning('Old primary %s did not rejoin %s: %s', old, new,
+                        error)
+            flow.progress['rejoin'] = str(error)
+            flow.fault_on(old, (
+                'Failed over to %s (epoch %s); stays out, fenced: %s' % (
+                    new, flow.progress.get('epoch'), error))[:255])
+            return
+        records.set_replica_source(flow.context, new, [old], False)
+        replication_sets.rejoined(flow.context, old,
+                                  replication_sets.epoch_of(flow.context,
+                                                            new))
+        flow.progress['rejoined'] = round(time.time() - started, 3)
+        mode = replication_sets.mode_of(flow.context, new)
+        if mode == 'sync':
+            try:
+                replication.guest(flow, old).set_replication_mode(mode)
+            except exception.TroveError as error:
+                LOG.warning('Old primary %s stays async: %s', old, error)
+        LOG.info('Old primary %s rejoined as a replica of %s in %s s', old,
+                 new, flow.progress['rejoined'])
+        flow.fault_on(old, (
+            'Failed over to %s (epoch %s); it came back fenced and rejoined '
+            'as its replica.' % (new, flow.progress.get('epoch')))[:255])

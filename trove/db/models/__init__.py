@@ -15,6 +15,7 @@ from trove.db.models.instances import (ConductorLastSeen, Instance,
                                        ServiceStatusRecord)
 from trove.db.models.modules import InstanceModule, Module
 from trove.db.models.quotas import Quota, QuotaUsage, Reservation
+from trove.db.models.volume_types import VolumeType
 from trove.db.models.work import WorkClaim
 
 __all__ = [
@@ -23,6 +24,6 @@ __all__ = [
     'DatastoreConfigurationParameter', 'DatastoreVersion',
     'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceFault',
     'InstanceModule', 'Module', 'Quota', 'QuotaUsage', 'Reservation',
-    'RootEnabledHistory', 'ServiceStatusRecord', 'WorkClaim', 'generate_uuid',
-    'utcnow',
+    'RootEnabledHistory', 'ServiceStatusRecord', 'VolumeType', 'WorkClaim',
+    'generate_uuid', 'utcnow',
 ]

@@ -167,11 +167,15 @@ JSONLESS = {'configuration-default', 'log-save', 'log-tail',
 
 
 def _parse(text):
-    text = text.strip()
-    if not text:
-        return None
+    """The JSON a command printed (after any line of text before it), or
+    the text itself."""
+    lines = text.strip().splitlines()
+    start = next((i for i, line in enumerate(lines)
+                  if line.startswith(('[', '{'))), None)
+    if start is None:
+        return text.strip() or None
     try:
-        return json.loads(text)
+        return json.loads('\n'.join(lines[start:]))
     except ValueError:
         return text
 
@@ -224,8 +228,13 @@ def test_legacy_cli_audit(trove_system, trove, project_id, cli_env,
         _instance_actions(audit, trove, trove_system, iid, instance)
     finally:
         if trove.instances.findall(id=iid):
+            for replica in getattr(trove.instances.get(iid), 'replicas',
+                                   []):
+                trove.instances.delete(replica['id'])
+                e2e.wait_for_deleted(trove, replica['id'], timeout=180)
             audit.ok('admin', 'force-delete', iid)
-            e2e.wait_for_deleted(trove, iid)
+            e2e.wait_for_deleted(trove, iid, timeout=180)
+    print('\n'.join(audit.failures))
     print('legacy CLI audit: %d commands in %.0f s'
           % (len(audit.ran), time.monotonic() - started))
     assert audit.failures == [], '\n'.join(audit.failures)
@@ -327,9 +336,14 @@ def _configuration(audit, trove, system, iid, instance):
                timeout=30, message='update never reached the engine')
     audit.ok('user', 'configuration-default', iid,
              check=lambda text: 'max_connections' in text)
-    audit.ok('user', 'update', iid, '--name', 'audit-renamed')
-    audit.effect('instance renamed',
-                 trove.instances.get(iid).name == 'audit-renamed')
+    # python-troveclient 8.11's update calls Instances.edit, which it no
+    # longer has: the client fails before any request (the rename itself
+    # works through the library, Instances.update: PUT, in
+    # test_instance_lifecycle.py).
+    audit.fails('user', 'update', iid, '--name', 'audit-renamed',
+                says="has no attribute 'edit'")
+    audit.effect('name unchanged', trove.instances.get(iid).name ==
+                 'audit-main')
     audit.ok('user', 'configuration-detach', iid)
     e2e.wait_for_instance(trove, iid, statuses=('ACTIVE', 'RESTART_REQUIRED'),
                           system=system)
@@ -358,10 +372,13 @@ def _backups_and_replica(audit, trove, system, iid):
     audit.ok('user', 'create', 'audit-replica', '1', '--replica_of', iid)
     replica = [r['id'] for r in trove.instances.get(iid).replicas][0]
     e2e.wait_for_instance(trove, replica, timeout=240, system=system)
-    audit.ok('user', 'detach-replica', replica)
-    wait_until(lambda: not hasattr(trove.instances.get(replica),
-                                   'replica_of'),
-               timeout=120, message='replica never detached')
+    # python-troveclient 8.11's detach-replica calls Instances.edit,
+    # which it no longer has: the client fails before any request
+    # (PUT with replica_of works: test_replication.py).
+    audit.fails('user', 'detach-replica', replica,
+                says="has no attribute 'edit'")
+    audit.effect('replica still attached', trove.instances.get(
+        replica).replica_of['id'] == iid)
     audit.ok('user', 'delete', replica)
     e2e.wait_for_deleted(trove, replica, timeout=180)
     audit.ok('user', 'backup-delete', bid)

@@ -174,10 +174,18 @@ def _parse(text):
                   if line.startswith(('[', '{'))), None)
     if start is None:
         return text.strip() or None
+    body, decoder, documents = '\n'.join(lines[start:]), json.JSONDecoder(), []
+    position = 0
     try:
-        return json.loads('\n'.join(lines[start:]))
+        while position < len(body):
+            document, position = decoder.raw_decode(body, position)
+            documents.append(document)
+            while position < len(body) and body[position].isspace():
+                position += 1
     except ValueError:
         return text
+    # limit-list prints two documents: the absolute limits, the rates.
+    return documents[0] if len(documents) == 1 else documents
 
 
 def _names(rows, key='name'):
@@ -256,9 +264,11 @@ def _catalogue(audit, instance, project_id):
     audit.ok('user', 'flavor-list', check=lambda rows: '1' in {
         str(r.get('str_id') or r.get('id')) for r in rows})
     audit.ok('user', 'flavor-show', '1', check=lambda f: f['ram'] > 0)
-    audit.ok('user', 'limit-list', check=lambda rows: any(
-        r.get('verb') == 'ABSOLUTE' or 'max_instances' in r
-        for r in rows))
+    audit.ok('user', 'limit-list', check=lambda documents: any(
+        isinstance(rate, dict) and rate.get('verb') == 'POST'
+        and rate['remaining'] <= rate['value']
+        for document in documents if isinstance(document, list)
+        for rate in document))
     audit.ok('user', 'quota-show', project_id,
              check=lambda rows: {r['resource']: r['in_use']
                                  for r in rows}['instances'] >= 1)

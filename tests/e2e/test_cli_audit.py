@@ -203,6 +203,13 @@ def _engine(address, user, password, statement):
         connection.close()
 
 
+def _logs_in(address, user, password):
+    try:
+        return _engine(address, user, password, 'SELECT 1') == ((1,),)
+    except pymysql.err.OperationalError:
+        return False
+
+
 def _variable(address, name):
     return _engine(address, 'root', ROOT['password'],
                    'SELECT @@GLOBAL.%s' % name)[0][0]
@@ -467,6 +474,9 @@ def _instance_actions(audit, trove, system, iid, instance):
     e2e.wait_for_instance(trove, iid, timeout=240, system=system)
     audit.effect('flavor changed',
                  trove.instances.get(iid).flavor['id'] == flavor)
+    audit.ok('user', 'root-disable', iid)
+    audit.effect('root can no longer log in', not _logs_in(
+        instance.ip[0], 'root', ROOT['password']))
     audit.fails('user', 'reset-status', iid, says=FORBIDDEN)
     audit.ok('admin', 'reset-status', iid)
     audit.effect('status reset leaves the instance ACTIVE',

@@ -214,6 +214,9 @@ def test_members_are_hidden_and_the_clis_show_them(cluster):
     legacy_members = _ok(run_cli(env, 'trove', 'cluster-instances',
                                  cluster.id))
     assert all(member_id in legacy_members for member_id in member_ids)
+    # No module applied to any member: the legacy listing is empty.
+    assert json.loads(_ok(run_cli(env, 'trove', '--json', 'cluster-modules',
+                                  cluster.id)) or '[]') == []
     # One member cannot be deleted or resized on its own (501).
     one = sorted(member_ids)[0]
     response, body = cluster.client.instances.api.client.delete(
@@ -437,11 +440,35 @@ def _listening(address, port):
         return probe.connect_ex((address, port)) == 0
 
 
+def _admin_env(cluster):
+    return dict(cluster.cli_env, OPENRC=os.path.join(cluster.system.state_dir,
+                                                     'openrc-admin'))
+
+
+def test_reset_status_is_for_administrators(cluster):
+    """The legacy admin commands: a member's cluster-reset-status and
+    cluster-force-delete (reset-status, then delete) are refused before
+    anything changes; the administrator's reset leaves an idle cluster
+    idle."""
+    for command in ('cluster-reset-status', 'cluster-force-delete'):
+        refused = run_cli(cluster.cli_env, 'trove', command, cluster.id)
+        assert refused.returncode != 0, refused.stdout
+        assert 'HTTP 403' in refused.stdout + refused.stderr
+    assert cluster.show().task['name'] == 'NONE'
+    _ok(run_cli(_admin_env(cluster), 'trove', 'cluster-reset-status',
+                cluster.id))
+    shown = cluster.show()
+    assert shown.task['name'] == 'NONE'
+    assert len(shown.instances) == 3
+
+
 def test_delete_leaves_nothing_behind(cluster):
     members = cluster.members()
     server_dirs = [cluster.system.instance_dir(m['id']) for m in members]
     addresses = cluster.addresses()
-    _ok(run_cli(cluster.cli_env, 'trove', 'cluster-delete', cluster.id))
+    # The administrator's force delete: reset-status, then the delete.
+    _ok(run_cli(_admin_env(cluster), 'trove', 'cluster-force-delete',
+                cluster.id))
     from troveclient import exceptions
 
     def gone():

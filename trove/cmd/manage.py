@@ -8,6 +8,9 @@
     trove-manage flavor_create small 1024 1 5 [--id 2]
     trove-manage flavor_list
     trove-manage flavor_delete 2
+    trove-manage volume_type_create fast [--description "SSD directory"]
+    trove-manage volume_type_list
+    trove-manage volume_type_delete fast
 """
 
 import json
@@ -19,7 +22,9 @@ from oslo_db import exception as db_exception
 from trove.cmd import common
 from trove.common import context as trove_context
 from trove.common import exception
+from trove.compute.local import choices as local_choices
 from trove.compute.local import flavors as local_flavors
+from trove.compute.local import volume_types as local_volume_types
 from trove.conf import CONF
 from trove.datastore import models as datastore_models
 from trove.datastore import constraints
@@ -131,6 +136,29 @@ def flavor_delete():
     print('Flavor %s deleted.' % CONF.command.id)
 
 
+def volume_type_create():
+    args = CONF.command
+    row = local_volume_types.create(_admin(), args.type_name,
+                                    description=args.description)
+    print('Volume type %s (%s) created.' % (row.id, row.name))
+
+
+def volume_type_list():
+    # Every type the local provider offers: the option's and the
+    # defined ones (only the latter can be deleted here).
+    defined = {row.name for row in local_volume_types.stored(_admin())}
+    print('%-36s %-20s %-8s %s' % ('ID', 'Name', 'Source', 'Description'))
+    for t in local_choices.volume_types(_admin()):
+        print('%-36s %-20s %-8s %s' % (
+            t.id, t.name, 'defined' if t.name in defined else 'option',
+            t.description))
+
+
+def volume_type_delete():
+    name = local_volume_types.delete(_admin(), CONF.command.type)
+    print('Volume type %s deleted.' % name)
+
+
 def _add_parsers(subparsers):
     parser = subparsers.add_parser('db_sync', help='Migrate the schema.')
     parser.set_defaults(func=db_sync)
@@ -211,6 +239,21 @@ def _add_parsers(subparsers):
                                    help='Delete a local flavor.')
     parser.add_argument('id')
     parser.set_defaults(func=flavor_delete)
+
+    parser = subparsers.add_parser(
+        'volume_type_create', help='Define a local volume type.')
+    parser.add_argument('type_name', metavar='name')
+    parser.add_argument('--description')
+    parser.set_defaults(func=volume_type_create)
+
+    parser = subparsers.add_parser(
+        'volume_type_list', help='List the local volume types.')
+    parser.set_defaults(func=volume_type_list)
+
+    parser = subparsers.add_parser(
+        'volume_type_delete', help='Delete a defined local volume type.')
+    parser.add_argument('type', help='Name or id.')
+    parser.set_defaults(func=volume_type_delete)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

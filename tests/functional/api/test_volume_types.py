@@ -101,3 +101,57 @@ def test_trove_manage_restricts_a_version(seeded_db, tmp_path):
                   '8.0').split() == ['1']
     assert manage('datastore_version_volume_type_list', 'mysql',
                   '8.0').split() == ['local']
+
+
+def test_trove_manage_defines_local_volume_types(api, seeded_db, tmp_path):
+    """Types defined with trove-manage are stored in the control DB and
+    offered next to the option's: listed, shown, accepted on create,
+    gone once deleted."""
+    url, _ids = seeded_db
+    config = tmp_path / 'types.conf'
+    config.write_text('[DEFAULT]\nstate_path = %s\n[database]\n'
+                      'connection = %s\n' % (tmp_path, url))
+
+    def manage(*args):
+        return subprocess.run(
+            [TROVE_MANAGE, '--config-file', str(config)] + list(args),
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+
+    created = manage('volume_type_create', 'fast', '--description',
+                     'SSD directory')
+    assert created.returncode == 0, created.stderr
+    with db_api.reader(_admin_ctx()) as session:
+        row = session.query(db_models.VolumeType).one()
+    assert (row.name, row.description) == ('fast', 'SSD directory')
+    listed = ok(api.get(BASE + '/volume-types'))['volume_types']
+    assert [t['name'] for t in listed] == ['local', 'fast']
+    fast = listed[1]
+    assert (fast['id'], fast['description']) == (row.id, 'SSD directory')
+    assert ok(api.get(BASE + '/volume-types/' + row.id))[
+        'volume_type'] == fast
+    assert [t['name'] for t in ok(api.get(
+        BASE + '/datastores/mysql/versions/8.0/volume-types'))[
+            'volume_types']] == ['local', 'fast']
+    table = manage('volume_type_list').stdout.splitlines()
+    assert [line.split()[1:3] for line in table[1:]] == [
+        ['local', 'option'], ['fast', 'defined']]
+    # The option's types and duplicates are refused in one line.
+    for name in ('local', 'fast'):
+        refused = manage('volume_type_create', name)
+        assert refused.returncode == 1 and 'Traceback' not in refused.stderr
+        assert refused.stderr.startswith('error:'), refused.stderr
+    body = {'instance': {'name': 'typed', 'flavorRef': '1',
+                         'volume': {'size': 1, 'type': 'fast'},
+                         'datastore': {'type': 'mysql'}}}
+    ok(api.request('POST', BASE + '/instances', body))
+    deleted = manage('volume_type_delete', 'fast')
+    assert deleted.returncode == 0, deleted.stderr
+    assert [t['name'] for t in ok(api.get(BASE + '/volume-types'))[
+        'volume_types']] == ['local']
+    fault(api.get(BASE + '/volume-types/fast'), 404)
+    body['instance']['name'] = 'typed-again'
+    _, message = fault(api.request('POST', BASE + '/instances', body), 400)
+    assert 'fast' in message
+    gone = manage('volume_type_delete', 'fast')
+    assert gone.returncode == 1 and gone.stderr.startswith('error:')

@@ -3,22 +3,22 @@ besides a flavor: its availability zone and its volume types.
 
 On OpenStack, Nova lists the availability zones and Cinder the volume
 types; on one machine the local provider is both, and this module is the
-one place that says what it offers, from ``[local] availability_zone``
-and ``[local] volume_types``. The local drivers (capabilities and
+one place that says what it offers, from ``[local] availability_zone``,
+``[local] volume_types`` and the volume types operators defined with
+``trove-manage volume_type_create`` (``trove.compute.local.volume_types``,
+in the control database). The local drivers (capabilities and
 validation), trove-local's Nova/Cinder routes and the volume-types API
 all read them here. Flavors are not here: they live in the control
-database (``trove.compute.local.flavors``). This module never touches
-the database or a process.
+database (``trove.compute.local.flavors``).
 """
 
 import dataclasses
-import uuid
 
+from trove.compute.local import volume_types as defined_types
 from trove.conf import CONF
 
-# Volume type ids are derived from their names, so a type chosen once
-# keeps its id across restarts and processes.
-_TYPE_NAMESPACE = uuid.UUID('5a2e4c3c-6c1d-4d8e-9a51-0c8f4e1b7a01')
+_DIRECTORY = ('A directory on this machine with a declared size; used '
+              'space is measured and reported.')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,12 +36,18 @@ def availability_zones():
 
 
 def volume_types(context=None):
-    """The volume types offered (all are directories on this machine)."""
-    return [VolumeType(
-        id=str(uuid.uuid5(_TYPE_NAMESPACE, name)), name=name,
-        description='A directory on this machine with a declared size; '
-                    'used space is measured and reported.')
-        for name in CONF.local.volume_types]
+    """The volume types offered (all are directories on this machine):
+    the option's first (its first is the default), then the defined
+    ones. Ids are derived from names, so a type keeps its id across
+    restarts and processes."""
+    offered = [VolumeType(id=defined_types.type_id(name), name=name,
+                          description=_DIRECTORY)
+               for name in CONF.local.volume_types]
+    known = {t.name for t in offered}
+    return offered + [
+        VolumeType(id=row.id, name=row.name,
+                   description=row.description or _DIRECTORY)
+        for row in defined_types.stored(context) if row.name not in known]
 
 
 def default_volume_type(context=None):

@@ -18,6 +18,7 @@ from trove.db.models.instances import (ConductorLastSeen, Instance,
 from trove.db.models.modules import InstanceModule, Module
 from trove.db.models.pitr import PitrArchive, PitrRestore
 from trove.db.models.quotas import Quota, QuotaUsage, Reservation
+from trove.db.models.volume_types import VolumeType
 from trove.db.models.work import WorkClaim
 
 __all__ = [
@@ -28,6 +29,6 @@ __all__ = [
     'DatastoreVersionMetadata', 'Flavor', 'Instance', 'InstanceEvent',
     'InstanceFault', 'InstanceModule', 'Module', 'PitrArchive',
     'PitrRestore', 'Quota', 'QuotaUsage', 'Reservation',
-    'RootEnabledHistory', 'ServiceStatusRecord', 'WorkClaim', 'generate_uuid',
-    'utcnow',
+    'RootEnabledHistory', 'ServiceStatusRecord', 'VolumeType', 'WorkClaim',
+    'generate_uuid', 'utcnow',
 ]

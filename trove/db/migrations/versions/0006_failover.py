@@ -2,7 +2,7 @@
 when the last failover of the set happened
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from alembic import op

@@ -1,7 +1,7 @@
 """Point-in-time recovery: the archive index and the restores made from it
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0006
 """
 
 from alembic import op

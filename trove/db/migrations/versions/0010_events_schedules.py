@@ -2,7 +2,7 @@
 schedule that took a backup and its last drill
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0008
 """
 
 from alembic import op

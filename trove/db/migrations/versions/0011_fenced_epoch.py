@@ -3,7 +3,7 @@
 ``replication_standing``) and keeps its engine read-only while it is set.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 
 from alembic import op

@@ -2,7 +2,6 @@
 
 import glob
 import os
-import secrets
 
 TROVE_CONF = """\
 # Written by trove-local; rewritten on every "trove-local up".

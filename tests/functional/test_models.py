@@ -103,7 +103,8 @@ def test_every_table_round_trips(db, ctx):
          m.BackupSchedule(tenant_id='p1', instance_id=instance.id,
                           name='nightly', interval_s=3600,
                           next_run_at=STAMP),
-         m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW'))
+         m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW'),
+         m.VolumeType(id='vt-1', name='fast'))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()
                   for model in m.Base.registry._class_registry.values()

@@ -5,6 +5,7 @@ control-database backend."""
 import pytest
 
 from tests.functional.test_models import _add, _datastore_version, ctx  # noqa: F401
+from trove.common import sealed_messages
 from trove.conductor import manager as conductor_manager
 from trove.db import models as m
 from trove.records import replication_sets
@@ -25,8 +26,10 @@ def test_a_failed_primary_is_fenced_until_it_rejoins(db, ctx):  # noqa: F811
         ctx, new.id, [], failover=True, settings_from=old.id)
     replication_sets.set_fenced(ctx, old.id, epoch)
     # What the conductor answers (the mode is the new primary's).
-    standing = conductor_manager.Manager.replication_standing(
-        None, ctx, old.id)
+    # A conductor without its heartbeat thread: only the message check.
+    conductor = conductor_manager.Manager.__new__(conductor_manager.Manager)
+    conductor.keys = sealed_messages.KeyCache(conductor_manager._encrypted_key)
+    standing = conductor.replication_standing(ctx, old.id)
     assert standing == {'fenced': True, 'mode': 'sync', 'epoch': 0,
                         'fenced_epoch': 1, 'source_id': None}
     assert replication_sets.standing(ctx, new.id)['fenced'] is False

@@ -94,6 +94,13 @@ def stop(context, instance):
     """Stop the datastore and keep it stopped (the guest does not start
     it on its own again): a call, so the answer says it is stopped."""
     _require_settled(instance)
+    # Only an agent that reports can stop its engine: asking one that
+    # never reported (or is being restarted) would only wait out the
+    # call's timeout and answer 504.
+    if instance.service_status not in states.ACTION_ALLOWED_SERVICE_STATUSES:
+        raise exception.InstanceNotActionable(
+            instance_id=instance.id, kind='service',
+            status=instance.service_status.description)
     guest_api.API(context, instance.id).stop_db()
     LOG.info('Datastore of instance %s stopped by an administrator',
              instance.id)

@@ -54,7 +54,9 @@ from tests.helpers import failover as helpers  # noqa: E402
 from tests.helpers import ports  # noqa: E402
 from tests.helpers import rabbit  # noqa: E402
 
-USER, PASSWORD, DATABASE = 'bench', 'bench-pass-1', 'benchdb'
+# The replication bench's account: its sql() logs in with it.
+USER, PASSWORD, DATABASE = (replication_bench.USER, replication_bench.PASSWORD,
+                            replication_bench.DATABASE)
 WRITERS = 5
 INSERT = {
     'mariadb': 'INSERT INTO rows_%s VALUES (%d, @@server_id, '
@@ -65,17 +67,6 @@ INSERT = {
 }
 IDENTITY = {'mariadb': 'SELECT @@server_id',
             'postgresql': 'SELECT host(inet_server_addr())'}
-
-
-def sql(datastore, address, statement):
-    connection = sql_logins.login(datastore, address, USER, PASSWORD,
-                                  DATABASE)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-            return cursor.fetchall() if cursor.description else None
-    finally:
-        connection.close()
 
 
 def summary(values):
@@ -201,7 +192,7 @@ class Bench:
             self.wait_active(replica)
 
     def table(self, run):
-        sql(self.datastore, self.address(self.primary),
+        replication_bench.sql(self.datastore, self.address(self.primary),
             'CREATE TABLE rows_%s (id INT PRIMARY KEY, server VARCHAR(64), '
             'at DOUBLE PRECISION)' % run)
         time.sleep(1)       # on the replicas too
@@ -209,7 +200,7 @@ class Bench:
     def gap_in_data(self, run, old_identity, new_address):
         """Last commit on the old primary to first on the new one, from
         the rows (the servers' clocks: one host here)."""
-        rows = sql(self.datastore, new_address,
+        rows = replication_bench.sql(self.datastore, new_address,
                    'SELECT server, at FROM rows_%s' % run)
         old = [at for server, at in rows if str(server) == old_identity]
         new = [at for server, at in rows if str(server) != old_identity]
@@ -219,7 +210,7 @@ class Bench:
         self.table(run)
         old = self.primary
         old_address = self.address(old)
-        old_identity = str(sql(self.datastore, old_address,
+        old_identity = str(replication_bench.sql(self.datastore, old_address,
                                IDENTITY[self.datastore])[0][0])
         addresses = self.addresses()
         writers = Writers(self.datastore, lambda: addresses, run)
@@ -243,7 +234,7 @@ class Bench:
         time.sleep(1)
         writers.stop()
         gap, rows = self.gap_in_data(run, old_identity, new_address)
-        present = {row_id for (row_id,) in sql(
+        present = {row_id for (row_id,) in replication_bench.sql(
             self.datastore, new_address, 'SELECT id FROM rows_%s' % run)}
         lost = len(writers.acknowledged - present)
         payload = self.notification(old)
@@ -279,7 +270,7 @@ class Bench:
     def switchover_run(self, run):
         self.table(run)
         old_address = self.address(self.primary)
-        old_identity = str(sql(self.datastore, old_address,
+        old_identity = str(replication_bench.sql(self.datastore, old_address,
                                IDENTITY[self.datastore])[0][0])
         candidate = self.replicas[0]
         addresses = self.addresses()
@@ -293,7 +284,7 @@ class Bench:
         writers.stop()
         new_address = self.address(candidate)
         gap, _rows = self.gap_in_data(run, old_identity, new_address)
-        present = {row_id for (row_id,) in sql(
+        present = {row_id for (row_id,) in replication_bench.sql(
             self.datastore, new_address, 'SELECT id FROM rows_%s' % run)}
         lost = len(writers.acknowledged - present)
         print('%s switchover %s: write gap %.2f s, %d lost' % (

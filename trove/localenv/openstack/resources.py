@@ -15,10 +15,16 @@ operator's tools do. Nothing here deletes anything.
 """
 
 import dataclasses
+import logging
 import random
+import time
 
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
+
+from trove.localenv import external
+
+LOG = logging.getLogger(__name__)
 
 # Small enough for the fake driver's 8 GB / 500 GB host, big enough to be
 # told apart by a resize.
@@ -60,11 +66,35 @@ def admin_session(auth_url, admin):
     return ks_session.Session(auth=auth)
 
 
+# Right after a bring-up, a service seen answering may still refuse a
+# first write (CI saw Neutron answer an admin's network create with 403
+# once, never again on retry): such answers are retried for a while.
+RETRIED_STATUSES = (403, 500, 502, 503)
+RETRY_SECONDS = 30
+
+
 def _call(session, service_type, method, path, body=None, **kwargs):
-    response = session.request(
-        path, method, json=body,
-        endpoint_filter={'service_type': service_type,
-                         'interface': 'public'}, **kwargs)
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        response = session.request(
+            path, method, json=body, raise_exc=False,
+            endpoint_filter={'service_type': service_type,
+                             'interface': 'public'}, **kwargs)
+        if (response.status_code not in RETRIED_STATUSES or
+                time.monotonic() > deadline):
+            break
+        LOG.warning('%s %s %s answered %s, retrying: %s', service_type,
+                    method, path, response.status_code, response.text[:500])
+        if response.status_code == 403:
+            session.invalidate()   # and a new token next time
+        time.sleep(1)
+    if response.status_code >= 400:
+        # keystoneauth's own error drops the service's answer (a Neutron
+        # fault is not in a shape it knows), and that answer is the cause.
+        raise external.ExternalServiceError(
+            '%s %s %s answered %s: %s' % (service_type, method, path,
+                                         response.status_code,
+                                         response.text[:2000]))
     return response.json() if response.content else None
 
 

@@ -318,13 +318,18 @@ class DemoteOldSource(base.Step):
     def run(self, flow):
         old = flow.old_source_id
         try:
-            guest(flow, old).attach_replica(
+            lost = guest(flow, old).attach_replica(
                 guest(flow, flow.candidate_id).get_replica_context(old))
         except exception.TroveError as error:
             LOG.warning('Old source %s did not rejoin: %s', old, error)
             records.update(flow.context, old, slave_of_id=None)
             flow.fault_on(old, 'This former replica source stays out of '
                                'replication, fenced: %s' % error)
+            return
+        if lost:
+            # The candidate caught up first: nothing should be; said if so.
+            flow.fault_on(old, 'This former replica source rejoined as a '
+                               'replica: %s.' % lost)
 
 
 class PromoteFlow(ReplicaSetFlow):

@@ -146,16 +146,76 @@ def kill_agent(instance_dir):
 
 
 def pause_replication(datastore, address, user, password):
-    """Stop a MariaDB replica's receiving (its IO thread), as ``user``
-    (root): what the primary commits from now on is on the primary only."""
-    if datastore != 'mariadb':
-        raise NotImplementedError(datastore)
+    """Stop a replica's receiving, as ``user`` (root): what the primary
+    commits from now on is on the primary only. MariaDB: its IO thread.
+    PostgreSQL: no connection string (its WAL receiver ends; it stays a
+    standby, which the failover decision accepts); ``resume_settings``
+    drops that setting again."""
     connection = sql_logins.login(datastore, address, user, password)
     try:
         with connection.cursor() as cursor:
-            cursor.execute('STOP SLAVE IO_THREAD')
+            if datastore == 'mariadb':
+                cursor.execute('STOP SLAVE IO_THREAD')
+                return
+            cursor.execute("ALTER SYSTEM SET primary_conninfo = ''")
+            cursor.execute('SELECT pg_reload_conf()')
+            deadline = time.monotonic() + 30
+            while True:
+                cursor.execute('SELECT count(*) FROM pg_stat_wal_receiver')
+                if cursor.fetchone()[0] == 0:
+                    return
+                assert time.monotonic() < deadline, \
+                    'the WAL receiver did not stop'
+                time.sleep(0.2)
     finally:
         connection.close()
+
+
+def resume_settings(address, user, password):
+    """Drop what ``pause_replication`` set on a PostgreSQL member."""
+    connection = sql_logins.login('postgresql', address, user, password)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('ALTER SYSTEM RESET primary_conninfo')
+            cursor.execute('SELECT pg_reload_conf()')
+    finally:
+        connection.close()
+
+
+def insert_with_xids(address, user, password, database, ids):
+    """Insert one row per id in ``kept`` on a PostgreSQL primary, each in
+    its own transaction; returns [(xid, WAL written after its commit)]."""
+    connection = sql_logins.login('postgresql', address, user, password,
+                                  database)
+    committed = []
+    try:
+        with connection.cursor() as cursor:
+            for row_id in ids:
+                cursor.execute('INSERT INTO kept VALUES (%d) RETURNING '
+                               'pg_current_xact_id()::text' % row_id)
+                xid = int(cursor.fetchone()[0])
+                cursor.execute('SELECT pg_current_wal_lsn()::text')
+                committed.append((xid, cursor.fetchone()[0]))
+    finally:
+        connection.close()
+    return committed
+
+
+def timeline_switch(address, user, password):
+    """(timeline it forked from, switch point) of a promoted PostgreSQL
+    instance, from its timeline history file (as a superuser)."""
+    connection = sql_logins.login('postgresql', address, user, password)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT timeline_id FROM pg_control_checkpoint()')
+            timeline = cursor.fetchone()[0]
+            cursor.execute("SELECT pg_read_file('pg_wal/%08X.history')"
+                           % timeline)
+            history = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    parent, switch = history.strip().splitlines()[-1].split('\t')[:2]
+    return int(parent), switch
 
 
 def insert_with_gtids(address, user, password, database, ids):

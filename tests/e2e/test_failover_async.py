@@ -161,16 +161,13 @@ def test_async_failover_reports_the_lost_wal(client, failover_system):
     primary, p_addr = new_primary(client, system, datastore)
     replica, r_addr, root_password = async_replica(client, system,
                                                    datastore, primary)
-    helpers.pause_replication(datastore, r_addr, 'root', root_password)
+    helpers.pause_streaming(p_addr, 'root', root_password, replica.id)
     ids = list(range(100, 100 + LOST))
     committed = helpers.insert_with_xids(p_addr, 'app', PASSWORD, 'app',
                                          ids)
     xids = [xid for xid, _lsn in committed]
     assert not set(ids) & rows(datastore, r_addr)
     kill_and_wait_for_promotion(client, system, primary, replica)
-    # (The pause's setting would override the standby settings of a
-    # later rejoin of this member.)
-    helpers.resume_settings(r_addr, 'root', root_password)
     # Where the new primary's timeline forked: the first WAL it lacks.
     timeline, switch = helpers.timeline_switch(r_addr, 'root',
                                                root_password)

@@ -11,11 +11,13 @@ import time
 import oslo_messaging as messaging
 from oslo_config import cfg
 import psycopg
+import psycopg.sql
 import pymysql
 
 from tests.e2e import sql_logins
 from trove.common import daemon
 from trove.compute.local import processes
+from trove.guestagent.replication import base as replication_base
 
 AGENT_PID_FILE = processes.AGENT_PID_FILE
 
@@ -146,38 +148,43 @@ def kill_agent(instance_dir):
 
 
 def pause_replication(datastore, address, user, password):
-    """Stop a replica's receiving, as ``user`` (root): what the primary
-    commits from now on is on the primary only. MariaDB: its IO thread.
-    PostgreSQL: no connection string (its WAL receiver ends; it stays a
-    standby, which the failover decision accepts); ``resume_settings``
-    drops that setting again."""
+    """Stop a MariaDB replica's receiving (its IO thread), as ``user``
+    (root): what the primary commits from now on is on the primary only."""
+    if datastore != 'mariadb':
+        raise NotImplementedError(datastore)
     connection = sql_logins.login(datastore, address, user, password)
     try:
         with connection.cursor() as cursor:
-            if datastore == 'mariadb':
-                cursor.execute('STOP SLAVE IO_THREAD')
-                return
-            cursor.execute("ALTER SYSTEM SET primary_conninfo = ''")
-            cursor.execute('SELECT pg_reload_conf()')
-            deadline = time.monotonic() + 30
-            while True:
-                cursor.execute('SELECT count(*) FROM pg_stat_wal_receiver')
-                if cursor.fetchone()[0] == 0:
-                    return
-                assert time.monotonic() < deadline, \
-                    'the WAL receiver did not stop'
-                time.sleep(0.2)
+            cursor.execute('STOP SLAVE IO_THREAD')
     finally:
         connection.close()
 
 
-def resume_settings(address, user, password):
-    """Drop what ``pause_replication`` set on a PostgreSQL member."""
+def pause_streaming(address, user, password, replica_id):
+    """Stop a PostgreSQL replica's receiving from the primary at
+    ``address``, as ``user`` (root there): its replication role may no
+    longer log in and its WAL sender ends (the replica stays a standby
+    that keeps trying, which the failover decision accepts). Nothing
+    changes in the replica's own settings, which a pg_rewind from it
+    would copy."""
+    role = replication_base.replication_user(replica_id)
     connection = sql_logins.login('postgresql', address, user, password)
     try:
         with connection.cursor() as cursor:
-            cursor.execute('ALTER SYSTEM RESET primary_conninfo')
-            cursor.execute('SELECT pg_reload_conf()')
+            cursor.execute(psycopg.sql.SQL('ALTER ROLE {} NOLOGIN').format(
+                psycopg.sql.Identifier(role)))
+            deadline = time.monotonic() + 30
+            while True:
+                cursor.execute('SELECT pg_terminate_backend(pid) FROM '
+                               'pg_stat_replication WHERE usename = %s',
+                               (role,))
+                cursor.execute('SELECT count(*) FROM pg_replication_slots '
+                               'WHERE slot_name = %s AND active', (role,))
+                if cursor.fetchone()[0] == 0:
+                    return
+                assert time.monotonic() < deadline, \
+                    'the WAL sender of %s did not end' % role
+                time.sleep(0.2)
     finally:
         connection.close()
 

@@ -17,7 +17,8 @@ asynchronous failover lost, in the same words
 (trove.guestagent.replication.divergence): MariaDB's refusal names the
 GTIDs the new primary lacks; a PostgreSQL guest's ``attach_replica``
 answers with the WAL range pg_rewind discarded and the transactions
-committed in it, which the rejoin fault carries (and ``progress['lost']``).
+committed in it, which the rejoin fault carries (whole in its details,
+and in ``progress['lost']``).
 """
 
 import time
@@ -91,4 +92,6 @@ class RejoinOldPrimary(base.Step):
         flow.fault_on(old, (
             'Failed over to %s (epoch %s); it came back fenced and rejoined '
             'as its replica.%s' % (new, flow.progress.get('epoch'),
-                                   ' %s.' % lost if lost else ''))[:255])
+                                   ' %s.' % lost if lost else ''))[:255],
+            # Whole, for administrators, should the message be cut.
+            details=lost or '')

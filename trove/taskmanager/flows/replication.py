@@ -216,8 +216,8 @@ class ReplicaSetFlow(common.InstanceFlow):
             records.update(self.context, member, task=Tasks.NONE,
                            only_if_task=task)
 
-    def fault_on(self, instance_id, message):
-        faults.save_fault(self.context, instance_id, message)
+    def fault_on(self, instance_id, message, details=''):
+        faults.save_fault(self.context, instance_id, message, details)
 
 
 class PromoteCandidate(base.Step):

@@ -11,11 +11,13 @@ import time
 import oslo_messaging as messaging
 from oslo_config import cfg
 import psycopg
+import psycopg.sql
 import pymysql
 
 from tests.e2e import sql_logins
 from trove.common import daemon
 from trove.compute.local import processes
+from trove.guestagent.replication import base as replication_base
 
 AGENT_PID_FILE = processes.AGENT_PID_FILE
 
@@ -156,6 +158,71 @@ def pause_replication(datastore, address, user, password):
             cursor.execute('STOP SLAVE IO_THREAD')
     finally:
         connection.close()
+
+
+def pause_streaming(address, user, password, replica_id):
+    """Stop a PostgreSQL replica's receiving from the primary at
+    ``address``, as ``user`` (root there): its replication role may no
+    longer log in and its WAL sender ends (the replica stays a standby
+    that keeps trying, which the failover decision accepts). Nothing
+    changes in the replica's own settings, which a pg_rewind from it
+    would copy."""
+    role = replication_base.replication_user(replica_id)
+    connection = sql_logins.login('postgresql', address, user, password)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(psycopg.sql.SQL('ALTER ROLE {} NOLOGIN').format(
+                psycopg.sql.Identifier(role)))
+            deadline = time.monotonic() + 30
+            while True:
+                cursor.execute('SELECT pg_terminate_backend(pid) FROM '
+                               'pg_stat_replication WHERE usename = %s',
+                               (role,))
+                cursor.execute('SELECT count(*) FROM pg_replication_slots '
+                               'WHERE slot_name = %s AND active', (role,))
+                if cursor.fetchone()[0] == 0:
+                    return
+                assert time.monotonic() < deadline, \
+                    'the WAL sender of %s did not end' % role
+                time.sleep(0.2)
+    finally:
+        connection.close()
+
+
+def insert_with_xids(address, user, password, database, ids):
+    """Insert one row per id in ``kept`` on a PostgreSQL primary, each in
+    its own transaction; returns [(xid, WAL written after its commit)]."""
+    connection = sql_logins.login('postgresql', address, user, password,
+                                  database)
+    committed = []
+    try:
+        with connection.cursor() as cursor:
+            for row_id in ids:
+                cursor.execute('INSERT INTO kept VALUES (%d) RETURNING '
+                               'pg_current_xact_id()::text' % row_id)
+                xid = int(cursor.fetchone()[0])
+                cursor.execute('SELECT pg_current_wal_lsn()::text')
+                committed.append((xid, cursor.fetchone()[0]))
+    finally:
+        connection.close()
+    return committed
+
+
+def timeline_switch(address, user, password):
+    """(timeline it forked from, switch point) of a promoted PostgreSQL
+    instance, from its timeline history file (as a superuser)."""
+    connection = sql_logins.login('postgresql', address, user, password)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT timeline_id FROM pg_control_checkpoint()')
+            timeline = cursor.fetchone()[0]
+            cursor.execute("SELECT pg_read_file('pg_wal/%08X.history')"
+                           % timeline)
+            history = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    parent, switch = history.strip().splitlines()[-1].split('\t')[:2]
+    return int(parent), switch
 
 
 def insert_with_gtids(address, user, password, database, ids):

@@ -265,6 +265,9 @@ class API:
                           version='1.4', replica_id=replica_id)
 
     def attach_replica(self, replica_info):
+        """What the instance lost by joining (a PostgreSQL former primary
+        rewound: the transactions its new source lacks, in words), or
+        None (so do guests that never report it)."""
         return self._call('attach_replica', self._high(), version='1.4',
                           replica_info=replica_info)
 

@@ -52,13 +52,18 @@ class ReplicationEndpoints:
 
     # On the replica ---------------------------------------------------------
     def attach_replica(self, context, replica_info):
-        """Replicate from the source ``replica_info`` names."""
+        """Replicate from the source ``replica_info`` names. Returns what
+        this instance lost by it (a former primary rewound onto its new
+        source: the transactions the source lacks, as
+        ``replication.divergence`` says them), or None; a caller of
+        before that ignores the answer."""
         with self._lock:
             try:
-                self.replication.follow(replica_info)
+                lost = self.replication.follow(replica_info)
                 self.status.mark_stopped(False)
             finally:
                 self.status.report(self.actual_status())
+        return lost or None
 
     def detach_replica(self, context, for_failover=False):
         """Stop replicating and take writes."""

@@ -149,9 +149,9 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                     cursor.execute('SELECT @@gtid_binlog_state')
                     mine = cursor.fetchone()[0]
                 raise errors.GuestAgentError(
-                    'It holds %s its new source %s lacks; it stays out of '
-                    'replication (%s)' % (
-                        self._lacked_by(source, mine), source['host'],
+                    '%s; it stays out of replication (%s)' % (
+                        divergence.lacked_by(self._lacked_by(source, mine),
+                                             source['host']),
                         status.get('Last_IO_Error')))
             if status.get('Slave_IO_Running') == 'Yes' and \
                     status.get('Slave_SQL_Running') == 'Yes':

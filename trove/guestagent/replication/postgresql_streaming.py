@@ -15,6 +15,12 @@
   primary is stopped (that is its fence: a stopped engine takes no
   write), rewound onto the new primary's timeline with pg_rewind
   (``wal_log_hints`` is on from creation) and started as its standby.
+  What the rewind discards (the WAL from the new timeline's switch point
+  to the former primary's end: in async mode what a failover lost) is
+  read first, with pg_rewind's dry run and pg_waldump, and ``follow``
+  returns it: the LSN range and the transactions committed in it, said
+  as the MariaDB strategy says the GTIDs a new source lacks
+  (trove.guestagent.replication.divergence).
 * Slots are not replicated: whoever becomes the source creates the slots
   of its replicas (``add_replica_account`` again).
 """
@@ -32,6 +38,7 @@ from trove.guestagent.backup import postgresql as pg_backup
 from trove.guestagent.backup import restorer
 from trove.guestagent.datastore import engine as engine_base
 from trove.guestagent.replication import base
+from trove.guestagent.replication import divergence
 
 LOG = logging.getLogger(__name__)
 
@@ -163,25 +170,80 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
         engine.start()
 
     def follow(self, source):
+        """Returns what a former primary's rewind discarded that the new
+        source lacks (``divergence.lacked_by``), or None."""
         engine = self.engine
         fenced = os.path.exists(self.fenced_marker)
         if not fenced and engine.is_alive() and self._in_recovery():
             self._write_standby(source)
             with self.cursor() as cursor:
                 cursor.execute('SELECT pg_reload_conf()')
-            return
+            return None
         # A former primary: stopped (if it was not), rewound onto the new
         # primary's timeline, started as its standby.
         if not engine.is_alive() and not fenced:
             # Killed: a start as a standby of nobody replays its WAL so
             # that the stop below is clean (pg_rewind needs that).
             self.start_fenced(None)
+        end = self._end_of_wal()
         engine.stop()
+        discarded = self._discarded(source, end)
         self._rewind(source)
         self._write_standby(source)
         engine.start()
         operating_system.remove(self.fenced_marker)
         self._drop_stale_slots()
+        if discarded:
+            LOG.warning('Rewound onto %s: %s', source['host'], discarded)
+        return discarded
+
+    def _end_of_wal(self):
+        """Where this instance's WAL ends: what its recovery replayed (a
+        fenced former primary is a standby of nobody), or what it wrote."""
+        if not self.engine.is_alive():
+            return None
+        with self.cursor() as cursor:
+            cursor.execute(
+                'SELECT CASE WHEN pg_is_in_recovery() THEN '
+                'pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() '
+                'END::text')
+            return cursor.fetchone()[0]
+
+    def _discarded(self, source, end):
+        """What the rewind onto ``source`` is about to discard (read
+        before it runs: the rewind overwrites that WAL): the WAL from
+        the new timeline's switch point to ``end`` and the transactions
+        committed in it, or None when no commit is lost."""
+        diverged = divergence.rewind_divergence(
+            self._run_rewind(source, dry_run=True))
+        if not diverged or not end:
+            return None
+        start, timeline = diverged
+        if base.lsn_number(end) <= base.lsn_number(start):
+            return None
+        try:
+            dump = operating_system.run(
+                [self._binary('pg_waldump'), '--path',
+                 os.path.join(self.engine.pgdata, 'pg_wal'),
+                 '--timeline', str(timeline), '--start', start, '--end',
+                 end, '--rmgr', 'Transaction'],
+                user=self.engine.user, env={'LC_ALL': 'C'})
+        except errors.CommandError as error:
+            LOG.warning('Could not read the WAL pg_rewind discards: %s',
+                        error.output)
+            return divergence.lacked_by(
+                'the WAL %s..%s of timeline %d (its transactions could '
+                'not be read: %s)' % (start, end, timeline, ' '.join(
+                    error.output.strip().splitlines()[-1:])),
+                source['host'], held=True)
+        xids = [xid for xid, _lsn in divergence.wal_commits(dump)]
+        if not xids:
+            LOG.info('pg_rewind discards the WAL %s..%s of timeline %d: '
+                     'no commit in it', start, end, timeline)
+            return None
+        return divergence.lacked_by(
+            divergence.describe_wal(start, end, timeline, xids),
+            source['host'], held=True) + '; pg_rewind discarded them'
 
     def _drop_stale_slots(self):
         """A former primary's slots served its replicas, who follow the
@@ -191,26 +253,30 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
                            'pg_replication_slots WHERE NOT active')
 
     def _rewind(self, source):
+        output = self._run_rewind(source)
+        LOG.info('pg_rewind: %s', output.strip().splitlines()[-1:]
+                 if output.strip() else 'done')
+
+    def _run_rewind(self, source, dry_run=False):
         engine = self.engine
         # pg_rewind reads the source as os_admin (same roles, same
         # password: the members share one catalog).
         target = dict(source, user=engine_base.ADMIN_USER,
                       password=engine.admin_password())
         try:
-            output = operating_system.run(
+            return operating_system.run(
                 [self._binary('pg_rewind'), '--target-pgdata',
                  engine.pgdata, '--source-server', conninfo(
                      target, 'pg_rewind', dbname='postgres'),
-                 '--no-ensure-shutdown',
-                 '--progress'], user=engine.user)
+                 '--no-ensure-shutdown'] + (
+                     ['--dry-run'] if dry_run else ['--progress']),
+                user=engine.user, env={'LC_ALL': 'C'})
         except errors.CommandError as error:
             raise errors.GuestAgentError(
                 'This instance could not be rewound onto its new source '
                 '%s: %s' % (source['host'], '; '.join(
                     error.output.strip().splitlines()[-2:])),
                 error.output) from error
-        LOG.info('pg_rewind: %s', output.strip().splitlines()[-1:]
-                 if output.strip() else 'done')
 
     def promote(self):
         with self.cursor() as cursor:

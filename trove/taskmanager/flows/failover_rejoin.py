@@ -11,6 +11,14 @@ recovery first dropped what no replica acknowledged), PostgreSQL by
 pg_rewind then as a standby. If it does not within
 ``failover_rejoin_timeout`` it stays out, fenced, with a fault saying
 why (the refused GTIDs, or pg_rewind's error).
+
+Either way the fault on the old primary reports exactly what an
+asynchronous failover lost, in the same words
+(trove.guestagent.replication.divergence): MariaDB's refusal names the
+GTIDs the new primary lacks; a PostgreSQL guest's ``attach_replica``
+answers with the WAL range pg_rewind discarded and the transactions
+committed in it, which the rejoin fault carries (whole in its details,
+and in ``progress['lost']``).
 """
 
 import time
@@ -57,7 +65,7 @@ class RejoinOldPrimary(base.Step):
                            server_status=states.ServerStatus.ACTIVE)
             wait_for_agent(flow, old, deadline)
             context = replication.guest(flow, new).get_replica_context(old)
-            replication.guest(flow, old).attach_replica(context)
+            lost = replication.guest(flow, old).attach_replica(context)
         except exception.TroveError as error:
             LOG.warning('Old primary %s did not rejoin %s: %s', old, new,
                         error)
@@ -71,6 +79,8 @@ class RejoinOldPrimary(base.Step):
                                   replication_sets.epoch_of(flow.context,
                                                             new))
         flow.progress['rejoined'] = round(time.time() - started, 3)
+        if lost:
+            flow.progress['lost'] = lost
         mode = replication_sets.mode_of(flow.context, new)
         if mode == 'sync':
             try:
@@ -81,4 +91,7 @@ class RejoinOldPrimary(base.Step):
                  new, flow.progress['rejoined'])
         flow.fault_on(old, (
             'Failed over to %s (epoch %s); it came back fenced and rejoined '
-            'as its replica.' % (new, flow.progress.get('epoch')))[:255])
+            'as its replica.%s' % (new, flow.progress.get('epoch'),
+                                   ' %s.' % lost if lost else ''))[:255],
+            # Whole, for administrators, should the message be cut.
+            details=lost or '')

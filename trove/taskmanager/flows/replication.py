@@ -216,8 +216,8 @@ class ReplicaSetFlow(common.InstanceFlow):
             records.update(self.context, member, task=Tasks.NONE,
                            only_if_task=task)
 
-    def fault_on(self, instance_id, message):
-        faults.save_fault(self.context, instance_id, message)
+    def fault_on(self, instance_id, message, details=''):
+        faults.save_fault(self.context, instance_id, message, details)
 
 
 class PromoteCandidate(base.Step):
@@ -318,13 +318,18 @@ class DemoteOldSource(base.Step):
     def run(self, flow):
         old = flow.old_source_id
         try:
-            guest(flow, old).attach_replica(
+            lost = guest(flow, old).attach_replica(
                 guest(flow, flow.candidate_id).get_replica_context(old))
         except exception.TroveError as error:
             LOG.warning('Old source %s did not rejoin: %s', old, error)
             records.update(flow.context, old, slave_of_id=None)
             flow.fault_on(old, 'This former replica source stays out of '
                                'replication, fenced: %s' % error)
+            return
+        if lost:
+            # The candidate caught up first: nothing should be; said if so.
+            flow.fault_on(old, 'This former replica source rejoined as a '
+                               'replica: %s.' % lost)
 
 
 class PromoteFlow(ReplicaSetFlow):

@@ -1,8 +1,20 @@
 """The archive index of point-in-time recovery, as the conductor writes it
-from guest reports, and the restores made from it."""
+from guest reports, the backups a point-in-time restore can start from,
+and the restores made from it.
+
+Besides one row per shipped file, the index holds *markers*: rows of
+kind ``off`` (state ``off``) for a period the guest shipped nothing
+because archiving was switched off on the instance or the engine wrote no
+log; ``opened_at`` is where the period starts, ``closed_at`` where it
+ended (None while it lasts). They are ordered among the files by time.
+"""
+
+import calendar
+import collections
 
 from oslo_log import log as logging
 
+from trove.common import states
 from trove.db import api as db_api
 from trove.db import models as db_models
 
@@ -11,7 +23,12 @@ LOG = logging.getLogger(__name__)
 COLUMNS = ('kind', 'seq', 'location', 'checksum', 'size', 'server_id',
            'first_gtid', 'last_gtid', 'first_event', 'last_event',
            'closed_at', 'opened_at', 'state', 'reason')
-STATES = ('archived', 'failed', 'missing')
+STATES = ('archived', 'failed', 'missing', 'off')
+MARKER_KIND = 'off'
+
+# A backup a point-in-time restore can start from: completed at ``time``
+# (epoch), started at ``started``; ``parent_id`` None for a full one.
+Base = collections.namedtuple('Base', 'time id started parent_id')
 
 
 def _value(column, value):
@@ -43,6 +60,12 @@ def record(context, instance_id, entries):
                 LOG.warning('Archive entry %s of %s has state %r; ignored',
                             name, instance_id, entry.get('state'))
                 continue
+            if row is None and entry['state'] == 'missing':
+                # Retention pruned it (object and row) before the guest
+                # noticed the object was gone.
+                LOG.debug('Archive entry %s of %s was pruned', name,
+                          instance_id)
+                continue
             if row is None:
                 row = db_models.PitrArchive(instance_id=instance_id,
                                             name=str(name))
@@ -57,13 +80,82 @@ def record(context, instance_id, entries):
     return lost
 
 
+def is_marker(row):
+    return row.kind == MARKER_KIND
+
+
+def ordered(rows):
+    """Files by their order, each marker before the first file closed
+    after the marker's period began."""
+    files = sorted((r for r in rows if not is_marker(r)),
+                   key=lambda r: (r.seq if r.seq is not None else -1,
+                                  r.closed_at or 0))
+    markers = sorted((r for r in rows if is_marker(r)),
+                     key=lambda r: r.opened_at or 0)
+    result = []
+    for row in files:
+        while markers and (row.closed_at or 0) > (markers[0].opened_at
+                                                  or 0):
+            result.append(markers.pop(0))
+        result.append(row)
+    return result + markers
+
+
 def archives_of(context, instance_id):
     with db_api.reader(context) as session:
         rows = session.query(db_models.PitrArchive).filter_by(
             instance_id=instance_id).all()
         session.expunge_all()
-    return sorted(rows, key=lambda r: (r.seq if r.seq is not None else -1,
-                                       r.closed_at or 0))
+    return ordered(rows)
+
+
+def epoch(moment):
+    if moment is None:
+        return None
+    return calendar.timegm(moment.utctimetuple()) + moment.microsecond / 1e6
+
+
+def base_backups(context, instance_id):
+    """The backups of an instance a point-in-time restore can start from,
+    oldest first: completed and kept, full or incremental with every
+    backup of its chain completed and kept (a restore applies the chain,
+    then replays the archive from the last one)."""
+    with db_api.reader(context) as session:
+        rows = session.query(db_models.Backup).filter_by(
+            instance_id=instance_id, deleted=False).all()
+        kept = {r.id: (r.state, r.parent_id, epoch(r.updated),
+                       epoch(r.created)) for r in rows}
+    found = []
+    for backup_id, (state, parent_id, completed, started) in kept.items():
+        if state != states.BackupState.COMPLETED or completed is None:
+            continue
+        parent, seen = parent_id, {backup_id}
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            if kept.get(parent, (None,))[0] != states.BackupState.COMPLETED:
+                break
+            parent = kept[parent][1]
+        else:
+            found.append(Base(completed, backup_id, started or completed,
+                              parent_id))
+    return sorted(found)
+
+
+def instances_with_archives(context):
+    with db_api.reader(context) as session:
+        return [value for (value,) in session.query(
+            db_models.PitrArchive.instance_id).distinct()]
+
+
+def forget(context, instance_id, ids):
+    """Delete index rows (their objects are gone)."""
+    if not ids:
+        return
+    with db_api.writer(context) as session:
+        session.query(db_models.PitrArchive).filter(
+            db_models.PitrArchive.instance_id == instance_id,
+            db_models.PitrArchive.id.in_(list(ids))).delete(
+                synchronize_session=False)
 
 
 def create_restore(session, instance_id, source_instance_id, backup_id,

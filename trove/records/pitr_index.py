@@ -41,10 +41,13 @@ def _value(column, value):
     return str(value)[:255] if column != 'location' else str(value)
 
 
-def record(context, instance_id, entries):
+def record(context, instance_id, entries, noticed=None):
     """Upsert the reported rows (``pruned`` ones are deleted); returns the
-    entries that newly became missing."""
+    entries that newly became missing. ``noticed`` (a list) gets the
+    other changes a user should hear of: an upload that newly failed, a
+    period with archiving off that began or ended."""
     lost = []
+    noticed = noticed if noticed is not None else []
     with db_api.writer(context) as session:
         for entry in entries:
             name = entry.get('name')
@@ -74,10 +77,34 @@ def record(context, instance_id, entries):
                 continue    # a retry that failed does not undo an upload
             if entry['state'] == 'missing' and row.state != 'missing':
                 lost.append(entry)
+            elif entry['state'] == 'failed' and row.state != 'failed':
+                noticed.append(entry)
+            elif entry['state'] == 'off' and (
+                    row.state != 'off' or
+                    (row.closed_at is None) != (entry.get('closed_at')
+                                                is None)):
+                noticed.append(entry)
             for column in COLUMNS:
                 if column in entry:
                     setattr(row, column, _value(column, entry[column]))
     return lost
+
+
+def notice(entry):
+    """The event of a noticed entry, in words."""
+    if entry.get('state') == 'failed':
+        return ('Point-in-time recovery: the upload of %s to the archive '
+                'failed (%s); it is retried, and until it succeeds the '
+                'restorable window does not advance.'
+                % (entry.get('name'), entry.get('reason') or 'no reason'))
+    if entry.get('closed_at') is None:
+        return ('Point-in-time recovery: %s; nothing is archived, and the '
+                'restorable window does not advance until archiving is on '
+                'again and a new backup is taken.'
+                % (entry.get('reason') or 'archiving is off'))
+    return ('Point-in-time recovery: archiving is on again; the period it '
+            'was off is a gap in the restorable window (%s).'
+            % (entry.get('reason') or 'archiving was off'))
 
 
 def is_marker(row):

@@ -60,15 +60,7 @@ def parse_time(text):
     return moment.timestamp()
 
 
-def follows(before, after):
-    """Whether ``after`` is the file right after ``before`` (a WAL
-    segment number carries into its high half at the end of a log)."""
-    if before.seq is None or after.seq is None or before.kind != after.kind:
-        return True
-    if after.seq == before.seq + 1:
-        return True
-    return (after.kind == 'wal' and after.seq & 0xFFFFFFFF == 0
-            and after.seq >> 32 == (before.seq >> 32) + 1)
+follows = pitr_index.follows
 
 
 def break_reason(row):
@@ -101,9 +93,7 @@ def runs(archives):
         if row.state == 'archived' and row.location:
             if current and not follows(current[-1], row):
                 split(current[-1].closed_at,
-                      'the log files between %s and %s were never archived '
-                      '(archiving was off or they were removed before they '
-                      'could be shipped)' % (current[-1].name, row.name))
+                      pitr_index.skipped_reason(current[-1], row))
             current.append(row)
             continue
         split(row.opened_at or row.first_event or row.closed_at,

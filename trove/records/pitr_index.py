@@ -45,7 +45,8 @@ def record(context, instance_id, entries, noticed=None):
     """Upsert the reported rows (``pruned`` ones are deleted); returns the
     entries that newly became missing. ``noticed`` (a list) gets the
     other changes a user should hear of: an upload that newly failed, a
-    period with archiving off that began or ended."""
+    period with archiving off that began or ended, a file archived after
+    files that never were."""
     lost = []
     noticed = noticed if noticed is not None else []
     with db_api.writer(context) as session:
@@ -69,7 +70,8 @@ def record(context, instance_id, entries, noticed=None):
                 LOG.debug('Archive entry %s of %s was pruned', name,
                           instance_id)
                 continue
-            if row is None:
+            new = row is None
+            if new:
                 row = db_models.PitrArchive(instance_id=instance_id,
                                             name=str(name))
                 session.add(row)
@@ -87,11 +89,58 @@ def record(context, instance_id, entries, noticed=None):
             for column in COLUMNS:
                 if column in entry:
                     setattr(row, column, _value(column, entry[column]))
+            if new and row.state == 'archived':
+                session.flush()
+                skipped = _skipped_before(session, row)
+                if skipped:
+                    noticed.append(skipped)
     return lost
+
+
+def follows(before, after):
+    """Whether file ``after`` comes right after file ``before`` (a WAL
+    segment number carries into its high half at the end of a log)."""
+    if before.seq is None or after.seq is None or before.kind != after.kind:
+        return True
+    if after.seq == before.seq + 1:
+        return True
+    return (after.kind == 'wal' and after.seq & 0xFFFFFFFF == 0
+            and after.seq >> 32 == (before.seq >> 32) + 1)
+
+
+def skipped_reason(before, after):
+    return ('the log files between %s and %s were never archived '
+            '(archiving was off or they were removed before they could be '
+            'shipped)' % (before.name, after.name))
+
+
+def _skipped_before(session, row):
+    """The notice of files left out before a newly archived ``row``
+    (none when a period with archiving off explains them)."""
+    if row.seq is None:
+        return None
+    table = db_models.PitrArchive
+    before = session.query(table).filter(
+        table.instance_id == row.instance_id, table.kind == row.kind,
+        table.seq < row.seq).order_by(table.seq.desc()).first()
+    if before is None or follows(before, row):
+        return None
+    explained = session.query(table).filter(
+        table.instance_id == row.instance_id, table.kind == MARKER_KIND,
+        table.opened_at >= (before.closed_at or 0) - 1,
+        table.opened_at <= (row.closed_at or 0)).count()
+    if explained:
+        return None
+    return {'state': 'skipped', 'name': row.name,
+            'reason': skipped_reason(before, row)}
 
 
 def notice(entry):
     """The event of a noticed entry, in words."""
+    if entry.get('state') == 'skipped':
+        return ('Point-in-time recovery: %s; the restorable window has a '
+                'gap there until a new backup is taken after it.'
+                % entry['reason'])
     if entry.get('state') == 'failed':
         return ('Point-in-time recovery: the upload of %s to the archive '
                 'failed (%s); it is retried, and until it succeeds the '

@@ -217,6 +217,10 @@ def test_files_never_archived_are_a_gap(world):
     run_of(world, instance_id, (0, 100), (100, 200))
     run_of(world, instance_id, (400, 500), (500, 600), start_seq=5)
     backup_at(world, instance_id, T0 + 40, T0 + 50)
+    # The conductor noticed when mysql-bin.000005 came: an event.
+    [event] = [e.message for e in _events(world, instance_id)]
+    assert 'between mysql-bin.000002 and mysql-bin.000005 were never' \
+        in event
     view = window(world, instance_id)
     assert view['latest'] == at(T0 + 200)
     [gap] = view['gaps']
@@ -283,6 +287,8 @@ def test_archiving_off_then_on_is_a_gap_with_its_reason(world):
     messages = [e.message for e in _events(world, instance_id)]
     assert any('nothing is archived' in m for m in messages)
     assert any('archiving is on again' in m for m in messages)
+    # The files left out meanwhile are explained by the period.
+    assert not any('never archived' in m for m in messages)
 
 
 def test_the_engine_not_logging_splits_contiguous_files(world):

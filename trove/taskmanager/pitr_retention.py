@@ -28,7 +28,7 @@ from oslo_log import log as logging
 
 from trove import storage as backup_storage
 from trove.conf import CONF
-from trove.records import pitr_index
+from trove.records import events, pitr_index
 
 LOG = logging.getLogger(__name__)
 
@@ -78,6 +78,12 @@ def prune_instance(context, instance_id, now=None):
     if gone:
         LOG.info('Pruned %d archived file(s) of instance %s (%s to %s)',
                  len(gone), instance_id, gone[0].name, gone[-1].name)
+        events.record(
+            context, instance_id, events.PITR,
+            'Point-in-time recovery: retention pruned %d archived file(s), '
+            '%s to %s: older than %d day(s) and needed by no kept backup.'
+            % (len(gone), gone[0].name, gone[-1].name,
+               CONF.pitr_retention_days), actor='system')
     return [row.name for row in gone]
 
 

@@ -349,6 +349,9 @@ def test_old_files_go_only_once_no_kept_backup_needs_them(world, retention):
                                           for n in range(3, 7)]
     assert not _exists(entries[0]['location'])
     assert _exists(entries[2]['location'])
+    assert any('retention pruned 2 archived file(s), mysql-bin.000001 to '
+               'mysql-bin.000002' in e.message
+               for e in _events(world, instance_id))
     # The window starts at the oldest kept backup, unchanged.
     assert window(world, instance_id)['earliest'] == at(old + 390)
 

@@ -49,7 +49,7 @@ def setup(tmp_path):
     CONF.clear_override('pitr_retention_days')
 
 
-def test_ship_verify_prune(setup):
+def test_ship_verify_and_never_prune(setup):
     tmp_path, shipper, reported = setup
     (tmp_path / 'logs' / '1').write_bytes(b'one' * 1000)
     (tmp_path / 'logs' / '2').write_bytes(b'two' * 1000)

@@ -250,3 +250,45 @@ def test_point_in_time_recovery(pitr_system, datastore):
         assert 5 in kept
     finally:
         delete_instances(trove, created)
+
+
+@pytest.mark.parametrize('datastore', ['mariadb', 'postgresql'])
+def test_incremental_backup_as_the_base(pitr_system, datastore):
+    """A restore to a time after an incremental backup starts from it
+    (its chain applied) and replays only the log after it."""
+    system = pitr_system
+    trove = system.client('e2e-pitr-inc-' + datastore)
+    created = []
+    try:
+        source = create_instance(trove, datastore, 'pitr-inc-' + datastore)
+        created.append(source.id)
+        address = e2e.wait_for_instance(trove, source.id,
+                                        system=system).ip[0]
+        execute(datastore, address,
+                'CREATE TABLE kept (id INT PRIMARY KEY, note VARCHAR(64))')
+        full = wait_backup(trove, trove.backups.create('full',
+                                                       source.id).id,
+                           system=system)
+        time.sleep(GAP)
+        insert_row(datastore, address, 1)
+        incremental = wait_backup(trove, trove.backups.create(
+            'incremental', source.id, incremental=True).id, system=system)
+        assert incremental.parent_id == full.id
+        time.sleep(GAP)
+        t2 = insert_row(datastore, address, 2)
+        time.sleep(GAP)
+        t3 = insert_row(datastore, address, 3)
+        view = wait_window_covers(trove, source.id, t3)
+        assert view['gaps'] == [], view
+
+        target = (t2 + t3) / 2
+        copy = restore(trove, datastore, 'pitr-inc-copy',
+                       instanceRef=source.id, restoreTime=iso(target))
+        created.append(copy.id)
+        copy = e2e.wait_for_instance(trove, copy.id, system=system)
+        assert rows(datastore, copy.ip[0]) == [1, 2]
+        restored_to = copy._info['restored_to']
+        assert restored_to['backupRef'] == incremental.id, restored_to
+        assert epoch(restored_to['reached']) <= target, restored_to
+    finally:
+        delete_instances(trove, created)

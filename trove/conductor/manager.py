@@ -225,7 +225,12 @@ class Manager:
     def pitr_archived(self, context, instance_id, entries, sent=None):
         if not self._authentic(context, instance_id, 'pitr_archived'):
             return
-        lost = pitr_index.record(context, instance_id, entries or [])
+        noticed = []
+        lost = pitr_index.record(context, instance_id, entries or [],
+                                 noticed)
+        for entry in noticed:
+            events.record(context, instance_id, events.PITR,
+                          pitr_index.notice(entry), actor='system')
         for entry in lost:
             faults.save_fault(
                 context, instance_id,

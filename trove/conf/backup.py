@@ -73,9 +73,15 @@ backup_opts = [
                     'instance\'s binary logs (the loss bound of a latest '
                     'restore).'),
     cfg.IntOpt('pitr_retention_days', default=7, min=1,
-               help='Days archived WAL segments and binary logs are kept; '
-                    'older ones are deleted by the guest that shipped them '
-                    'and the restorable window starts after them.'),
+               help='Days archived WAL segments and binary logs are kept at '
+                    'least; older ones are deleted by the taskmanager once '
+                    'no kept backup needs them to roll forward (they closed '
+                    'before the oldest kept backup started), and the '
+                    'restorable window starts after them.'),
+    cfg.IntOpt('pitr_prune_interval', default=600, min=10,
+               help='Seconds between two passes of the taskmanager '
+                    'deleting the archived WAL segments and binary logs '
+                    'past pitr_retention_days that no kept backup needs.'),
     cfg.StrOpt('pitr_container', default='database_pitr',
                help='Container (or directory of the local storage) of the '
                     'archived WAL segments and binary logs.'),

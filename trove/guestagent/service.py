@@ -58,8 +58,10 @@ class GuestService(service.RpcService):
             'heartbeat', CONF.report_interval, manager.update_status,
             initial_delay=CONF.report_interval)
         tasks = [heartbeat]
-        if CONF.pitr_enabled:
-            from trove.guestagent.backup import pitr
+        from trove.guestagent.backup import pitr
+        if pitr.engine_module(CONF.datastore_manager) is not None:
+            # Also with pitr_enabled off: the archive index then records
+            # the period archiving was off (doc/pitr.md).
             every = pitr.interval(CONF.datastore_manager)
             tasks.append(service.PeriodicTask(
                 'pitr-archive', every,

@@ -2,26 +2,25 @@
 instance and the choice of what a ``restoreTime`` restore replays.
 
 The window comes from two things the control DB holds: the instance's
-completed full backups (each consistent at the time it completed) and the
-archive index (``pitr_archives``). Archived files in a row, with nothing
-failed or missing between them, form a *run* covering from the close of
-the file before the first to the close of the last. A backup completed
-inside a run can be rolled forward to any time up to the run's end, so
-each run with a backup in it gives one restorable range [first such
-backup, end of run]. The ranges are the window; what lies between them
-is a gap, with the reason (a missing or failed archive object, or no
-archive at all).
+completed backups (full ones, and incremental ones whose chain is whole;
+each consistent at the time it completed) and the archive index
+(``pitr_archives``). Archived files in a row, with nothing failed or
+missing between them, no file left out (a break in their numbering) and
+no period with archiving off, form a *run* covering from the close of the
+file before the first to the close of the last. A backup completed inside
+a run can be rolled forward to any time up to the run's end, so each run
+with a backup in it gives one restorable range [first such backup, end of
+run]. The ranges are the window; what lies between them is a gap, with
+the reason (a missing or failed archive object, files never archived,
+archiving off, or no archive at all); a break after the last range is a
+gap open at its end (``to`` None) until a new backup starts a range.
 """
 
-import calendar
 import dataclasses
 import datetime
 
 from trove.backup import models as backup_models
 from trove.common import exception
-from trove.common import states
-from trove.db import api as db_api
-from trove.db import models as db_models
 from trove.records import pitr_index
 
 
@@ -37,10 +36,7 @@ class Range:
     backups: list       # (time, backup id), oldest first
 
 
-def epoch(moment):
-    if moment is None:
-        return None
-    return calendar.timegm(moment.utctimetuple()) + moment.microsecond / 1e6
+epoch = pitr_index.epoch
 
 
 def iso(seconds):
@@ -64,20 +60,44 @@ def parse_time(text):
     return moment.timestamp()
 
 
+follows = pitr_index.follows
+
+
+def break_reason(row):
+    if row.state == 'off':
+        since = iso(row.opened_at)
+        why = row.reason or 'archiving was off'
+        if row.closed_at is None:
+            return '%s since %s; nothing is archived' % (why, since)
+        return '%s from %s to %s; nothing was archived then' % (
+            why, since, iso(row.closed_at))
+    if row.state == 'failed':
+        return 'the upload of %s %s to the archive failed%s' % (
+            row.kind, row.name, ': %s' % row.reason if row.reason else '')
+    return row.reason or '%s %s is %s' % (row.kind, row.name, row.state)
+
+
 def runs(archives):
-    """Consecutive archived rows, split where one failed or is missing;
-    also returns the reason of each split (by position)."""
+    """Consecutive archived rows, split where one failed or is missing,
+    where files were left out and at a period with archiving off; also
+    returns each split's (time, reason)."""
     found, current, reasons = [], [], []
+
+    def split(moment, reason):
+        if current:
+            found.append(list(current))
+            current.clear()
+        reasons.append((moment, reason))
+
     for row in archives:
         if row.state == 'archived' and row.location:
+            if current and not follows(current[-1], row):
+                split(current[-1].closed_at,
+                      pitr_index.skipped_reason(current[-1], row))
             current.append(row)
             continue
-        if current:
-            found.append(current)
-            current = []
-        reasons.append((row.opened_at or row.first_event or row.closed_at,
-                        row.reason or '%s %s is %s' % (row.kind, row.name,
-                                                       row.state)))
+        split(row.opened_at or row.first_event or row.closed_at,
+              break_reason(row))
     if current:
         found.append(current)
     return found, reasons
@@ -107,22 +127,27 @@ def window_of(restorable, archives):
         gaps.append({'from': iso(before.end), 'to': iso(after.start),
                      'reason': '; '.join(why) or 'no archived log covers '
                                                  'this period'})
+    after = [text for moment, text in reasons
+             if moment is None or moment >= restorable[-1].end - ROUNDING]
+    if after:
+        # The archive cannot be rolled forward past this until a new
+        # backup starts a range after it.
+        gaps.append({'from': iso(restorable[-1].end), 'to': None,
+                     'reason': '; '.join(after) + ' (a new backup starts '
+                               'a new range)'})
     return {'earliest': iso(restorable[0].start),
             'latest': iso(restorable[-1].end), 'gaps': gaps}
 
 
-def full_backups(context, instance_id):
-    with db_api.reader(context) as session:
-        rows = session.query(db_models.Backup).filter_by(
-            instance_id=instance_id, deleted=False,
-            state=states.BackupState.COMPLETED).all()
-        return [(epoch(r.updated), r.id) for r in rows
-                if r.parent_id is None and r.updated is not None]
+def base_backups(context, instance_id):
+    """(completed, id) of the backups a restore can start from."""
+    return [(b.time, b.id) for b in
+            pitr_index.base_backups(context, instance_id)]
 
 
 def restorable(context, instance_id):
     archives = pitr_index.archives_of(context, instance_id)
-    return ranges(archives, full_backups(context, instance_id)), archives
+    return ranges(archives, base_backups(context, instance_id)), archives
 
 
 def window(context, instance_id):
@@ -133,17 +158,18 @@ def window(context, instance_id):
 def describe(window_view, archives=()):
     """The window in words, for a 400; ``archives`` adds why the archive
     stops being restorable after the latest time (a lost object with no
-    full backup after it)."""
+    backup after it)."""
     if window_view['earliest'] is None:
-        text = 'it has no restorable window yet (a full backup and the ' \
+        text = 'it has no restorable window yet (a backup and the ' \
                'archived logs after it are needed)'
     else:
         text = 'its restorable window is %s to %s' % (
             window_view['earliest'], window_view['latest'])
-    if window_view['gaps']:
+    between = [g for g in window_view['gaps'] if g['to'] is not None]
+    if between:
         text += ', except %s' % ', '.join(
             '%s to %s (%s)' % (g['from'], g['to'], g['reason'])
-            for g in window_view['gaps'])
+            for g in between)
     latest = (parse_time(window_view['latest'])
               if window_view['latest'] else None)
     _runs, reasons = runs(archives)
@@ -151,8 +177,11 @@ def describe(window_view, archives=()):
              if latest is None or moment is None
              or moment >= latest - ROUNDING]
     if after:
-        text += '; after it %s (a new full backup starts a new range)' \
+        text += '; after it %s (a new backup starts a new range)' \
             % '; '.join(after)
+    else:
+        text += ''.join('; after it %s' % g['reason']
+                        for g in window_view['gaps'] if g['to'] is None)
     return text
 
 
@@ -219,8 +248,9 @@ def resolve(context, restore_point):
         if not ours:
             raise exception.BadRequest(
                 'Backup %s cannot be rolled forward to %s: it completed '
-                'after that time or is not a full backup followed by the '
-                'archive (%s).' % (backup.id, iso(target), describe(view)))
+                'after that time, its chain is incomplete or it is not '
+                'followed by the archive (%s).' % (backup.id, iso(target),
+                                                   describe(view)))
     else:
         backup = backup_models.load(context, candidates[-1][1])
     return Point(backup, source, None if latest else target,

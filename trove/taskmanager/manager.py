@@ -24,6 +24,7 @@ from trove.records import work_claims as claims
 from trove.taskmanager import cluster_records
 from trove.taskmanager import heartbeat_events
 from trove.taskmanager import instance_records as records
+from trove.taskmanager import pitr_retention
 from trove.taskmanager import runner as work_runner
 from trove.taskmanager import sweep
 from trove.taskmanager import usage
@@ -255,6 +256,10 @@ class Manager:
             context, lambda cluster_id: self._claim_and_run(
                 context, 'restart_cluster', cluster_id))
 
+    def prune_pitr_archives(self, context=None):
+        return pitr_retention.prune(
+            context or trove_context.get_admin_context())
+
     def log_heartbeat_events(self, context=None):
         return heartbeat_events.check(
             context or trove_context.get_admin_context())
@@ -294,7 +299,9 @@ class Manager:
                    self.sweep_abandoned_work),
                   ('log_heartbeat_events',
                    CONF.instance_events_check_interval,
-                   self.log_heartbeat_events)]
+                   self.log_heartbeat_events),
+                  ('prune_pitr_archives', CONF.pitr_prune_interval,
+                   self.prune_pitr_archives)]
         if CONF.exists_notification_interval:
             checks.append(('publish_exists_event',
                            CONF.exists_notification_interval,

@@ -1,7 +1,8 @@
 """The guest's archiver with the real local storage and gzip: files a
 source reports closed are shipped once (gzipped, checksummed), one deleted
-from the storage is reported missing, and ones past the retention are
-deleted and reported pruned."""
+from the storage is reported missing, old ones are never deleted by the
+guest (the taskmanager prunes them), and a period with archiving off is
+one ``off`` marker, the files closed meanwhile left out."""
 
 import gzip
 import os
@@ -48,7 +49,7 @@ def setup(tmp_path):
     CONF.clear_override('pitr_retention_days')
 
 
-def test_ship_verify_prune(setup):
+def test_ship_verify_and_never_prune(setup):
     tmp_path, shipper, reported = setup
     (tmp_path / 'logs' / '1').write_bytes(b'one' * 1000)
     (tmp_path / 'logs' / '2').write_bytes(b'two' * 1000)
@@ -80,6 +81,56 @@ def test_ship_verify_prune(setup):
         entry['closed_at'] = old
     index.save()
     shipper.run_once()
-    assert sorted((e['name'], e['state']) for e in reported) == [
-        ('1', 'pruned'), ('2', 'pruned')]
-    assert not os.path.exists(reported[1]['location'][len('file://'):])
+    # Past the retention, still there: the guest does not prune.
+    assert reported == []
+    assert os.path.exists(os.path.join(
+        tmp_path, 'store', 'database_pitr', 'inst-1.2.gz'))
+
+    # The missing file also gone from the disk: forgotten locally.
+    os.unlink(tmp_path / 'logs' / '1')
+    shipper.run_once()
+    assert set(archiver.Index().entries) == {'2'}
+    assert reported == []
+
+
+def test_archiving_off_then_on_is_one_marker(setup):
+    tmp_path, shipper, reported = setup
+    (tmp_path / 'logs' / '1').write_bytes(b'one')
+    shipper.run_once()
+    shipped_close = reported[0]['closed_at']
+    reported.clear()
+
+    shipper.run_once(enabled=False)
+    [marker] = reported
+    assert (marker['kind'], marker['state']) == ('off', 'off')
+    assert marker['opened_at'] == shipped_close
+    assert marker['closed_at'] is None
+    assert 'pitr_enabled = false' in marker['reason']
+    # Closed while off: never shipped.
+    (tmp_path / 'logs' / '2').write_bytes(b'two')
+    reported.clear()
+    shipper.run_once(enabled=False)
+    assert reported == []           # the marker is reported once
+
+    before = time.time()
+    shipper.run_once()
+    [closed] = reported
+    assert closed['name'] == marker['name']
+    assert closed['closed_at'] >= before
+    (tmp_path / 'logs' / '3').write_bytes(b'three')
+    reported.clear()
+    shipper.run_once()
+    assert [(e['name'], e['state']) for e in reported] == [('3', 'archived')]
+    # The next file opens where the period with archiving off closed.
+    assert reported[0]['opened_at'] == closed['closed_at']
+
+
+def test_engine_not_archiving_is_a_marker(setup):
+    tmp_path, shipper, reported = setup
+    (tmp_path / 'logs' / '1').write_bytes(b'one')
+    shipper.run_once()
+    reported.clear()
+    shipper.source.not_archiving = lambda: 'log_bin off'
+    shipper.run_once()
+    assert [(e['state'], e['reason']) for e in reported] == [
+        ('off', 'log_bin off')]

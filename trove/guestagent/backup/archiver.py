@@ -6,8 +6,20 @@ and reports each one (name, order, first/last event time, GTIDs, server
 id, checksum) to the conductor, which keeps the archive index the API
 computes the restorable window from. The same pass checks that the
 objects shipped earlier still exist (one deleted behind our back becomes a
-``missing`` row, hence a gap, and an instance fault) and deletes those
-older than ``pitr_retention_days``.
+``missing`` row, hence a gap, and an instance fault).
+
+When archiving is off (``pitr_enabled = false`` on this instance, or the
+engine writes no log the archive could use), nothing is shipped and the
+period is reported as one ``off`` marker, opened from the close of the
+last file shipped and closed when archiving is back: the files closed
+meanwhile are never shipped, so the window shows the period as a gap with
+its reason instead of replaying logs with a hole in them.
+
+The agent never deletes an archived object: the taskmanager prunes them
+with the backups that need them (only the control DB knows which backups
+are kept). A pruned object found gone is reported missing and ignored by
+the conductor (the row is gone); entries for files gone from the disk too
+are then dropped from the local index.
 
 The engine-specific part (which files are closed, what is in them) is a
 ``source`` from pitr_sources. The local index of what was shipped lives
@@ -33,6 +45,9 @@ LOG = logging.getLogger(__name__)
 
 INDEX_FILE = 'pitr-index.json'
 ARCHIVE_EVENT = 'pitr_archive'
+MARKER_KIND = 'off'
+SWITCHED_OFF = 'archiving was switched off on the instance (pitr_enabled ' \
+    '= false)'
 # Seconds a single file may take to compress and upload.
 SHIP_TIMEOUT = 3600
 
@@ -56,11 +71,13 @@ class Index:
         # Files that came with a restore: not this instance's history.
         self.skipped = set(data.get('skipped', []))
         self.last_closed = data.get('last_closed')
+        # The open ``off`` marker while archiving is off.
+        self.off = data.get('off')
 
     def save(self):
         operating_system.write_file(self.path, json.dumps({
             'entries': self.entries, 'skipped': sorted(self.skipped),
-            'last_closed': self.last_closed}), mode=0o600)
+            'last_closed': self.last_closed, 'off': self.off}), mode=0o600)
 
 
 class Archiver:
@@ -90,20 +107,68 @@ class Archiver:
         context = trove_context.get_admin_context(project_id=CONF.tenant_id)
         conductor_api.API(context).pitr_archived(self.instance_id, entries)
 
-    def run_once(self):
-        """One pass: ship, verify, prune; returns the reported entries."""
+    def run_once(self, enabled=True):
+        """One pass: ship (or record that archiving is off), verify,
+        tidy the local index; returns the reported entries."""
         if not self._lock.acquire(blocking=False):
             return []
         try:
             index = Index()
-            changed = self._ship(index)
+            why_off = SWITCHED_OFF if not enabled else \
+                self._engine_not_archiving()
+            if why_off:
+                changed = self._switch_off(index, why_off)
+            else:
+                changed = self._switch_on(index)
+                changed += self._ship(index)
             changed += self._verify(index)
-            changed += self._prune(index)
+            self._tidy(index)
             index.save()
             self.report(changed)
             return changed
         finally:
             self._lock.release()
+
+    # Archiving off and on again --------------------------------------------
+    def _engine_not_archiving(self):
+        check = getattr(self.source, 'not_archiving', None)
+        if check is None:
+            return None
+        try:
+            return check()
+        except Exception as error:
+            LOG.warning('Could not tell whether the engine archives: %s',
+                        error)
+            return None
+
+    def _switch_off(self, index, reason):
+        """Open the ``off`` marker (once); nothing before the first file
+        shipped is history worth a marker."""
+        if index.off is not None or not (index.entries or index.last_closed):
+            return []
+        since = index.last_closed or time.time()
+        index.off = {'name': 'archiving-off-%.6f' % since,
+                     'kind': MARKER_KIND, 'state': 'off',
+                     'opened_at': since, 'closed_at': None,
+                     'reason': reason[:200]}
+        LOG.warning('Archiving is off: %s', reason)
+        return [dict(index.off)]
+
+    def _switch_on(self, index):
+        """Close the ``off`` marker: the files closed while it was open
+        are left out (what they hold of the period is unknown), and the
+        next file shipped opens where the marker closes."""
+        if index.off is None:
+            return []
+        now = time.time()
+        for name, _path, _closed in self.source.closed_files(rotate=False):
+            if name not in index.entries:
+                index.skipped.add(name)
+        marker = dict(index.off, closed_at=now)
+        index.off = None
+        index.last_closed = now
+        LOG.info('Archiving is on again')
+        return [marker]
 
     # Shipping ------------------------------------------------------------
     def _ship(self, index):
@@ -168,21 +233,22 @@ class Archiver:
                 LOG.warning('Could not check %s: %s', name, error)
         return lost
 
-    def _prune(self, index):
-        limit = time.time() - CONF.pitr_retention_days * 86400
-        pruned = []
-        for name, entry in sorted(index.entries.items()):
-            if (entry.get('closed_at') or 0) >= limit:
-                continue
-            try:
-                if entry.get('location'):
-                    self.storage.delete(entry['location'])
-            except backup_storage.StorageError as error:
-                LOG.warning('Could not prune %s: %s', name, error)
-                continue
-            del index.entries[name]
-            pruned.append(dict(entry, state='pruned'))
-        return pruned
+    def _tidy(self, index):
+        """Forget the files reported missing that are gone from the disk
+        as well (pruned, or lost): nothing is left to ship or check."""
+        lost = [name for name, entry in index.entries.items()
+                if entry.get('state') == 'missing']
+        if not lost:
+            return
+        try:
+            on_disk = {name for name, _path, _closed
+                       in self.source.closed_files(rotate=False)}
+        except Exception as error:
+            LOG.debug('Could not list the closed files: %s', error)
+            return
+        for name in lost:
+            if name not in on_disk:
+                del index.entries[name]
 
 
 def mark_inherited(source):

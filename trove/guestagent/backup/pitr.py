@@ -84,10 +84,11 @@ def after_start(manager, strategy, storage, pitr, context):
 
 
 def run_archiver(manager):
-    """The periodic task, once the instance is prepared."""
+    """The periodic task, once the instance is prepared; with
+    ``pitr_enabled`` off it only records that archiving is off."""
     # A stopped engine's closed logs are shipped too: they bound the loss
     # of a latest restore after the engine died.
-    if not CONF.pitr_enabled or not manager.status.is_prepared:
+    if not manager.status.is_prepared:
         return
     if getattr(manager, '_archiver', None) is None:
         source = source_for(manager)
@@ -95,7 +96,7 @@ def run_archiver(manager):
             return
         manager._archiver = archiver.Archiver(source)
     try:
-        manager._archiver.run_once()
+        manager._archiver.run_once(enabled=CONF.pitr_enabled)
     except Exception:
         LOG.exception('Archiving pass failed')
 

@@ -85,6 +85,18 @@ class Source:
         self.engine = engine
         self._last_position = None
 
+    def not_archiving(self):
+        """Why the running server writes no binary log (None: it does, or
+        it is down and its closed logs are shipped)."""
+        if not self.engine.is_alive():
+            return None
+        with self.engine.admin().cursor() as cursor:
+            cursor.execute('SELECT @@log_bin')
+            row = cursor.fetchone()
+        if row and not int(row[0]):
+            return 'the server runs without binary logging (log_bin off)'
+        return None
+
     def _logs(self, cursor):
         cursor.execute('SHOW BINARY LOGS')
         return [row[0] for row in cursor.fetchall()]

@@ -67,6 +67,18 @@ class Source:
                  os.path.getmtime(os.path.join(directory, n)))
                 for n in names]
 
+    def not_archiving(self):
+        """Why the running server archives no WAL (None: it does, or it
+        is down)."""
+        if not self.engine.is_alive():
+            return None
+        with self.engine.admin().cursor() as cursor:
+            cursor.execute('SHOW archive_mode')
+            row = cursor.fetchone()
+        if row and row[0] == 'off':
+            return 'the server does not archive its WAL (archive_mode off)'
+        return None
+
     def describe(self, name, path):
         result = subprocess.run(
             [self.strategy.binary('pg_waldump'), path],

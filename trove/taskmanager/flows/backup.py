@@ -8,7 +8,8 @@
 * ``DeleteBackupFlow``: the API marked the rows deleted and released the
   quota; the objects (Swift or local) are removed here. A RESTORED
   backup's object belongs to someone else and is never removed. A
-  failure is logged and recorded as DELETE_FAILED on the row.
+  failure is logged and recorded as DELETE_FAILED on the row. The
+  archived logs only that backup needed (past their retention) go too.
 * ``check_stuck_backups`` (periodic): a backup still NEW/BUILDING/SAVING
   whose guest stopped heart-beating (and does not answer a ping: silence
   may be the conductor's), whose instance is gone, or which
@@ -30,6 +31,7 @@ from trove.db import models as db_models
 from trove.guestagent import api as guest_api
 from trove.records import events
 from trove import storage as backup_storage
+from trove.taskmanager import pitr_retention
 from trove.taskmanager.flows import base
 
 LOG = logging.getLogger(__name__)
@@ -115,15 +117,36 @@ class DeleteObjects(base.Step):
         storage.delete(row.location)
 
 
+class PruneArchive(base.Step):
+    """The archived logs only this backup needed, past their retention,
+    go with it (doc/pitr.md)."""
+
+    name = 'prune_archive'
+
+    def run(self, flow):
+        with db_api.reader(flow.context) as session:
+            row = session.get(Row, flow.resource_id)
+            instance_id = row.instance_id if row is not None else None
+        if not instance_id:
+            return
+        try:
+            pitr_retention.prune_instance(flow.context, instance_id)
+        except Exception:
+            # The backup is gone; the periodic check prunes later.
+            LOG.exception('Pruning the archive of %s after deleting backup '
+                          '%s failed', instance_id, flow.resource_id)
+
+
 class DeleteBackupFlow(base.Flow):
     """The API marked the rows deleted and released the quota; the
-    objects (Swift or local) are removed here. A RESTORED backup's object
-    belongs to someone else and is never removed. A failure is logged
-    and recorded as DELETE_FAILED on the row."""
+    objects (Swift or local) are removed here, and the archived logs only
+    this backup needed. A RESTORED backup's object belongs to someone
+    else and is never removed. A failure is logged and recorded as
+    DELETE_FAILED on the row."""
 
     name = 'delete_backup'
     resource_type = 'backup'
-    steps = (DeleteObjects(),)
+    steps = (DeleteObjects(), PruneArchive())
 
     def on_failed(self, failure):
         LOG.error('Could not delete the object of backup %s: %s',

@@ -158,6 +158,17 @@ def test_control_database_defaults_to_sqlite_in_the_state_path(conf):
     assert conf.database.connection == 'sqlite:////var/lib/trove/trove.sqlite'
 
 
+def test_the_control_database_options_are_left_to_trove_db():
+    # What trove.conf registers on CONF (all the guest agent loads) has
+    # no [database]: it is oslo.db's, and the agent must not load oslo.db.
+    conf = cfg.ConfigOpts()
+    opts.register_all(conf, control_db=False)
+    assert 'database' not in conf
+    import trove.db  # noqa: F401
+    from trove.conf import CONF
+    assert 'database' in CONF
+
+
 def _modules():
     return {name: importlib.import_module('trove.conf.' + name)
             for name in opts.GROUP_MODULES}

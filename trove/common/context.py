@@ -2,7 +2,10 @@
 
 Built by the API middleware from the authenticated headers, carried in
 every RPC message, and used by the database layer as the unit of a
-transaction (oslo.db enginefacade).
+transaction (oslo.db enginefacade: trove.db.api gives this class its
+``session``/``transaction`` attributes when it is imported, so that a
+process without the control DB, the guest agent, never loads oslo.db or
+SQLAlchemy).
 
 oslo.log stamps a log line with the context stored for the thread that
 writes it (``req-...``), so every thread doing a request's work stores
@@ -17,10 +20,8 @@ except when asked to.
 import functools
 
 from oslo_context import context
-from oslo_db.sqlalchemy import enginefacade
 
 
-@enginefacade.transaction_context_provider
 class TroveContext(context.RequestContext):
 
     def __init__(self, limit=None, marker=None, service_catalog=None,

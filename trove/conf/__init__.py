@@ -10,4 +10,6 @@ from oslo_config import cfg
 from trove.conf import opts
 
 CONF = cfg.CONF
-opts.register_all(CONF)
+# [database] (oslo.db) is registered by trove.db: the guest agent, which
+# imports this but has no control DB, never loads oslo.db.
+opts.register_all(CONF, control_db=False)

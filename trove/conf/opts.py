@@ -1,5 +1,10 @@
 """Registration of every option group, and the oslo-config-generator hooks.
 
+The global CONF (``trove.conf``) is the exception: its [database] group,
+oslo.db's options, is registered by trove.db (trove.conf.database), which
+only the processes with a control DB import; the guest agent never loads
+oslo.db.
+
 ``register_all`` is what ``trove.conf`` calls on import. ``list_opts`` and
 ``set_lib_defaults`` are the ``oslo.config.opts`` and
 ``oslo.config.opts.defaults`` entry points that produce
@@ -10,7 +15,6 @@ import collections
 import importlib
 
 from oslo_config import cfg
-from oslo_db import options as db_options
 from oslo_log import log as logging
 import oslo_messaging
 
@@ -40,7 +44,6 @@ GROUP_MODULES = (
     'postgresql',
 )
 
-DEFAULT_CONNECTION = 'sqlite:///$state_path/trove.sqlite'
 CONTROL_EXCHANGE = 'trove'
 
 _registered = set()
@@ -51,15 +54,19 @@ def _modules():
             for name in GROUP_MODULES]
 
 
-def register_all(conf):
-    """Register every option on ``conf`` (idempotent per conf object)."""
+def register_all(conf, control_db=True):
+    """Register every option on ``conf`` (idempotent per conf object);
+    without ``control_db``, all but oslo.db's [database] group."""
     if id(conf) in _registered:
         return
     _registered.add(id(conf))
     for module in _modules():
         module.register_opts(conf)
     _register_logging(conf)
-    db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
+    if control_db:
+        # Imported on demand, as the group modules are: trove.conf itself
+        # must not load oslo.db.
+        importlib.import_module('trove.conf.database').register_opts(conf)
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
     _register_messaging(conf)
 
@@ -101,5 +108,6 @@ def set_lib_defaults():
     """Library defaults this project changes, shown in the sample."""
     # The generator prints the options' own defaults, which a per-conf
     # set_default does not change; set them on the option objects.
-    cfg.set_defaults(db_options.database_opts, connection=DEFAULT_CONNECTION)
+    # Imported here only: the generator is not the guest agent.
+    importlib.import_module('trove.conf.database').set_lib_defaults()
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)

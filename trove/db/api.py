@@ -21,8 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import orm
 
+from trove.common import context as trove_context
 from trove.common import sealed_messages
 from trove.conf import CONF
+
+# The request context is the unit of a transaction (enginefacade); marked
+# here rather than where it is defined, so that processes without the
+# control DB (the guest agent) never import oslo.db or SQLAlchemy.
+enginefacade.transaction_context_provider(trove_context.TroveContext)
 
 _lock = threading.Lock()
 _facade = enginefacade.transaction_context()
@@ -251,7 +257,6 @@ def dispose():
 
 def _encrypted_instance_key(instance_id):
     """(the instance row exists, its encrypted message key)."""
-    from trove.common import context as trove_context
     from trove.db import models
     with reader(trove_context.get_admin_context()) as session:
         row = session.get(models.Instance, instance_id)

@@ -7,7 +7,6 @@ engine answers, at the price of an "Access denied" warning per probe).
 """
 
 from oslo_log import log as logging
-from psycopg import sql
 
 from trove.conf import CONF
 
@@ -29,6 +28,9 @@ def ensure(manager_name, admin):
                 cursor.execute("ALTER USER 'os_probe'@'%%' IDENTIFIED BY %s",
                                (password,))
         elif manager_name == 'postgresql':
+            # Only PostgreSQL's agent needs psycopg (a MariaDB agent
+            # never loads it).
+            from psycopg import sql
             with admin.cursor() as cursor:
                 cursor.execute('SELECT 1 FROM pg_roles WHERE rolname = %s',
                                (PROBE_USER,))

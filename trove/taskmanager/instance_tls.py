@@ -12,6 +12,7 @@ from oslo_log import log as logging
 
 from trove.common import certificates
 from trove.records import instance_tls
+from trove.taskmanager import instance_records
 
 LOG = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def prepare_ssl(context, record):
     state = instance_tls.get(context, record.id)
     if state is None or not state.mode:
         return None
+    # The addresses the server got since the flow loaded the record.
+    record = instance_records.load(context, record.id) or record
     container, facts = issue_container(record)
     instance_tls.record_applied(context, record.id, state.mode, facts)
     return dict(container, mode=state.mode)

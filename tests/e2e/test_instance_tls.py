@@ -4,8 +4,9 @@ A MariaDB instance asks for enforced TLS in its create request, a
 PostgreSQL one through ``POST /instances/{id}/ssl`` once it runs. Either
 way ``GET .../ssl`` shows the mode and the deployment authority's
 certificate; a login verifying the server against that certificate and
-the instance's address works (PyMySQL with check_hostname, psycopg with
-sslmode=verify-full) and uses TLS, and a plain-text login is refused.
+the instance's address works (PyMySQL with ssl_verify_identity, psycopg
+with sslmode=verify-full) and uses TLS, and a plain-text login is
+refused.
 """
 
 import time
@@ -70,7 +71,7 @@ def _verified_login(datastore, address, ca_path):
     connection = pymysql.connect(
         host=address, port=3306, user=USER, password=PASSWORD,
         database=DATABASE, connect_timeout=10,
-        ssl={'ca': ca_path, 'check_hostname': True})
+        ssl_ca=ca_path, ssl_verify_cert=True, ssl_verify_identity=True)
     try:
         with connection.cursor() as cursor:
             cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
@@ -85,9 +86,10 @@ def _plain_login(datastore, address):
                         password=PASSWORD, dbname=DATABASE,
                         sslmode='disable', connect_timeout=10).close()
     else:
+        # PyMySQL 2 uses TLS whenever the server offers it.
         pymysql.connect(host=address, port=3306, user=USER,
                         password=PASSWORD, database=DATABASE,
-                        connect_timeout=10).close()
+                        connect_timeout=10, ssl_disabled=True).close()
 
 
 @pytest.mark.parametrize('datastore,at_create', [('mariadb', True),

@@ -6,7 +6,8 @@ way ``GET .../ssl`` shows the mode and the deployment authority's
 certificate; a login verifying the server against that certificate and
 the instance's address works (PyMySQL with ssl_verify_identity, psycopg
 with sslmode=verify-full) and uses TLS, and a plain-text login is
-refused.
+refused. The PostgreSQL instance then goes to mutual TLS: a login needs a
+client certificate the API issued for the user.
 """
 
 import time
@@ -92,6 +93,38 @@ def _plain_login(datastore, address):
                         connect_timeout=10, ssl_disabled=True).close()
 
 
+def _check_mutual_tls(system, project, client, instance_id, address,
+                      tmp_path, ca_path):
+    """mtls: a login needs the password and a client certificate the
+    API issued for that user."""
+    url = _ssl_url(system, project, instance_id)
+    changed = requests.post(url, json={'ssl': {'enable': True,
+                                               'mode': 'mtls'}}, timeout=30)
+    assert changed.status_code == 202, changed.text
+    e2e.wait_for_instance(client, instance_id, system=system)
+    _wait_for_tls(system, project, instance_id, 'mtls')
+    answer = requests.post(url, json={'ssl': {'client_certificate': {
+        'user': USER}}}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    issued = answer.json()['ssl']['client_certificate']
+    assert issued['cn'] == USER
+    cert, key = tmp_path / 'client.crt', tmp_path / 'client.key'
+    cert.write_text(issued['certificate'])
+    key.write_text(issued['private_key'])
+    key.chmod(0o600)
+    with psycopg.connect(host=address, port=5432, user=USER,
+                         password=PASSWORD, dbname=DATABASE,
+                         sslmode='verify-full', sslrootcert=ca_path,
+                         sslcert=str(cert), sslkey=str(key),
+                         connect_timeout=10) as connection:
+        assert connection.execute('SELECT 1').fetchone() == (1,)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(host=address, port=5432, user=USER,
+                        password=PASSWORD, dbname=DATABASE,
+                        sslmode='verify-full', sslrootcert=ca_path,
+                        connect_timeout=10).close()
+
+
 @pytest.mark.parametrize('datastore,at_create', [('mariadb', True),
                                                  ('postgresql', False)])
 def test_enforced_tls_verified_login_and_plain_login_refused(
@@ -129,6 +162,9 @@ def test_enforced_tls_verified_login_and_plain_login_refused(
         with pytest.raises((psycopg.OperationalError,
                             pymysql.err.OperationalError)):
             _plain_login(datastore, address)
+        if datastore == 'postgresql':
+            _check_mutual_tls(trove_system, project, client, instance_id,
+                              address, tmp_path, str(ca_path))
     finally:
         client.instances.delete(instance_id)
         e2e.wait_for_deleted(client, instance_id)

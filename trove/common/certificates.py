@@ -227,5 +227,6 @@ def describe(certificate_pem):
     return {'cn': common_names[0].value if common_names else None,
             'san': san,
             'serial': '%x' % certificate.serial_number,
+            # Upstream's format (UTC, no zone suffix).
             'expire_at': certificate.not_valid_after_utc.strftime(
-                '%Y-%m-%dT%H:%M:%SZ')}
+                '%Y-%m-%dT%H:%M:%S.%f')}

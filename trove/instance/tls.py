@@ -33,6 +33,23 @@ def check_mode(manager, mode):
         raise certificates.TlsNotConfigured()
 
 
+# Modes a replication link of the datastore cannot cross: MariaDB
+# replicas connect without TLS, PostgreSQL replicas hold no client
+# certificate.
+BREAKS_REPLICATION = {'mariadb': ('enforced', 'mtls'),
+                      'mysql': ('enforced', 'mtls'),
+                      'postgresql': ('mtls',)}
+
+
+def check_replication(manager, mode, replicated):
+    """400 if ``mode`` would cut the replication of an instance that is
+    a replica or has replicas."""
+    if replicated and mode in BREAKS_REPLICATION.get(manager, ()):
+        raise exception.BadRequest(
+            'TLS mode %s would stop the replication of this instance: '
+            '%s replication does not use it.' % (mode, manager))
+
+
 def mode_for_create(manager, ssl):
     """The mode of a create body's ``"ssl": {"mode": ...}`` (None: no
     TLS)."""

@@ -14,6 +14,7 @@ from trove.common import wsgi
 from trove.common.schemas import instance as schemas
 from trove.instance import actions
 from trove.instance import models
+from trove.instance import replication
 from trove.instance import tls
 from trove.records import instance_tls
 
@@ -45,8 +46,13 @@ class TlsController(wsgi.Controller):
                 ssl['client_certificate']['user'])
             return {'ssl': dict(tls.view(state),
                                 client_certificate=issued)}
+        tls.check_replication(
+            instance.manager, mode, bool(instance.row.slave_of_id)
+            or bool(replication.replica_ids(context, instance.id)))
         actions.validate_can_perform_action(instance)
         instance_tls.request_mode(context, instance.id, mode)
         actions.restart(context, instance)
         state = instance_tls.get(context, instance.id)
-        return wsgi.Result({'ssl': tls.view(state)}, 202)
+        # The restart is under way already: nothing left to the user.
+        return wsgi.Result({'ssl': dict(tls.view(state),
+                                        restart_required=False)}, 202)

@@ -4,15 +4,23 @@ casts (the mode on the row, the restart work for the taskmanager)."""
 
 import pytest
 
+from tests.functional.api import shapes
 from tests.functional.api.test_instances import BASE, add_instance
 from tests.functional.responses import fault, ok
 from trove.common import certificates
 from trove.common import context as trove_context
 from trove.conf import CONF
+from trove.db import api as db_api
+from trove.db import models as db_models
 from trove.records import instance_tls
 from trove.records import work_claims as claims
 
 pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def sample(api_samples_dir):
+    return lambda name: shapes.load_sample(api_samples_dir, name)
 
 
 @pytest.fixture
@@ -67,10 +75,16 @@ def test_enable_without_an_authority_is_400(api, ids):
     assert 'certificate authority' in message
 
 
-def test_enable_records_the_mode_and_restarts(api, ids, authority):
+def test_enable_records_the_mode_and_restarts(api, ids, authority,
+                                              sample):
     instance_id = add_instance(ids)
     answer = ok(api.request('POST', _url(instance_id), {
-        'ssl': {'enable': True, 'mode': 'enforced'}}), 202)['ssl']
+        'ssl': {'enable': True, 'mode': 'enforced'}}), 202)
+    shapes.assert_same_keys(
+        answer, sample('instance-ssl-action-response.json'),
+        only_ours=['ssl.ca_certificate', 'ssl.certificate',
+                   'ssl.pending_mode'])
+    answer = answer['ssl']
     assert answer['status'] == 'off'
     assert answer['pending_mode'] == 'enforced'
     context = trove_context.get_admin_context()
@@ -89,6 +103,11 @@ def test_enable_records_the_mode_and_restarts(api, ids, authority):
                                 dict(issued.describe(),
                                      certificate=issued.certificate))
     shown = ok(api.get(_url(instance_id) + '?include_certificate=true'))
+    # Upstream's keys, and the authority, serial and PEM besides.
+    shapes.assert_same_keys(
+        shown, sample('instance-ssl-show-response.json'),
+        only_ours=['ssl.ca_certificate', 'ssl.certificate.serial',
+                   'ssl.certificate.payload'])
     assert shown['ssl']['status'] == 'on'
     assert shown['ssl']['mode'] == 'enforced'
     assert 'pending_mode' not in shown['ssl']
@@ -111,3 +130,16 @@ def test_create_with_an_unknown_mode_is_400(api, ids, authority):
                           400)
     assert 'mtls' in message
     assert ok(api.get(BASE + '/instances'))['instances'] == []
+
+
+def test_enforced_on_a_replicated_mysql_source_is_400(api, ids, authority):
+    source = add_instance(ids)
+    replica = add_instance(ids)
+    with db_api.writer(trove_context.get_admin_context()) as session:
+        session.get(db_models.Instance, replica).slave_of_id = source
+    for instance_id in (source, replica):
+        name, message = fault(api.request('POST', _url(instance_id), {
+            'ssl': {'enable': True, 'mode': 'enforced'}}), 400)
+        assert 'replication' in message
+    ok(api.request('POST', _url(source), {
+        'ssl': {'enable': True, 'mode': 'basic'}}), 202)

@@ -3,7 +3,8 @@
 GET shows the TLS of the instance and the deployment authority's
 certificate; POST asks for a mode (``enable`` + ``mode``) or for none
 (``disable``): the mode is recorded and the instance restarts to take it
-(202, its task REBOOTING until then). With mutual TLS, POST
+(202, its task REBOOTING until then); asking for the mode in force
+answers 200 and changes nothing. With mutual TLS, POST
 ``client_certificate`` issues a certificate for a database user (200).
 """
 
@@ -46,6 +47,9 @@ class TlsController(wsgi.Controller):
                 ssl['client_certificate']['user'])
             return {'ssl': dict(tls.view(state),
                                 client_certificate=issued)}
+        if mode == state.mode and not state.pending:
+            # Already so: nothing to restart for.
+            return {'ssl': dict(tls.view(state), restart_required=False)}
         tls.check_replication(
             instance.manager, mode, bool(instance.row.slave_of_id)
             or bool(replication.replica_ids(context, instance.id)))

@@ -143,3 +143,12 @@ def test_enforced_on_a_replicated_mysql_source_is_400(api, ids, authority):
         assert 'replication' in message
     ok(api.request('POST', _url(source), {
         'ssl': {'enable': True, 'mode': 'basic'}}), 202)
+
+
+def test_disable_when_off_changes_nothing(api, ids, authority):
+    instance_id = add_instance(ids)
+    shown = ok(api.request('POST', _url(instance_id),
+                           {'ssl': {'disable': True}}))['ssl']
+    assert (shown['status'], shown['restart_required']) == ('off', False)
+    context = trove_context.get_admin_context()
+    assert claims.current(context, instance_id) is None

@@ -6,8 +6,8 @@ way ``GET .../ssl`` shows the mode and the deployment authority's
 certificate; a login verifying the server against that certificate and
 the instance's address works (PyMySQL with ssl_verify_identity, psycopg
 with sslmode=verify-full) and uses TLS, and a plain-text login is
-refused. The PostgreSQL instance then goes to mutual TLS: a login needs a
-client certificate the API issued for the user.
+refused. Each instance then goes to mutual TLS: a login needs a client
+certificate the API issued for the user.
 """
 
 import time
@@ -93,8 +93,30 @@ def _plain_login(datastore, address):
                         connect_timeout=10, ssl_disabled=True).close()
 
 
-def _check_mutual_tls(system, project, client, instance_id, address,
-                      tmp_path, ca_path):
+def _tls_login(datastore, address, ca_path, cert=None, key=None):
+    """A verified TLS login, with a client certificate if given."""
+    if datastore == 'postgresql':
+        extra = {'sslcert': cert, 'sslkey': key} if cert else {}
+        with psycopg.connect(host=address, port=5432, user=USER,
+                             password=PASSWORD, dbname=DATABASE,
+                             sslmode='verify-full', sslrootcert=ca_path,
+                             connect_timeout=10, **extra) as connection:
+            return connection.execute('SELECT 1').fetchone()[0]
+    extra = {'ssl_cert': cert, 'ssl_key': key} if cert else {}
+    connection = pymysql.connect(
+        host=address, port=3306, user=USER, password=PASSWORD,
+        database=DATABASE, connect_timeout=10, ssl_ca=ca_path,
+        ssl_verify_cert=True, ssl_verify_identity=True, **extra)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1')
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _check_mutual_tls(system, project, client, instance_id, datastore,
+                      address, tmp_path, ca_path):
     """mtls: a login needs the password and a client certificate the
     API issued for that user."""
     url = _ssl_url(system, project, instance_id)
@@ -112,17 +134,11 @@ def _check_mutual_tls(system, project, client, instance_id, address,
     cert.write_text(issued['certificate'])
     key.write_text(issued['private_key'])
     key.chmod(0o600)
-    with psycopg.connect(host=address, port=5432, user=USER,
-                         password=PASSWORD, dbname=DATABASE,
-                         sslmode='verify-full', sslrootcert=ca_path,
-                         sslcert=str(cert), sslkey=str(key),
-                         connect_timeout=10) as connection:
-        assert connection.execute('SELECT 1').fetchone() == (1,)
-    with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(host=address, port=5432, user=USER,
-                        password=PASSWORD, dbname=DATABASE,
-                        sslmode='verify-full', sslrootcert=ca_path,
-                        connect_timeout=10).close()
+    assert _tls_login(datastore, address, ca_path, str(cert),
+                      str(key)) == 1
+    with pytest.raises((psycopg.OperationalError,
+                        pymysql.err.OperationalError)):
+        _tls_login(datastore, address, ca_path)
 
 
 @pytest.mark.parametrize('datastore,at_create', [('mariadb', True),
@@ -162,9 +178,8 @@ def test_enforced_tls_verified_login_and_plain_login_refused(
         with pytest.raises((psycopg.OperationalError,
                             pymysql.err.OperationalError)):
             _plain_login(datastore, address)
-        if datastore == 'postgresql':
-            _check_mutual_tls(trove_system, project, client, instance_id,
-                              address, tmp_path, str(ca_path))
+        _check_mutual_tls(trove_system, project, client, instance_id,
+                          datastore, address, tmp_path, str(ca_path))
     finally:
         client.instances.delete(instance_id)
         e2e.wait_for_deleted(client, instance_id)

@@ -13,9 +13,7 @@ from trove.records import instance_tls
 
 MODES = instance_tls.MODES
 # Datastores whose guest agents configure TLS, and the modes each offers.
-DATASTORE_MODES = {'mariadb': ('basic', 'enforced'),
-                   'mysql': ('basic', 'enforced'),
-                   'postgresql': ('basic', 'enforced', 'mtls')}
+DATASTORE_MODES = {'mariadb': MODES, 'mysql': MODES, 'postgresql': MODES}
 
 
 def check_mode(manager, mode):

@@ -54,7 +54,7 @@ def test_show_off_with_the_authority(api, ids, authority):
     ({'ssl': {'disable': True, 'mode': 'basic'}}, 'only given with'),
     ({'ssl': {'enable': True, 'container_ref': 'x'}}, 'container_ref'),
     ({'ssl': {'rollback': True}}, 'rollback'),
-    ({'ssl': {'enable': True, 'mode': 'mtls'}}, 'mtls'),   # MySQL
+    ({'ssl': {'enable': True, 'mode': 'MTLS'}}, 'MTLS'),
     ({'ssl': {'client_certificate': {'user': 'alice'}}}, 'mtls mode'),
     ({'ssl': {'enable': 'yes'}}, 'enable'),
     ({'tls': {'enable': True}}, 'ssl'),
@@ -125,10 +125,10 @@ def test_create_with_an_unknown_mode_is_400(api, ids, authority):
     body = {'instance': {'name': 'x', 'flavorRef': '1',
                          'volume': {'size': 1},
                          'datastore': {'type': 'mysql'},
-                         'ssl': {'mode': 'mtls'}}}
+                         'ssl': {'mode': 'strict'}}}
     name, message = fault(api.request('POST', BASE + '/instances', body),
                           400)
-    assert 'mtls' in message
+    assert 'strict' in message
     assert ok(api.get(BASE + '/instances'))['instances'] == []
 
 

@@ -138,6 +138,10 @@ class Engine(abc.ABC):
             raise errors.NotSupported('%s has no TLS support in this guest '
                                       'agent.' % self.display_name)
 
+    def apply_tls_to_accounts(self):
+        """Make the accounts follow the TLS mode (the engine runs);
+        engines whose configuration says it all do nothing."""
+
     @abc.abstractmethod
     def server_command(self):
         """The command line of the engine server."""

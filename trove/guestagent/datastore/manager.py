@@ -309,6 +309,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                 try:
                     self.engine.stop()
                     self.overrides.start_engine()
+                    self.engine.apply_tls_to_accounts()
                 finally:
                     self.status.report(self.actual_status())
             return self.engine.tls.show()

@@ -28,6 +28,9 @@ from trove.guestagent.datastore.mysql_common import admin as mysql_admin
 _ERROR_LINE = re.compile(r'\[ERROR\]\s*(?:\[[^\]]*\]\s*)*(?:\S*mysqld|'
                          r'\S*mariadbd)?:?\s*(?P<text>.*)$')
 _NOISE = ('Aborting', 'Unknown/unsupported storage engine')
+# The subject of the client certificates the API issues for a user
+# (trove.common.certificates), as the server prints it.
+CLIENT_SUBJECT = '/O=Trove/CN=%s'
 
 
 def mysql_error_lines(text):
@@ -109,6 +112,7 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
                       'ssl_cert = %s' % self.tls.cert_path,
                       'ssl_key = %s' % self.tls.key_path]
             # Logins over the unix socket (the agent's) count as secure.
+            # Mutual TLS: each account also REQUIREs its certificate.
             lines.append('require_secure_transport = %s' % (
                 'OFF' if mode == 'basic' else 'ON'))
         operating_system.write_file(self.tls_config_path,
@@ -177,7 +181,12 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
         return mysql_admin.MySqlAdmin(
             self.socket_path, user, password,
             ignore_users=list(self.conf.ignore_users) + ['os_probe'],
-            ignore_dbs=self.conf.ignore_dbs)
+            ignore_dbs=self.conf.ignore_dbs,
+            client_subject=CLIENT_SUBJECT if self.tls.mode() == 'mtls'
+            else None)
+
+    def apply_tls_to_accounts(self):
+        self.admin().require_client_certificates()
 
     def query_ok(self):
         return self.admin().ping()

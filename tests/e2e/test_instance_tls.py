@@ -10,6 +10,8 @@ refused. Each instance then goes to mutual TLS: a login needs a client
 certificate the API issued for the user.
 """
 
+import glob
+import os
 import time
 import uuid
 
@@ -115,6 +117,15 @@ def _tls_login(datastore, address, ca_path, cert=None, key=None):
         connection.close()
 
 
+def _assert_not_logged(system, private_key):
+    """The key was shown once: no log of the deployment holds it."""
+    secret = ''.join(private_key.strip().splitlines()[1:-1])[:40]
+    for path in glob.glob(os.path.join(system.state_dir, '**', '*.log'),
+                          recursive=True):
+        with open(path, errors='replace') as log:
+            assert secret not in log.read().replace('\n', ''), path
+
+
 def _check_mutual_tls(system, project, client, instance_id, datastore,
                       address, tmp_path, ca_path):
     """mtls: a login needs the password and a client certificate the
@@ -136,6 +147,7 @@ def _check_mutual_tls(system, project, client, instance_id, datastore,
     key.chmod(0o600)
     assert _tls_login(datastore, address, ca_path, str(cert),
                       str(key)) == 1
+    _assert_not_logged(system, issued['private_key'])
     with pytest.raises((psycopg.OperationalError,
                         pymysql.err.OperationalError)):
         _tls_login(datastore, address, ca_path)

@@ -11,6 +11,7 @@ import oslo_messaging as messaging
 import pytest
 
 from trove.common import context as trove_context
+from trove.common import exception
 from trove.common import rpc
 from trove.common import sealed_messages
 from trove.conf import CONF
@@ -125,3 +126,31 @@ def test_version_cap_resolves_release_aliases():
     assert rpc.version_cap('guestagent', guest_api.VERSION_ALIASES,
                            guest_api.API_LATEST_VERSION) == \
         guest_api.API_LATEST_VERSION
+
+
+def test_prepare_sends_tls_at_1_8_only(fake_transport):
+    ssl = {'mode': 'enforced', 'certificate': 'C', 'private_key': 'K',
+           'ca_certificate': 'CA'}
+    endpoint, server = _serve(guest_api.topic(INSTANCE_ID), INSTANCE_ID)
+    try:
+        api = guest_api.API(trove_context.get_admin_context(), INSTANCE_ID)
+        api.prepare(memory_mb=512, packages=[], databases=[], users=[],
+                    device_path=None, mount_point='/var/lib/mysql',
+                    backup_info=None, config_contents='', root_password=None,
+                    overrides=None, cluster_config=None, snapshot=None,
+                    modules=None, ds_version='10.11', ssl=ssl)
+        assert endpoint.arrived.wait(10)
+    finally:
+        _stop(server)
+    [(method, kwargs)] = endpoint.received
+    assert kwargs['ssl'] == ssl
+    # A deployment capped below 1.8 cannot prepare with TLS: refused
+    # before anything is sent.
+    CONF.set_override('guestagent', '1.7', group='upgrade_levels')
+    api = guest_api.API(trove_context.get_admin_context(), INSTANCE_ID)
+    with pytest.raises(exception.GuestError):
+        api.prepare(memory_mb=512, packages=[], databases=[], users=[],
+                    device_path=None, mount_point='/var/lib/mysql',
+                    backup_info=None, config_contents='', root_password=None,
+                    overrides=None, cluster_config=None, snapshot=None,
+                    modules=None, ds_version='10.11', ssl=ssl)

@@ -14,8 +14,6 @@ INSTANCE = '/instances/{id}'
 
 # (method, path under /{tenant_id}, feature named in the message)
 ROUTES = [
-    ('GET', INSTANCE + '/ssl', 'TLS management of instances'),
-    ('POST', INSTANCE + '/ssl', 'TLS management of instances'),
     ('POST', '/mgmt/instances/{id}/upgrade', 'guest agent upgrades'),
 ]
 

@@ -14,6 +14,7 @@ from trove.configuration import service as configuration_service
 from trove.datastore import service as datastore_service
 from trove.flavor import service as flavor_service
 from trove.instance import guest_logs
+from trove.instance import tls_service
 from trove.instance import events as instance_events
 from trove.instance import service as instance_service
 from trove.limits import service as limits_service
@@ -63,6 +64,10 @@ class API(wsgi.Router):
         self._routes(guest_logs.GuestLogController(), [
             ('GET', '/instances/{id}/log', 'index'),
             ('POST', '/instances/{id}/log', 'action'),
+        ])
+        self._routes(tls_service.TlsController(), [
+            ('GET', '/instances/{id}/ssl', 'show'),
+            ('POST', '/instances/{id}/ssl', 'action'),
         ])
         self._routes(configuration_service.InstanceConfigurationController(), [
             ('GET', '/instances/{id}/configuration', 'show'),

@@ -22,6 +22,11 @@ with ``[upgrade_levels] guestagent``):
 * 1.7 - guest_log_list / guest_log_action (guest logs); upgrade (restart
         the engine on another version of its datastore); module_list,
         module_apply, module_remove (modules).
+* 1.8 - ``ssl`` in prepare: the instance's TLS mode and material
+        (certificate, private_key, ca_certificate) before its engine's
+        first start; ssl_show / ssl_action (declared in 1.3) are served,
+        ssl_action's ``container`` carrying that material itself rather
+        than a Barbican reference.
 
 Calls wait at most ``agent_call_low_timeout`` or ``agent_call_high_timeout``;
 a guest that does not answer becomes ``GuestTimeout`` and a remote failure
@@ -39,7 +44,7 @@ from trove.conf import CONF
 LOG = logging.getLogger(__name__)
 
 API_BASE_VERSION = '1.0'
-API_LATEST_VERSION = '1.7'
+API_LATEST_VERSION = '1.8'
 VERSION_ALIASES = {
     'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0', 'liberty': '1.0',
     'mitaka': '1.0', 'newton': '1.0', 'ussuri': '1.0', 'victoria': '1.1',
@@ -104,7 +109,8 @@ class API:
 
     def prepare(self, memory_mb, packages, databases, users, device_path,
                 mount_point, backup_info, config_contents, root_password,
-                overrides, cluster_config, snapshot, modules, ds_version):
+                overrides, cluster_config, snapshot, modules, ds_version,
+                ssl=None):
         kwargs = dict(
             packages=packages, databases=databases, memory_mb=memory_mb,
             users=users, device_path=device_path, mount_point=mount_point,
@@ -113,11 +119,29 @@ class API:
             cluster_config=cluster_config, snapshot=snapshot,
             modules=modules)
         version = '1.1'
-        if self.client.can_send_version(version):
+        if ssl and self.client.can_send_version('1.8'):
+            kwargs.update(ds_version=ds_version, ssl=ssl)
+            version = '1.8'
+        elif ssl:
+            raise exception.GuestError(original_message=(
+                'The guest agents of this deployment are capped below 1.8 '
+                '([upgrade_levels] guestagent) and cannot be prepared with '
+                'TLS.'))
+        elif self.client.can_send_version(version):
             kwargs['ds_version'] = ds_version
         else:
             version = API_BASE_VERSION
         self._cast('prepare', version=version, **kwargs)
+
+    # TLS ------------------------------------------------------------------
+    def ssl_show(self):
+        return self._call('ssl_show', self._high(), version='1.8')
+
+    def ssl_action(self, mode=None, container=None, enable=False,
+                   disable=False):
+        return self._call('ssl_action', self._high(), version='1.8',
+                          mode=mode, container=container, enable=enable,
+                          disable=disable)
 
     def restart(self):
         return self._call('restart', self._high())

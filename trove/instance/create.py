@@ -25,6 +25,7 @@ from trove.flavor import models as flavor_models
 from trove.instance import models
 from trove.instance import pitr
 from trove.instance import replication
+from trove.instance import tls as instance_tls
 from trove.module import instance_modules
 from trove.quota import quota
 from trove.records import pitr_index
@@ -113,6 +114,7 @@ def create(context, body):
         # Before any row exists: a bad backup builds nothing.
         backup_restore.check(context, restore, version, volume_size)
     modules = instance_modules.check(context, version, data.get('modules'))
+    ssl_mode = instance_tls.mode_for_create(manager, data.get('ssl'))
     databases = guest_models.databases_for_create(
         manager, data.get('databases') or [])
     users = guest_models.users_for_create(manager, data.get('users') or [],
@@ -132,7 +134,7 @@ def create(context, body):
     with quota.reserved(context, context.project_id, deltas):
         instance_id = _create_rows(context, data, version, flavor,
                                    volume_size, configuration_id, facts,
-                                   work_args, modules, point)
+                                   work_args, modules, point, ssl_mode)
         try:
             # Only ids and secrets travel: the taskmanager reads the rest
             # from the rows just written.
@@ -172,7 +174,7 @@ def provider_facts(data, flavor, manager, volume_size):
 
 def _create_rows(context, data, version, flavor, volume_size,
                  configuration_id, facts, work_args, modules=(),
-                 point=None):
+                 point=None, ssl_mode=None):
     """The instance, its service status and its ``create`` work, in one
     transaction."""
     now = db_models.utcnow()
@@ -195,6 +197,7 @@ def _create_rows(context, data, version, flavor, volume_size,
             volume_type=facts['volume_type'],
             nics=json.dumps(facts['nics']) if facts['nics'] else None,
             locality=facts['locality'],
+            ssl_mode=ssl_mode,
             # The key the guest seals its messages with, encrypted at
             # rest; only its own guest_info.conf gets it in clear.
             encrypted_key=sealed_messages.encrypt_instance_key(

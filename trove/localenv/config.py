@@ -22,6 +22,10 @@ log_dir = {state_dir}/logs
 use_stderr = false
 # This deployment's own key for the instances' message keys at rest.
 inst_rpc_key_encr_key = {inst_rpc_key}
+# This deployment's certificate authority for TLS to instances
+# (doc/tls.md), made on the first "up" and kept.
+instance_tls_ca_cert = {tls_ca_cert}
+instance_tls_ca_key = {tls_ca_key}
 
 [database]
 connection = {control_db}
@@ -192,9 +196,12 @@ class LocalConfig:
         # Engines run as unprivileged users and must reach their volumes.
         for path in (self.state_dir, self.instances_dir, self.volumes_dir):
             os.chmod(path, 0o755)
+        self.ensure_tls_authority()
         values = dict(vars(self), auth_strategy=self.auth_strategy,
                       inst_rpc_key=self._deployment_key(),
-                      probe_password=self.probe_password())
+                      probe_password=self.probe_password(),
+                      tls_ca_cert=self.tls_ca_cert,
+                      tls_ca_key=self.tls_ca_key)
         # It holds the deployment key and the engine probe password (and
         # with Keystone the service user's password).
         mode = 0o600
@@ -223,6 +230,23 @@ class LocalConfig:
         """Made on the first "up" and kept: instances made before a later
         "up" keep their keys readable."""
         return kept_secret(os.path.join(self.state_dir, 'inst_rpc_key'), 32)
+
+    @property
+    def tls_ca_cert(self):
+        return os.path.join(self.state_dir, 'instance-ca.crt')
+
+    @property
+    def tls_ca_key(self):
+        return os.path.join(self.state_dir, 'instance-ca.key')
+
+    def ensure_tls_authority(self):
+        """The deployment's certificate authority: made on the first
+        "up" and kept (instances made earlier hold certificates it
+        signed)."""
+        from trove.common import certificates
+        certificates.ensure_authority_files(
+            self.tls_ca_cert, self.tls_ca_key,
+            'Trove instances CA (%s)' % os.path.basename(self.state_dir))
 
     def probe_password(self):
         """The os_probe engine account's password: made once, kept in the

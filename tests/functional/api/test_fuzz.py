@@ -149,6 +149,8 @@ def _targets(ids):
          instance_schemas.action_reset_status),
         ('action.promote', 'POST', action, instance_schemas.action_promote),
         ('action.eject', 'POST', action, instance_schemas.action_eject),
+        ('instance.ssl', 'POST', instance + '/ssl',
+         instance_schemas.ssl_action),
         ('configuration.create', 'POST', BASE + '/configurations',
          config_schemas.create),
         ('configuration.update', 'PUT', config, config_schemas.update),

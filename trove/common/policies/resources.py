@@ -53,6 +53,11 @@ rules = [
     _rule('instance:guest_log_action', 'POST',
           '/instances/{instance_id}/log',
           'Show, enable, disable, publish or discard a guest log.'),
+    _rule('instance:ssl_show', 'GET', '/instances/{instance_id}/ssl',
+          'Show the TLS of an instance and the certificate authority.'),
+    _rule('instance:ssl_action', 'POST', '/instances/{instance_id}/ssl',
+          'Change the TLS mode of an instance, or issue a client '
+          'certificate (mutual TLS).'),
     _rule('instance:events', 'GET', '/instances/{instance_id}/events',
           'List the event log of an instance.'),
     _rule('backup:drill', 'POST', '/backups/{backup_id}/drill',

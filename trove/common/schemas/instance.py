@@ -2,6 +2,8 @@
 
 from trove.common.schemas import types
 
+SSL_MODES = ('basic', 'enforced', 'mtls')
+
 create = types.wrapped('instance', {
     'type': 'object',
     'required': ['name'],
@@ -34,6 +36,15 @@ create = types.wrapped('instance', {
         'region_name': types.non_empty_string,
         'locality': types.non_empty_string,
         'access': types.access,
+        # TLS to the instance (doc/tls.md).
+        'ssl': {
+            'type': 'object',
+            'additionalProperties': False,
+            'properties': {
+                'enable': {'type': 'boolean'},
+                'mode': {'type': 'string', 'enum': list(SSL_MODES)},
+            },
+        },
     },
 })
 
@@ -115,3 +126,23 @@ guest_log_action = {
         'discard': types.boolean_string,
     },
 }
+
+ssl_action = types.wrapped('ssl', {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'enable': {'type': 'boolean'},
+        'disable': {'type': 'boolean'},
+        'rollback': {'type': 'boolean'},
+        'mode': {'type': 'string', 'enum': list(SSL_MODES)},
+        'container_ref': {'type': 'string'},
+        'password_ref': {'type': 'string'},
+        # Extension: a client certificate for mutual TLS.
+        'client_certificate': {
+            'type': 'object',
+            'required': ['user'],
+            'additionalProperties': False,
+            'properties': {'user': types.non_empty_string},
+        },
+    },
+}, additionalProperties=False)

@@ -24,6 +24,7 @@ from trove.common import daemon
 from trove.conf import CONF
 from trove.guestagent import errors
 from trove.guestagent import operating_system
+from trove.guestagent.datastore import tls
 
 LOG = logging.getLogger(__name__)
 
@@ -124,6 +125,22 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def write_overrides(self, overrides):
         """Install user overrides (a configuration group) as a file."""
+
+    @functools.cached_property
+    def tls(self):
+        """The engine's TLS material and mode (datastore.tls)."""
+        return tls.TlsFiles(self)
+
+    def write_tls_config(self):
+        """Render the TLS settings of ``self.tls.mode()`` (read at the
+        engine's next start); engines without TLS support keep none."""
+        if self.tls.mode():
+            raise errors.NotSupported('%s has no TLS support in this guest '
+                                      'agent.' % self.display_name)
+
+    def apply_tls_to_accounts(self):
+        """Make the accounts follow the TLS mode (the engine runs);
+        engines whose configuration says it all do nothing."""
 
     @abc.abstractmethod
     def server_command(self):

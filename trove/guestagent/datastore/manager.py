@@ -64,7 +64,7 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.7')
+    target = messaging.Target(version='1.8')
     manager_name = None
     engine_class = None
     # Whether this datastore's agent can be a cluster member (guest 1.5).
@@ -169,7 +169,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                 users=None, device_path=None, mount_point=None,
                 backup_info=None, config_contents=None, root_password=None,
                 overrides=None, cluster_config=None, snapshot=None,
-                modules=None, ds_version=None):
+                modules=None, ds_version=None, ssl=None):
         with self._lock:
             if self.status.is_prepared:
                 LOG.warning('Ignoring prepare: this instance is prepared')
@@ -177,6 +177,10 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             self.status.begin_install()
             try:
                 self.use_volume(device_path, mount_point)
+                if ssl:
+                    # Before the first start: the engine never listens
+                    # without the TLS it was created with.
+                    self.engine.tls.install(ssl.get('mode'), ssl)
                 LOG.info('Preparing %s (mount point %s)', self.manager_name,
                          self.engine.mount_point)
                 self.do_prepare(
@@ -284,6 +288,31 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         with self._lock:
             self.engine.write_base_config(
                 (configuration or {}).get('config_contents'))
+
+    # TLS ----------------------------------------------------------------------
+    def ssl_show(self, context):
+        return self.engine.tls.show()
+
+    def ssl_action(self, context, mode=None, container=None, enable=False,
+                   disable=False):
+        """Turn TLS on in ``mode`` with the material of ``container``
+        (certificate, private_key, ca_certificate: PEM text), or off;
+        the engine restarts with it if it runs."""
+        with self._lock:
+            if disable:
+                self.engine.tls.remove()
+            else:
+                self.engine.tls.install(mode or 'basic', container)
+            self.engine.write_tls_config()
+            if self.engine.is_alive() and not self.status.stopped_on_request:
+                self.status.report(ServiceStatuses.RESTARTING)
+                try:
+                    self.engine.stop()
+                    self.overrides.start_engine()
+                    self.engine.apply_tls_to_accounts()
+                finally:
+                    self.status.report(self.actual_status())
+            return self.engine.tls.show()
 
     # Configuration groups ----------------------------------------------------
     def update_overrides(self, context, overrides, remove=False):

@@ -22,6 +22,7 @@ from trove.records import service_status
 from trove.module import instance_modules
 from trove.taskmanager import guest_files
 from trove.taskmanager import instance_records as records
+from trove.taskmanager import instance_tls
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import base, common
 
@@ -209,7 +210,8 @@ def send_prepare(flow, databases=(), users=(), backup_info=None,
         backup_info=backup_info, config_contents=flow.config_contents,
         root_password=root_password, overrides=overrides(flow),
         cluster_config=cluster_config, snapshot=snapshot, modules=modules,
-        ds_version=record.datastore_version_number)
+        ds_version=record.datastore_version_number,
+        ssl=instance_tls.prepare_ssl(flow.context, record))
 
 
 def begin_build(flow):

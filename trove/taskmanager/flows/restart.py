@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from trove.common import states
 from trove.conf import CONF
 from trove.configuration import instances as configuration_instances
+from trove.taskmanager import instance_tls
 from trove.taskmanager.flows import base, common
 
 LOG = logging.getLogger(__name__)
@@ -44,11 +45,29 @@ class RebootServer(base.Step):
                                CONF.reboot_time_out)
 
 
+class ApplyTls(base.Step):
+    """A TLS mode the user changed (POST /instances/{id}/ssl) takes
+    effect: the guest gets it and restarts its engine with it."""
+
+    name = 'apply_tls'
+    failure = 'Changing the TLS of the instance failed: %s'
+
+    def run(self, flow):
+        if instance_tls.apply_requested(flow.context, flow.load(),
+                                        flow.guest()):
+            flow.engine_restarted = True
+
+
 class RestartDatastore(base.Step):
     name = 'restart_datastore'
     failure = 'Restarting the datastore failed: %s'
 
     def run(self, flow):
+        if getattr(flow, 'engine_restarted', False):
+            # ApplyTls restarted it; a second restart changes nothing.
+            configuration_instances.record_restarted(flow.context,
+                                                     flow.instance_id)
+            return
         # A group change the instance missed takes effect now.
         configuration_instances.apply_before_restart(flow.context,
                                                      flow.instance_id)
@@ -64,7 +83,7 @@ class RestartFlow(common.InstanceFlow):
     name = 'restart'
     task = REBOOTING
     failure_task = REBOOTING
-    steps = (RestartDatastore(),)
+    steps = (ApplyTls(), RestartDatastore())
 
     def succeeded(self):
         self.end_task()

@@ -90,12 +90,34 @@ def _with_params(statement):
 class MySqlAdmin:
 
     def __init__(self, socket_path, user, password=None, ignore_users=(),
-                 ignore_dbs=()):
+                 ignore_dbs=(), client_subject=None):
         self.socket_path = socket_path
         self.user = user
         self.password = password
         self.ignore_users = frozenset(ignore_users)
         self.ignore_dbs = frozenset(ignore_dbs)
+        # Mutual TLS (doc/tls.md): the subject a user's client
+        # certificate must have, '%s' standing for the user name; None:
+        # no certificate asked.
+        self.client_subject = client_subject
+
+    def _require_certificate(self, cursor, name, host):
+        """The account's login needs the client certificate of its name
+        (mutual TLS), or none."""
+        if self.client_subject:
+            cursor.execute('ALTER USER %s@%s REQUIRE SUBJECT %s',
+                           (name, host, self.client_subject % name))
+        else:
+            cursor.execute('ALTER USER %s@%s REQUIRE NONE', (name, host))
+
+    def require_client_certificates(self):
+        """Every user account and remote root follows the current
+        ``client_subject`` (a change of TLS mode)."""
+        with self.cursor() as cursor:
+            accounts = set(self._user_rows(cursor))
+            accounts.update(self._remote_root_accounts(cursor))
+            for name, host in sorted(accounts):
+                self._require_certificate(cursor, name, host)
 
     @contextlib.contextmanager
     def cursor(self):
@@ -286,6 +308,8 @@ class MySqlAdmin:
             for user in users:
                 cursor.execute('CREATE USER %s@%s IDENTIFIED BY %s',
                                (user.name, user.host, user.password))
+                if self.client_subject:
+                    self._require_certificate(cursor, user.name, user.host)
                 self._grant(cursor, user.name, user.host, user.databases)
 
     def delete_user(self, name, host):
@@ -311,6 +335,9 @@ class MySqlAdmin:
                     raise exception.UserAlreadyExists(name='%s@%s' % target)
                 cursor.execute('RENAME USER %s@%s TO %s@%s',
                                (name, host) + target)
+                if self.client_subject:
+                    # The certificate names the account's new name.
+                    self._require_certificate(cursor, *target)
             if password:
                 cursor.execute('ALTER USER %s@%s IDENTIFIED BY %s',
                                target + (password,))
@@ -368,6 +395,8 @@ class MySqlAdmin:
                            (ROOT_USER, '%', password))
             cursor.execute('GRANT ALL PRIVILEGES ON *.* TO %s@%s '
                            'WITH GRANT OPTION', (ROOT_USER, '%'))
+            if self.client_subject:
+                self._require_certificate(cursor, ROOT_USER, '%')
         return models.User(ROOT_USER, password, '%').serialize()
 
     def disable_root(self, password):

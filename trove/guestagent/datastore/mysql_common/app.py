@@ -28,6 +28,9 @@ from trove.guestagent.datastore.mysql_common import admin as mysql_admin
 _ERROR_LINE = re.compile(r'\[ERROR\]\s*(?:\[[^\]]*\]\s*)*(?:\S*mysqld|'
                          r'\S*mariadbd)?:?\s*(?P<text>.*)$')
 _NOISE = ('Aborting', 'Unknown/unsupported storage engine')
+# The subject of the client certificates the API issues for a user
+# (trove.common.certificates), as the server prints it.
+CLIENT_SUBJECT = '/O=Trove/CN=%s'
 
 
 def mysql_error_lines(text):
@@ -87,11 +90,33 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
         self.ensure_config_dirs()
         operating_system.write_file(self.base_config_path,
                                     (contents or '').rstrip() + '\n')
+        self.write_tls_config()
+        # TLS settings come last: no configuration group undoes them.
         operating_system.write_file(self.defaults_file, (
             '# Written by the guest agent. Instance settings (paths, '
             'address, port)\n# are on the server command line.\n'
-            '!include %s\n!includedir %s\n')
-            % (self.base_config_path, self.overrides_dir))
+            '!include %s\n!includedir %s\n!include %s\n')
+            % (self.base_config_path, self.overrides_dir,
+               self.tls_config_path))
+
+    @property
+    def tls_config_path(self):
+        return os.path.join(self.config_dir, 'tls.cnf')
+
+    def write_tls_config(self):
+        mode = self.tls.mode()
+        lines = ['# Written by the guest agent: TLS (%s).'
+                 % (mode or 'off'), '[mysqld]']
+        if mode:
+            lines += ['ssl_ca = %s' % self.tls.ca_path,
+                      'ssl_cert = %s' % self.tls.cert_path,
+                      'ssl_key = %s' % self.tls.key_path]
+            # Logins over the unix socket (the agent's) count as secure.
+            # Mutual TLS: each account also REQUIREs its certificate.
+            lines.append('require_secure_transport = %s' % (
+                'OFF' if mode == 'basic' else 'ON'))
+        operating_system.write_file(self.tls_config_path,
+                                    '\n'.join(lines) + '\n')
 
     def write_overrides(self, overrides):
         self.ensure_config_dirs()
@@ -156,7 +181,12 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
         return mysql_admin.MySqlAdmin(
             self.socket_path, user, password,
             ignore_users=list(self.conf.ignore_users) + ['os_probe'],
-            ignore_dbs=self.conf.ignore_dbs)
+            ignore_dbs=self.conf.ignore_dbs,
+            client_subject=CLIENT_SUBJECT if self.tls.mode() == 'mtls'
+            else None)
+
+    def apply_tls_to_accounts(self):
+        self.admin().require_client_certificates()
 
     def query_ok(self):
         return self.admin().ping()

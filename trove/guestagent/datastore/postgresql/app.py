@@ -37,16 +37,31 @@ _ROUTINE = ('starting PostgreSQL', 'listening on', 'database system',
             'received ', 'shutting down', 'aborting any active',
             'background worker', 'checkpoint')
 
-HBA_CONF = """\
-# Written by the guest agent.
+HBA_LOCAL = """\
+# Written by the guest agent (TLS: %s).
 # TYPE  DATABASE     USER  ADDRESS       METHOD
 local   all          all                 scram-sha-256
 local   replication  all                 scram-sha-256
-host    all          all   0.0.0.0/0     md5
-host    all          all   ::/0          md5
-host    replication  all   0.0.0.0/0     md5
-host    replication  all   ::/0          md5
 """
+HBA_NETWORKS = ('0.0.0.0/0', '::/0')
+
+
+def hba_conf(tls_mode=None):
+    """pg_hba.conf: password logins over the socket and the network;
+    with TLS enforced the network ones need TLS (``hostssl``: a plain
+    login finds no line and is refused), with mutual TLS also a client
+    certificate whose common name is the user."""
+    kind = 'host' if tls_mode in (None, 'basic') else 'hostssl'
+    options = ' clientcert=verify-full' if tls_mode == 'mtls' else ''
+    lines = [HBA_LOCAL % (tls_mode or 'off')]
+    for database in ('all', 'replication'):
+        for network in HBA_NETWORKS:
+            lines.append('%-7s %-12s all   %-13s md5%s\n'
+                         % (kind, database, network, options))
+    return ''.join(lines)
+
+
+HBA_CONF = hba_conf()
 
 
 def postgres_error_lines(text):
@@ -120,9 +135,30 @@ class PostgresEngine(engine.Engine):
         operating_system.write_file(self.config_file, (
             '# Written by the guest agent. Instance settings (paths, '
             'address, port)\n# are on the server command line.\n'
-            "include '%s'\ninclude_dir '%s'\n")
-            % (self.base_config_path, self.overrides_dir))
-        operating_system.write_file(self.hba_file, HBA_CONF)
+            "include '%s'\ninclude_dir '%s'\ninclude_if_exists '%s'\n")
+            % (self.base_config_path, self.overrides_dir,
+               self.tls_config_path))
+        self.write_tls_config()
+
+    @property
+    def tls_config_path(self):
+        return os.path.join(self.config_dir, 'tls.conf')
+
+    def write_tls_config(self):
+        """ssl settings (last in the configuration: no configuration
+        group undoes them) and the pg_hba.conf of the TLS mode."""
+        mode = self.tls.mode()
+        lines = ['# Written by the guest agent: TLS (%s).' % (mode or 'off')]
+        if mode:
+            lines += ['ssl = on',
+                      "ssl_cert_file = '%s'" % self.tls.cert_path,
+                      "ssl_key_file = '%s'" % self.tls.key_path,
+                      "ssl_ca_file = '%s'" % self.tls.ca_path]
+        else:
+            lines.append('ssl = off')
+        operating_system.write_file(self.tls_config_path,
+                                    '\n'.join(lines) + '\n')
+        operating_system.write_file(self.hba_file, hba_conf(mode))
 
     def write_overrides(self, overrides):
         self.ensure_config_dirs()

@@ -93,6 +93,38 @@ def test_ship_verify_and_never_prune(setup):
     assert reported == []
 
 
+def test_a_corrupt_object_is_found_in_turn(setup, monkeypatch):
+    tmp_path, shipper, reported = setup
+    monkeypatch.setattr(archiver, 'CHECKSUMS_PER_PASS', 2)
+    for number in range(1, 6):
+        (tmp_path / 'logs' / str(number)).write_bytes(b'x%d' % number * 500)
+    shipper.run_once()
+    assert len(reported) == 5
+    locations = {e['name']: e['location'][len('file://'):] for e in reported}
+    reported.clear()
+    # Same size, other bytes: only the checksum tells.
+    with open(locations['5'], 'r+b') as stored:
+        stored.seek(10)
+        stored.write(b'\xff\xff')
+    shipper.run_once()              # the first pass read 1 and 2; 3, 4
+    shipper.run_once()              # ... and on, wrapping around
+    shipper.run_once()
+    assert [(e['name'], e['state']) for e in reported] == [('5', 'missing')]
+    assert 'corrupt' in reported[0]['reason']
+    # Found once: not reported again.
+    reported.clear()
+    shipper.run_once()
+    assert reported == []
+
+
+def test_next_in_turn_wraps_around():
+    names = ['a', 'b', 'c']
+    assert archiver._next_in_turn(names, None, 2) == ['a', 'b']
+    assert archiver._next_in_turn(names, 'b', 2) == ['c', 'a']
+    assert archiver._next_in_turn(names, 'c', 5) == ['a', 'b', 'c']
+    assert archiver._next_in_turn([], 'c', 2) == []
+
+
 def test_archiving_off_then_on_is_one_marker(setup):
     tmp_path, shipper, reported = setup
     (tmp_path / 'logs' / '1').write_bytes(b'one')

@@ -50,6 +50,9 @@ SWITCHED_OFF = 'archiving was switched off on the instance (pitr_enabled ' \
     '= false)'
 # Seconds a single file may take to compress and upload.
 SHIP_TIMEOUT = 3600
+# Archived objects read back against their checksum per pass (the others
+# are only checked to exist): the whole archive is read in turn.
+CHECKSUMS_PER_PASS = 4
 
 
 def object_name(instance_id, name):
@@ -73,11 +76,25 @@ class Index:
         self.last_closed = data.get('last_closed')
         # The open ``off`` marker while archiving is off.
         self.off = data.get('off')
+        # The last object read back against its checksum (in name order).
+        self.verified_up_to = data.get('verified_up_to')
 
     def save(self):
         operating_system.write_file(self.path, json.dumps({
             'entries': self.entries, 'skipped': sorted(self.skipped),
-            'last_closed': self.last_closed, 'off': self.off}), mode=0o600)
+            'last_closed': self.last_closed, 'off': self.off,
+            'verified_up_to': self.verified_up_to}), mode=0o600)
+
+
+def _next_in_turn(names, after, count):
+    """Up to ``count`` of the sorted ``names`` following ``after``,
+    wrapping around to the first."""
+    if not names:
+        return []
+    start = next((i for i, name in enumerate(names)
+                  if after is None or name > after), 0)
+    return [names[(start + i) % len(names)]
+            for i in range(min(count, len(names)))]
 
 
 class Archiver:
@@ -219,15 +236,31 @@ class Archiver:
 
     # Verification and retention --------------------------------------------
     def _verify(self, index):
+        """Every archived object still there; a few of them (in turn,
+        ``CHECKSUMS_PER_PASS`` a pass) read back against their checksum,
+        so a corrupt one is found without reading the whole archive each
+        pass."""
         lost = []
-        for name, entry in sorted(index.entries.items()):
-            if entry.get('state') != 'archived':
-                continue
+        archived = sorted(name for name, entry in index.entries.items()
+                          if entry.get('state') == 'archived')
+        to_read = set(_next_in_turn(archived, index.verified_up_to,
+                                    CHECKSUMS_PER_PASS))
+        for name in archived:
+            entry = index.entries[name]
             try:
-                self.storage.metadata(entry['location'])
+                if name in to_read and entry.get('checksum'):
+                    self.storage.verify(entry['location'], entry['checksum'])
+                    index.verified_up_to = name
+                else:
+                    self.storage.metadata(entry['location'])
             except backup_storage.ObjectNotFound:
                 entry.update(state='missing',
                              reason='archive object %s is missing' % name)
+                lost.append(dict(entry))
+            except backup_storage.ChecksumMismatch as error:
+                entry.update(state='missing',
+                             reason='archive object %s is corrupt (%s)'
+                             % (name, error))
                 lost.append(dict(entry))
             except backup_storage.StorageError as error:
                 LOG.warning('Could not check %s: %s', name, error)

@@ -11,6 +11,8 @@ does not open, or one sealed by instance A naming instance B is dropped
 and logged.
 """
 
+import functools
+
 import oslo_messaging as messaging
 import sqlalchemy as sa
 from oslo_db import exception as db_exception
@@ -41,6 +43,21 @@ def _backup_end_message(backup):
     return 'The %s backup %s "%s" ended %s: %s' % (
         kind, backup.id, backup.name, backup.state,
         backup.description or 'no reason given')
+
+
+def _from_the_instance(endpoint):
+    """Apply a guest's message only when it may speak for the instance it
+    names (Manager._authentic); otherwise drop it, answering None."""
+    @functools.wraps(endpoint)
+    def checked(self, context, *args, **kwargs):
+        # oslo.messaging passes every argument by name; tests pass some
+        # by position.
+        instance_id = kwargs['instance_id'] if 'instance_id' in kwargs \
+            else args[0]
+        if not self._authentic(context, instance_id, endpoint.__name__):
+            return None
+        return endpoint(self, context, *args, **kwargs)
+    return checked
 
 
 class Manager:
@@ -127,16 +144,14 @@ class Manager:
                               + CONF.conductor_clock_jump))
                 .values(sent=sent)).rowcount > 0
 
+    @_from_the_instance
     def replication_standing(self, context, instance_id):
         """(1.6) Asked by a starting guest: a fenced former primary
         starts its engine read-only (doc/failover.md)."""
-        if not self._authentic(context, instance_id, 'replication_standing'):
-            return None
         return replication_sets.standing(context, instance_id)
 
+    @_from_the_instance
     def heartbeat(self, context, instance_id, payload, sent=None):
-        if not self._authentic(context, instance_id, 'heartbeat'):
-            return
         status = None
         description = (payload or {}).get('service_status')
         if description:
@@ -151,10 +166,9 @@ class Manager:
         self.heartbeats.add(heartbeats.Heartbeat(
             instance_id, heartbeats.received_stamp(sent), status, fault))
 
+    @_from_the_instance
     def update_backup(self, context, instance_id, backup_id, sent=None,
                       **backup_fields):
-        if not self._authentic(context, instance_id, 'update_backup'):
-            return
         if not self._backup_known(context, instance_id, backup_id):
             LOG.warning('Backup %s of instance %s is unknown here; ignoring '
                         'its update', backup_id, instance_id)
@@ -200,31 +214,27 @@ class Manager:
             backup = session.get(db_models.Backup, backup_id)
             return backup is not None and backup.instance_id == instance_id
 
+    @_from_the_instance
     def report_root(self, context, instance_id, user=None):
-        if not self._authentic(context, instance_id, 'report_root'):
-            return
         if not root_history.record_enabled(context, instance_id,
                                            user or context.user_id):
             LOG.warning('Root report of unknown instance %s ignored',
                         instance_id)
 
+    @_from_the_instance
     def notify_end(self, context, instance_id, event_type, payload=None,
                    sent=None):
-        if not self._authentic(context, instance_id, 'notify_end'):
-            return
         LOG.info('%s of instance %s ended', event_type, instance_id)
 
+    @_from_the_instance
     def notify_exc_info(self, context, instance_id, event_type, message,
                         details='', sent=None):
-        if not self._authentic(context, instance_id, 'notify_exc_info'):
-            return
         LOG.warning('%s of instance %s failed: %s', event_type, instance_id,
                     message)
         faults.save_fault(context, instance_id, message, details)
 
+    @_from_the_instance
     def pitr_archived(self, context, instance_id, entries, sent=None):
-        if not self._authentic(context, instance_id, 'pitr_archived'):
-            return
         noticed = []
         lost = pitr_index.record(context, instance_id, entries or [],
                                  noticed)
@@ -237,9 +247,8 @@ class Manager:
                 'Point-in-time recovery: %s; the restorable window has a '
                 'gap there.' % entry.get('reason'), '')
 
+    @_from_the_instance
     def pitr_restored(self, context, instance_id, reached=None, sent=None):
-        if not self._authentic(context, instance_id, 'pitr_restored'):
-            return
         pitr_index.record_reached(context, instance_id, reached)
 
 

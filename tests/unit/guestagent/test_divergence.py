@@ -70,3 +70,9 @@ def test_the_lost_wal_said_as_the_lost_gtids():
     assert divergence.lacked_by(gtids, '127.0.0.5') == (
         'It holds 5 transaction(s): 0-1-101..0-1-105 its new source '
         '127.0.0.5 lacks')
+    # Both engines refuse in the same words.
+    assert divergence.stays_out(divergence.lacked_by(text, '127.0.0.5'),
+                                'a rewind would discard them') == (
+        'It holds 5 transaction(s): 0/3004238..0/3004430 of timeline 1 '
+        '(xid 726..730) its new source 127.0.0.5 lacks; it stays out of '
+        'replication (a rewind would discard them)')

@@ -83,11 +83,11 @@ class ReplicationStrategy(abc.ABC):
     @abc.abstractmethod
     def follow(self, source):
         """Replicate from ``source`` ({host, port, user, password, slot})
-        from where this instance is, read-only. Raises when it cannot
-        (MariaDB: it holds transactions the source lacks); returns what
-        joining discarded (PostgreSQL's rewind of a former primary: the
-        transactions the source lacks, ``divergence.lacked_by``) or
-        None."""
+        from where this instance is, read-only. Raises when it cannot,
+        staying out read-only (it holds transactions the source lacks:
+        ``divergence.stays_out``); returns what joining discarded (a
+        PostgreSQL former primary's rewind in sync mode: commits no
+        client was told of, ``divergence.lacked_by``) or None."""
 
     @abc.abstractmethod
     def promote(self):

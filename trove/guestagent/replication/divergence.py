@@ -12,11 +12,13 @@ PostgreSQL: the new primary's timeline forked from the old one at a
 switch point (the end of the last record it replayed; pg_rewind says it
 as "servers diverged at WAL location ... on timeline ..."). What the
 former primary wrote from there to the end of its WAL is what the new
-primary lacks, and pg_rewind discards it; the commit records in that
-range (pg_waldump, before the rewind) are the lost transactions.
+primary lacks, and pg_rewind would discard it; the commit records in
+that range (pg_waldump, read without rewinding) are the transactions it
+holds.
 
 Both are said the same way: ``It holds <n> transaction(s): <ranges> its
-new source <host> lacks``.
+new source <host> lacks; it stays out of replication (<why>)``, and
+neither engine joins its new source while they are there.
 """
 
 import re
@@ -82,6 +84,12 @@ def lacked_by(description, source_host, held=False):
     ``describe`` / ``describe_wal`` say it)."""
     return 'It %s %s its new source %s lacks' % (
         'held' if held else 'holds', description, source_host)
+
+
+def stays_out(report, reason):
+    """Why a former primary does not join its new source: what it holds
+    (``lacked_by``) and the engine's ``reason``."""
+    return '%s; it stays out of replication (%s)' % (report, reason)
 
 
 # PostgreSQL -------------------------------------------------------------------

@@ -148,11 +148,10 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                     cursor.execute('STOP SLAVE')
                     cursor.execute('SELECT @@gtid_binlog_state')
                     mine = cursor.fetchone()[0]
-                raise errors.GuestAgentError(
-                    '%s; it stays out of replication (%s)' % (
-                        divergence.lacked_by(self._lacked_by(source, mine),
-                                             source['host']),
-                        status.get('Last_IO_Error')))
+                raise errors.GuestAgentError(divergence.stays_out(
+                    divergence.lacked_by(self._lacked_by(source, mine),
+                                         source['host']),
+                    status.get('Last_IO_Error')))
             if status.get('Slave_IO_Running') == 'Yes' and \
                     status.get('Slave_SQL_Running') == 'Yes':
                 return

@@ -15,12 +15,15 @@
   primary is stopped (that is its fence: a stopped engine takes no
   write), rewound onto the new primary's timeline with pg_rewind
   (``wal_log_hints`` is on from creation) and started as its standby.
-  What the rewind discards (the WAL from the new timeline's switch point
-  to the former primary's end: in async mode what a failover lost) is
-  read first, with pg_rewind's dry run and pg_waldump, and ``follow``
-  returns it: the LSN range and the transactions committed in it, said
-  as the MariaDB strategy says the GTIDs a new source lacks
-  (trove.guestagent.replication.divergence).
+  What a rewind would discard (the WAL from the new timeline's switch
+  point to the former primary's end: in async mode what a failover
+  lost) is read first, with pg_rewind's dry run and pg_waldump. When it
+  holds a committed transaction (or cannot be read) there is no rewind:
+  ``follow`` refuses as the MariaDB strategy refuses a former primary
+  holding GTIDs its new source lacks, in the same words (the LSN range
+  and the xids committed in it; trove.guestagent.replication.divergence),
+  and the instance is started again as a standby of nobody: read-only,
+  holding those transactions, following no one.
 * Slots are not replicated: whoever becomes the source creates the slots
   of its replicas (``add_replica_account`` again).
 """
@@ -170,8 +173,12 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
         engine.start()
 
     def follow(self, source):
-        """Returns what a former primary's rewind discarded that the new
-        source lacks (``divergence.lacked_by``), or None."""
+        """Streams from ``source``. A former primary is rewound onto its
+        timeline first, unless the rewind would discard a transaction it
+        committed in asynchronous mode: then it raises
+        (``divergence.stays_out``) and stays a standby of nobody,
+        read-only, holding them. Returns what a rewind discarded in
+        synchronous mode (``divergence.lacked_by``), or None."""
         engine = self.engine
         fenced = os.path.exists(self.fenced_marker)
         if not fenced and engine.is_alive() and self._in_recovery():
@@ -181,21 +188,50 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
             return None
         # A former primary: stopped (if it was not), rewound onto the new
         # primary's timeline, started as its standby.
-        if not engine.is_alive() and not fenced:
-            # Killed: a start as a standby of nobody replays its WAL so
-            # that the stop below is clean (pg_rewind needs that).
+        if not engine.is_alive():
+            # Killed (or its fenced start failed): a start as a standby of
+            # nobody replays its WAL, says where it ends and makes the stop
+            # below clean (pg_rewind needs that).
             self.start_fenced(None)
         end = self._end_of_wal()
+        synchronous = self._synchronous()
         engine.stop()
-        discarded = self._discarded(source, end)
+        try:
+            held = self._held(source, end)
+        except errors.GuestAgentError:
+            self.start_fenced(None)
+            raise
+        if held and not synchronous:
+            # Kept: back as a standby of nobody (read-only, its WAL
+            # replayed), as MariaDB keeps a former primary holding GTIDs
+            # its new source lacks.
+            self.start_fenced(None)
+            report = divergence.stays_out(
+                divergence.lacked_by(held, source['host']),
+                'a rewind would discard them')
+            LOG.warning('Not rewound onto %s: %s', source['host'], report)
+            raise errors.GuestAgentError(report)
         self._rewind(source)
         self._write_standby(source)
         engine.start()
         operating_system.remove(self.fenced_marker)
         self._drop_stale_slots()
-        if discarded:
-            LOG.warning('Rewound onto %s: %s', source['host'], discarded)
+        if not held:
+            return None
+        # Synchronous: no client was told these committed (a commit
+        # returns once a standby has it, and the new primary is the most
+        # advanced standby), as MariaDB's crash recovery drops its
+        # unacknowledged transactions.
+        discarded = divergence.lacked_by(held, source['host'], held=True) \
+            + '; pg_rewind discarded them (never acknowledged)'
+        LOG.warning('Rewound onto %s: %s', source['host'], discarded)
         return discarded
+
+    def _synchronous(self):
+        """Whether this instance's commits waited for a standby when it
+        was a primary (``set_mode``'s file)."""
+        return os.path.exists(os.path.join(self.engine.overrides_dir,
+                                           SYNC_CONF))
 
     def _end_of_wal(self):
         """Where this instance's WAL ends: what its recovery replayed (a
@@ -209,16 +245,23 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
                 'END::text')
             return cursor.fetchone()[0]
 
-    def _discarded(self, source, end):
-        """What the rewind onto ``source`` is about to discard (read
-        before it runs: the rewind overwrites that WAL): the WAL from
-        the new timeline's switch point to ``end`` and the transactions
-        committed in it, or None when no commit is lost."""
+    def _held(self, source, end):
+        """What this stopped former primary holds that ``source`` lacks
+        and a rewind onto it would discard, as ``divergence.describe_wal``
+        says it: the WAL from the new timeline's switch point to ``end``
+        and the transactions committed in it; the range alone, with the
+        error, when its commits cannot be read. None when it holds no
+        commit (a rewind loses nothing)."""
         diverged = divergence.rewind_divergence(
             self._run_rewind(source, dry_run=True))
-        if not diverged or not end:
+        if not diverged:
             return None
         start, timeline = diverged
+        if not end:
+            # Never seen (its recovery did not say): nothing proves the
+            # range holds no commit.
+            return 'the WAL from %s of timeline %d (its end could not be ' \
+                'read)' % (start, timeline)
         if base.lsn_number(end) <= base.lsn_number(start):
             return None
         try:
@@ -229,21 +272,17 @@ class PostgresStreamingReplication(base.ReplicationStrategy):
                  end, '--rmgr', 'Transaction'],
                 user=self.engine.user, env={'LC_ALL': 'C'})
         except errors.CommandError as error:
-            LOG.warning('Could not read the WAL pg_rewind discards: %s',
+            LOG.warning('Could not read the WAL a rewind would discard: %s',
                         error.output)
-            return divergence.lacked_by(
-                'the WAL %s..%s of timeline %d (its transactions could '
+            return 'the WAL %s..%s of timeline %d (its transactions could ' \
                 'not be read: %s)' % (start, end, timeline, ' '.join(
-                    error.output.strip().splitlines()[-1:])),
-                source['host'], held=True)
+                    error.output.strip().splitlines()[-1:]))
         xids = [xid for xid, _lsn in divergence.wal_commits(dump)]
         if not xids:
-            LOG.info('pg_rewind discards the WAL %s..%s of timeline %d: '
-                     'no commit in it', start, end, timeline)
+            LOG.info('A rewind discards the WAL %s..%s of timeline %d: no '
+                     'commit in it', start, end, timeline)
             return None
-        return divergence.lacked_by(
-            divergence.describe_wal(start, end, timeline, xids),
-            source['host'], held=True) + '; pg_rewind discarded them'
+        return divergence.describe_wal(start, end, timeline, xids)
 
     def _drop_stale_slots(self):
         """A former primary's slots served its replicas, who follow the

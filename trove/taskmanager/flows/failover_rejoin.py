@@ -5,20 +5,21 @@ Its server is started again. Its guest asks the conductor for its
 standing before it starts the engine (``replication_standing``) and,
 fenced in the epoch the failover recorded, starts it so that it takes no
 client write (MariaDB read-only, PostgreSQL a standby of nobody). Then it
-is told to follow the new primary: MariaDB by GTID position (refused when
-it holds transactions the new primary lacks; in sync mode its crash
-recovery first dropped what no replica acknowledged), PostgreSQL by
-pg_rewind then as a standby. If it does not within
-``failover_rejoin_timeout`` it stays out, fenced, with a fault saying
-why (the refused GTIDs, or pg_rewind's error).
+is told to follow the new primary: MariaDB by GTID position, PostgreSQL
+by pg_rewind then as a standby. Both refuse when it holds transactions
+the new primary lacks (MariaDB's GTIDs; the commits in the WAL a rewind
+would discard; in sync mode their crash recovery, or the rewind, first
+drops what no replica acknowledged). If it does not rejoin within
+``failover_rejoin_timeout``, or is refused, it stays out, fenced, with a
+fault saying why.
 
 Either way the fault on the old primary reports exactly what an
-asynchronous failover lost, in the same words
-(trove.guestagent.replication.divergence): MariaDB's refusal names the
-GTIDs the new primary lacks; a PostgreSQL guest's ``attach_replica``
-answers with the WAL range pg_rewind discarded and the transactions
-committed in it, which the rejoin fault carries (whole in its details,
-and in ``progress['lost']``).
+asynchronous failover lost, in the same words for both engines
+(trove.guestagent.replication.divergence): the refusal names the GTIDs,
+or the WAL range and the xids committed in it, the new primary lacks
+(whole in the fault's details). A PostgreSQL guest whose rewind in sync
+mode discarded unacknowledged commits answers ``attach_replica`` with
+them, which the rejoin fault carries (and ``progress['lost']``).
 """
 
 import time
@@ -67,12 +68,16 @@ class RejoinOldPrimary(base.Step):
             context = replication.guest(flow, new).get_replica_context(old)
             lost = replication.guest(flow, old).attach_replica(context)
         except exception.TroveError as error:
+            # The guest's own words (what it holds), not the RPC's.
+            reason = str(error.kwargs.get('original_message') or error)
             LOG.warning('Old primary %s did not rejoin %s: %s', old, new,
-                        error)
-            flow.progress['rejoin'] = str(error)
+                        reason)
+            flow.progress['rejoin'] = reason
             flow.fault_on(old, (
                 'Failed over to %s (epoch %s); stays out, fenced: %s' % (
-                    new, flow.progress.get('epoch'), error))[:255])
+                    new, flow.progress.get('epoch'), reason))[:255],
+                # Whole, for administrators, should the message be cut.
+                details=reason)
             return
         records.set_replica_source(flow.context, new, [old], False)
         replication_sets.rejoined(flow.context, old,

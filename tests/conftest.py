@@ -56,3 +56,27 @@ def rabbit_transport_url():
     vhost = rabbit.RabbitVhost()
     yield vhost.transport_url
     vhost.delete()
+
+
+# CI keeps only the tail of a run's output: the end of each failure's
+# report (where the assertion and its message are) is repeated there.
+DIGEST_LINES = 15
+
+
+def pytest_terminal_summary(terminalreporter):
+    failed = (terminalreporter.stats.get('failed', []) +
+              terminalreporter.stats.get('error', []))
+    if not failed:
+        return
+    terminalreporter.section('digest of the failures')
+    shown = set()
+    for report in failed:
+        tail = tuple(str(report.longrepr).rstrip().splitlines()
+                     [-DIGEST_LINES:])
+        terminalreporter.write_line('--- %s (%s)%s' % (
+            report.nodeid, report.when,
+            ': as above' if tail in shown else ''))
+        if tail not in shown:
+            shown.add(tail)
+            for line in tail:
+                terminalreporter.write_line('    ' + line[:300])

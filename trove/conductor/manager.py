@@ -11,6 +11,8 @@ does not open, or one sealed by instance A naming instance B is dropped
 and logged.
 """
 
+import json
+
 import oslo_messaging as messaging
 import sqlalchemy as sa
 from oslo_db import exception as db_exception
@@ -166,8 +168,13 @@ class Manager:
         # sets any attribute the row has); a failed backup's reason comes
         # in its description.
         allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
-                   'backup_timestamp', 'description', 'progress'}
+                   'backup_timestamp', 'description', 'progress',
+                   'row_counts'}
         values = {k: v for k, v in backup_fields.items() if k in allowed}
+        if 'row_counts' in values:
+            # The tables' rows at backup time, for the restore drills.
+            values['row_counts'] = json.dumps(values['row_counts']) \
+                if values['row_counts'] else None
         if not values:
             return
         values['updated'] = db_models.utcnow()

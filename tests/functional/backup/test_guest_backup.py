@@ -5,6 +5,7 @@ databases and users in the request, and new ones), and a backup
 interrupted by an agent restart reported FAILED by the restarted agent."""
 
 import hashlib
+import json
 import os
 import signal
 import uuid
@@ -120,6 +121,14 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     with open(path, 'rb') as stored:
         assert hashlib.md5(stored.read()).hexdigest() == row.checksum
     assert row.backup_type == 'full' and row.size is not None
+    # The rows of every user table, counted exactly, for restore drills;
+    # the final progress measured against the engine's data size.
+    kept = 'appdb.public.kept' if manager == 'postgresql' else 'appdb.kept'
+    recorded = json.loads(row.row_counts)
+    assert (recorded['method'], recorded['tables'], recorded['changed']) \
+        == ('exact', {kept: 2}, [])
+    progress = json.loads(row.progress)
+    assert progress['percent'] == 100 and progress['total_bytes'] > 0
 
     copy = new_guest(world_tmp_dir, manager, conductor, backup_dir)
     guests.append(copy)
@@ -139,6 +148,12 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     copy.wait_status('healthy')
     assert [r[0] for r in sql(copy, 'SELECT id FROM kept ORDER BY id')] \
         == [1, 2]
+    # What a restore drill compares: the restore's counts and a query.
+    checks = api.get_diagnostics(checks={
+        'row_counts': 'exact', 'query': 'SELECT id FROM kept',
+        'database': 'appdb'})['checks']
+    assert checks['row_counts']['tables'] == recorded['tables']
+    assert checks['query'] == {'rows': 2}
     assert [tuple(row) for row in sql(copy, 'SELECT 1', user=NEW_USER)] \
         == [(1,)]
     sql(copy, 'CREATE TABLE fresh (id INT)', user=NEW_USER,

@@ -25,8 +25,8 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import (events, faults, pitr_index, replication_sets,
-                           root_history)
+from trove.records import (events, faults, pitr_index, progress,
+                           replication_sets, root_history)
 
 LOG = logging.getLogger(__name__)
 
@@ -139,6 +139,13 @@ class Manager:
     def heartbeat(self, context, instance_id, payload, sent=None):
         if not self._authentic(context, instance_id, 'heartbeat'):
             return
+        if isinstance(payload, dict) and 'progress' in payload:
+            # A restore's progress during prepare (a guest's optional
+            # payload key): shown by the instance's view and event log.
+            progress.record_restore(context, instance_id,
+                                    payload['progress'])
+            if not payload.get('service_status'):
+                return
         status = None
         description = (payload or {}).get('service_status')
         if description:
@@ -191,8 +198,18 @@ class Manager:
                 LOG.warning('Backup %s already ended as %s; ignoring %s',
                             backup_id, backup.state, values.get('state'))
                 return
+            previous = progress.loads(backup.progress)
             for key, value in values.items():
                 setattr(backup, key, value)
+            if 'progress' in values:
+                quarter = progress.quarter_passed(
+                    previous, progress.loads(values['progress']))
+                if quarter is not None:
+                    events.record_in(session, None, instance_id,
+                                     events.PROGRESS, progress.backup_message(
+                                         backup, progress.loads(
+                                             values['progress']), quarter),
+                                     actor='system')
             if values.get('state') in states.BackupState.END_STATES:
                 events.record_in(session, None, instance_id, events.BACKUP,
                                  _backup_end_message(backup),

@@ -37,6 +37,7 @@ BACKUP = 'backup'
 SCHEDULE = 'backup_schedule'
 CONFIGURATION = 'configuration'
 DRILL = 'restore_drill'
+PROGRESS = 'progress'
 
 
 # What the event log calls each flow of the taskmanager; its events say

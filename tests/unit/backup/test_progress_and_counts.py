@@ -5,6 +5,7 @@ directory, and which row counts a backup records."""
 import io
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -48,10 +49,11 @@ def test_bytes_read_by_a_process_come_from_proc():
     try:
         process.stdin.write(b'y' * 100000)
         process.stdin.flush()
-        for _ in range(100):
+        deadline = time.monotonic() + 10
+        read = runner.bytes_read_by(process.pid)
+        while read < 100000 and time.monotonic() < deadline:
+            time.sleep(0.05)
             read = runner.bytes_read_by(process.pid)
-            if read >= 100000:
-                break
         assert read >= 100000
     finally:
         process.stdin.close()

@@ -138,3 +138,15 @@ def test_estimates_are_compared_with_a_tolerance():
     assert drills.count_differences(
         recorded, {'a.big': 700000, 'a.small': 10}, tolerance=0.2) == [
         'a.big (about 700000 rows, about 1000000 recorded)']
+
+
+def test_a_sandbox_guest_that_cannot_answer_fails_the_drill(checked,
+                                                            monkeypatch):
+    from trove.common import exception
+
+    def refuse(self, checks=None):
+        raise exception.GuestTimeout(instance_id='sandbox-1', timeout=60)
+    monkeypatch.setattr(FakeGuest, 'get_diagnostics', refuse)
+    problems, _passed = checked({})
+    assert len(problems) == 1 and problems[0].startswith(
+        'the checks could not run in the sandbox: ')

@@ -128,3 +128,22 @@ def test_counts_that_cannot_be_taken_record_nothing(limits):
     engine = FakeEngine(Broken(0, []))
     assert table_checks.record(engine, table_checks.begin(engine)) is None
     assert table_checks.record(FakeEngine(None), None) is None
+
+
+def test_a_restore_reports_bytes_written_and_ends_at_100_percent():
+    from trove.guestagent.backup import restorer
+    reports = []
+    ticks = iter(range(0, 100, 1))
+    progress = restorer.RestoreProgress('b1', reports.append, total=1000,
+                                        interval=2,
+                                        clock=lambda: next(ticks))
+    for _chunk in range(4):
+        progress.add(250)
+    progress.finish()
+    assert [(r['bytes_written'], r['percent']) for r in reports] == [
+        (500, 50), (1000, 99), (1000, 100)]
+    assert all(r['backup_id'] == 'b1' for r in reports)
+    unknown = restorer.RestoreProgress('b2', reports.append, total=None)
+    unknown.add(10)
+    unknown.finish()
+    assert 'percent' not in reports[-1] and reports[-1]['bytes_written'] == 10

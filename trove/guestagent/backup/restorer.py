@@ -59,8 +59,8 @@ class RestoreProgress:
         self.started = self.last = clock()
         self.written = 0
 
-    def fields(self, done=False):
-        now = self.clock()
+    def fields(self, done=False, now=None):
+        now = self.clock() if now is None else now
         fields = runner.progress_fields(
             self.written, now - self.started,
             self.written if self.total else None, self.total)
@@ -71,10 +71,10 @@ class RestoreProgress:
 
     def add(self, count):
         self.written += count
-        if self.report is not None and \
-                self.clock() - self.last >= self.interval:
-            self.last = self.clock()
-            self.report(self.fields())
+        now = self.clock()
+        if self.report is not None and now - self.last >= self.interval:
+            self.last = now
+            self.report(self.fields(now=now))
 
     def finish(self):
         if self.report is not None:

@@ -7,6 +7,11 @@ backup store is made unwritable (its directory replaced by a file): the
 next run fails, which shows as an event and as the instance's fault. The
 event log holds the create, the restart, the schedule's backups and the
 failed run, in order.
+
+A second instance holds about 150 MB: its backup shows its percent and
+ETA growing and records the row counts of its tables; a drill with a
+check query restores it, compares the counts, runs the query, times the
+restore and deletes its sandbox.
 """
 
 import os
@@ -14,6 +19,7 @@ import time
 
 import pytest
 
+from tests.e2e import sql_logins
 from tests.e2e import system as e2e
 from tests.helpers.processes import wait_until
 
@@ -174,32 +180,91 @@ def _check_event_log(trove, instance_id):
     assert times == sorted(times)
 
 
+USER, PASSWORD = 'driller', 'Drill-Secret-42'
+# Rows of hex text: about 150 MB that gzip does not shrink away, so the
+# backup takes some seconds and reports its progress several times.
+BIG_ROWS = 600000
+
+
+def _fill(address):
+    with sql_logins.login('mariadb', address, USER, PASSWORD,
+                          'appdb') as connection:
+        with connection.cursor() as cursor:
+            cursor.execute('CREATE TABLE big (id INT AUTO_INCREMENT '
+                           'PRIMARY KEY, pad VARCHAR(300)) ENGINE=InnoDB')
+            cursor.execute('CREATE TABLE small (id INT PRIMARY KEY)')
+            cursor.execute('INSERT INTO small VALUES (1), (2), (3)')
+            cursor.execute('INSERT INTO big (pad) VALUES ' + ', '.join(
+                ["('x')"] * (BIG_ROWS // 1024)))
+            for _doubling in range(10):
+                cursor.execute('INSERT INTO big (pad) SELECT CONCAT('
+                               'SHA2(RAND(), 512), SHA2(RAND(), 512)) '
+                               'FROM big')
+
+
+def _watch_progress(trove, backup_id):
+    """The progress of the running backup, each change as it grows."""
+    seen = []
+
+    def ended():
+        _response, shown = trove.client.get('/backups/%s' % backup_id)
+        shown = shown['backup']
+        progress = shown.get('progress') or {}
+        if shown['status'] == 'BUILDING' and progress and (
+                not seen or seen[-1] != progress):
+            seen.append(progress)
+        return shown['status'] in ('COMPLETED', 'FAILED') and shown
+    shown = wait_until(ended, timeout=600, interval=0.3,
+                       message='the backup never ended')
+    return shown, seen
+
+
 def test_a_drill_restores_checks_times_and_deletes_its_sandbox(
         trove, trove_system):
     instance = trove.instances.create(
-        'drilled', flavor_id='1', volume={'size': 1}, datastore='mariadb',
-        databases=[{'name': 'appdb'}, {'name': 'otherdb'}])
+        'drilled', flavor_id='1', volume={'size': 2}, datastore='mariadb',
+        databases=[{'name': 'appdb'}, {'name': 'otherdb'}],
+        users=[{'name': USER, 'password': PASSWORD,
+                'databases': [{'name': 'appdb'}]}])
     try:
         e2e.wait_for_instance(trove, instance.id, system=trove_system)
+        _fill(trove.instances.get(instance.id).ip[0])
         backup = trove.backups.create('drilled-full', instance.id)
-        wait_until(lambda: trove.backups.get(backup.id).status ==
-                   'COMPLETED', timeout=180, interval=1,
-                   message='the backup never completed')
+        shown, seen = _watch_progress(trove, backup.id)
+        assert shown['status'] == 'COMPLETED', shown
+        # The running backup showed its percent and ETA growing; the
+        # completed one keeps its final figures.
+        percents = [p['percent'] for p in seen if 'percent' in p]
+        assert len(percents) >= 2 and percents == sorted(percents) and \
+            percents[-1] > percents[0], seen
+        assert all('eta_s' in p and p['total_bytes'] > 100e6
+                   for p in seen if 'percent' in p), seen
+        written = [p['bytes_written'] for p in seen]
+        assert written == sorted(written), seen
+        assert shown['progress']['percent'] == 100
+        assert shown['row_counts'] == {
+            'method': 'exact', 'tables': 2, 'changed_during_backup': [],
+            'truncated': False}, shown
         e2e.wait_for_instance(trove, instance.id, system=trove_system)
         started = time.monotonic()
-        drill = request(trove, 'post', '/backups/%s/drill' % backup.id,
-                        {})['drill']
+        drill = request(trove, 'post', '/backups/%s/drill' % backup.id, {
+            'drill': {'query': 'SELECT id FROM small WHERE id > 1',
+                      'database': 'appdb'}})['drill']
         assert drill['state'] == 'PENDING'
 
         def verified():
             _response, shown = trove.client.get('/backups/%s' % backup.id)
             shown = shown['backup']
             return shown['last_drill_result'] and shown
-        shown = wait_until(verified, timeout=300, interval=2,
+        shown = wait_until(verified, timeout=600, interval=2,
                            message='the drill never ended\n%s'
                                    % trove_system.logs_tail())
         elapsed = time.monotonic() - started
         assert shown['last_drill_result'].startswith('passed'), shown
+        assert 'the exact row counts of 2 tables match' in \
+            shown['last_drill_result']
+        assert 'the check query returned 2 rows' in \
+            shown['last_drill_result']
         assert 0 < shown['last_drill_rto_s'] < elapsed
         assert shown['last_verified_at']
         # The sandbox goes away.
@@ -208,6 +273,8 @@ def test_a_drill_restores_checks_times_and_deletes_its_sandbox(
                    timeout=120, interval=2,
                    message='the sandbox was not deleted')
         logged = events(trove, instance.id)
+        quarters = [e['message'] for e in logged if e['kind'] == 'progress']
+        assert 1 <= len(quarters) <= 3, quarters
         requested = position(logged, lambda e: e['kind'] == 'restore_drill'
                              and 'requested' in e['message'])
         passed = position(logged, lambda e: e['kind'] == 'restore_drill'

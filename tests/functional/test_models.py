@@ -82,7 +82,7 @@ def test_every_table_round_trips(db, ctx):
                              sent=1.5),
          m.Backup(name='b1', tenant_id='p1', state='NEW',
                   instance_id=instance.id, datastore_version_id=version.id,
-                  size=0.25),
+                  size=0.25, row_counts='{"tables": {"a.t": 1}}' + ' ' * 70000),
          m.BackupStrategy(tenant_id='p1', backend='swift',
                           swift_container='c'),
          m.Quota(tenant_id='p1', resource='instances', hard_limit=5),
@@ -103,7 +103,8 @@ def test_every_table_round_trips(db, ctx):
          m.BackupSchedule(tenant_id='p1', instance_id=instance.id,
                           name='nightly', interval_s=3600,
                           next_run_at=STAMP),
-         m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW'),
+         m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW',
+                       check_query='SELECT 1', check_database='shop'),
          m.VolumeType(id='vt-1', name='fast'))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()
@@ -119,6 +120,7 @@ def test_every_table_round_trips(db, ctx):
         status = session.query(m.ServiceStatusRecord).one()
         assert (status.status_id, status.updated_at) == (0x21, STAMP)
         assert session.query(m.Backup).one().size == 0.25
+        assert len(session.query(m.Backup).one().row_counts) > 70000
         # Microseconds survive: restore targets and event times need them.
         assert session.query(m.PitrArchive).one().first_event == \
             1765000000.123456

@@ -12,14 +12,20 @@ per ``backup_drill_check_interval``) moves each drill on:
    beyond ``backup_drill_timeout``). The RTO is the time from the
    sandbox's creation to the end of its build (its event log's
    ``task_end``): restore start to engine ready.
-3. Checks: the engine answers (HEALTHY) and the sandbox has the
-   databases the source instance has now (when that instance still
-   runs); then the sandbox is deleted.
+3. Checks: the engine answers (HEALTHY), the sandbox has the databases
+   the source instance has now (when that instance still runs), the row
+   count of every table the backup recorded is the same in the sandbox
+   (estimates: within ``backup_drill_estimate_tolerance``), and the
+   user's query, if the drill has one, runs and returns rows (as a
+   read-only account, through the sandbox guest's ``get_diagnostics``);
+   then the sandbox is deleted.
 
 The backup shows ``last_verified_at`` (the last drill that passed),
 ``last_drill_rto_s`` and ``last_drill_result``; a failed drill is an event
 and a fault of the backup's instance.
 """
+
+import json
 
 import sqlalchemy as sa
 from oslo_log import log as logging
@@ -45,14 +51,29 @@ Backup = db_models.Backup
 PENDING, RESTORING, PASSED, FAILED = 'PENDING', 'RESTORING', 'PASSED', \
     'FAILED'
 RUNNING = (PENDING, RESTORING)
+# Estimated row counts may move by this many rows without failing a drill.
+ESTIMATE_SLACK_ROWS = 1000
 
 
 class DrillRunning(exception.UnprocessableEntity):
     message = 'A restore drill of backup %(backup_id)s is already running.'
 
 
-def request(context, backup):
-    """Record a drill of ``backup`` (a row of the API's load)."""
+def _check_query(query):
+    """The user's query, if it is one SELECT (or WITH ... SELECT)."""
+    text = query.strip().rstrip(';').strip()
+    first = text.split(None, 1)[0].lower() if text else ''
+    if first not in ('select', 'with') or ';' in text:
+        raise exception.BadRequest('The query of a drill must be one SELECT '
+                                   'statement.')
+    return text
+
+
+def request(context, backup, query=None, database=None):
+    """Record a drill of ``backup`` (a row of the API's load), with the
+    user's check query if any."""
+    if query is not None:
+        query = _check_query(query)
     if backup.state != states.BackupState.COMPLETED:
         raise exception.UnprocessableEntity(
             'Backup %s is %s; only a COMPLETED backup can be drilled.'
@@ -64,7 +85,8 @@ def request(context, backup):
             raise DrillRunning(backup_id=backup.id)
         row = Row(id=db_models.generate_uuid(), backup_id=backup.id,
                   tenant_id=backup.tenant_id, instance_id=backup.instance_id,
-                  state=PENDING, created=db_models.utcnow())
+                  state=PENDING, created=db_models.utcnow(),
+                  check_query=query, check_database=database)
         session.add(row)
         session.flush()
         session.expunge(row)
@@ -78,7 +100,8 @@ def request(context, backup):
 def view(row):
     return {'id': row.id, 'backup_id': row.backup_id, 'state': row.state,
             'sandbox_id': row.sandbox_id, 'rto_s': row.rto_s,
-            'result': row.result}
+            'result': row.result, 'query': row.check_query,
+            'database': row.check_database}
 
 
 def run(context, now=None):
@@ -183,9 +206,9 @@ def _follow(context, row, now):
                  '%d seconds' % CONF.backup_drill_timeout)
         return
     rto = round((ready - row.started_at).total_seconds(), 1)
-    problems = _check(context, row, sandbox)
+    problems, passed = _check(context, row, sandbox)
     _end(context, row, not problems, '; '.join(problems) or
-         'restored, the engine answers and the databases match', rto=rto)
+         'restored, ' + ', '.join(passed), rto=rto)
 
 
 def _databases(context, instance_id):
@@ -199,12 +222,61 @@ def _databases(context, instance_id):
                   for db in names)
 
 
+def recorded_counts(backup):
+    """The row counts ``backup`` (row) recorded, or None."""
+    try:
+        recorded = json.loads(backup.row_counts) if backup.row_counts \
+            else None
+    except ValueError:
+        return None
+    if not isinstance(recorded, dict) or not isinstance(
+            recorded.get('tables'), dict):
+        return None
+    return recorded
+
+
+def count_differences(recorded, found, tolerance=None):
+    """The tables whose rows in the restore (``found``) differ from the
+    ``recorded`` ones, each named with both counts. Exact counts must be
+    equal; estimates within ``tolerance`` (a share, at most 1000 rows)."""
+    exact = recorded.get('method') == 'exact'
+    if tolerance is None:
+        tolerance = CONF.backup_drill_estimate_tolerance
+    differ = []
+    for name, expected in sorted(recorded['tables'].items()):
+        got = found.get(name)
+        if got is None:
+            differ.append('%s (missing, %d rows recorded)' % (name, expected))
+        elif exact and got != expected:
+            differ.append('%s (%d rows, %d recorded)' % (name, got, expected))
+        elif not exact and abs(got - expected) > max(
+                ESTIMATE_SLACK_ROWS, tolerance * expected):
+            differ.append('%s (about %d rows, about %d recorded)'
+                          % (name, got, expected))
+    return differ
+
+
+def _sandbox_checks(context, sandbox, recorded, row):
+    checks = {}
+    if recorded is not None:
+        checks['row_counts'] = recorded.get('method') or 'exact'
+    if row.check_query:
+        checks['query'] = row.check_query
+        if row.check_database:
+            checks['database'] = row.check_database
+    if not checks:
+        return {}
+    return guest_api.API(context, sandbox.id).get_diagnostics(
+        checks=checks).get('checks') or {}
+
+
 def _check(context, row, sandbox):
-    problems = []
+    """(problems, what passed) of the sandbox's checks."""
+    problems, passed = [], ['the engine answers']
     if sandbox.service_status not in states.DATASTORE_RUNNING_STATUSES:
         problems.append('the engine of the sandbox is %s'
                         % sandbox.service_status.api_status)
-        return problems
+        return problems, passed
     restored = _databases(context, sandbox.id)
     source = _source(context, row)
     if source is not None and source.service_status in \
@@ -214,7 +286,42 @@ def _check(context, row, sandbox):
         if missing:
             problems.append('databases missing from the restore: %s'
                             % ', '.join(missing))
-    return problems
+        else:
+            passed.append('the databases match')
+    with db_api.reader(context) as session:
+        recorded = recorded_counts(session.get(Backup, row.backup_id))
+    try:
+        results = _sandbox_checks(context, sandbox, recorded, row)
+    except exception.TroveError as error:
+        # A sandbox guest that cannot answer (or predates the checks).
+        problems.append('the checks could not run in the sandbox: %s'
+                        % str(error).rstrip('.'))
+        return problems, passed
+    if recorded is not None:
+        counts = results.get('row_counts') or {}
+        if 'tables' not in counts:
+            problems.append('the row counts of the restore could not be '
+                            'read: %s' % counts.get('error', 'no answer'))
+        else:
+            differ = count_differences(recorded, counts['tables'])
+            if differ:
+                problems.append('row counts differ from the backup\'s: %s'
+                                % ', '.join(differ))
+            else:
+                passed.append('the %s row counts of %d tables match'
+                              % (recorded.get('method') or 'exact',
+                                 len(recorded['tables'])))
+    if row.check_query:
+        query = results.get('query') or {}
+        if 'rows' not in query:
+            problems.append('the check query failed: %s'
+                            % query.get('error', 'no answer'))
+        elif not query['rows']:
+            problems.append('the check query returned no rows')
+        else:
+            passed.append('the check query returned %d rows'
+                          % query['rows'])
+    return problems, passed
 
 
 def _end(context, row, passed, result, rto=None):

@@ -71,7 +71,12 @@ def _flag(req, name):
 
 class BackupController(wsgi.Controller):
 
-    schemas = {'create': schemas.create}
+    schemas = {'create': schemas.create, 'drill': schemas.drill}
+
+    def get_schema(self, action, body):
+        if action == 'drill' and not body:
+            return None     # a drill without a check query
+        return super().get_schema(action, body)
 
     def index(self, req, tenant_id):
         context = req.context
@@ -113,14 +118,18 @@ class BackupController(wsgi.Controller):
                                    {'tenant': row.tenant_id})
         return {'backup': views.backup_detail_view(row)}
 
-    def drill(self, req, tenant_id, id):
+    def drill(self, req, tenant_id, id, body=None):
         """``POST /backups/{id}/drill``: restore it into a sandbox, check
-        it, time it, delete the sandbox (trove.backup.drills); 202."""
+        it, time it, delete the sandbox (trove.backup.drills); 202. The
+        optional body ``{"drill": {"query": "SELECT ...", "database":
+        "..."}}`` adds the user's check query."""
         context = req.context
         row = models.load(context, id)
         policy.authorize_on_target(context, 'backup:drill',
                                    {'tenant': row.tenant_id})
-        drill = drills.request(context, row)
+        wanted = (body or {}).get('drill') or {}
+        drill = drills.request(context, row, query=wanted.get('query'),
+                               database=wanted.get('database'))
         return wsgi.Result({'drill': drills.view(drill)}, 202)
 
     def create(self, req, tenant_id, body):

@@ -44,8 +44,24 @@ def backup_detail_view(backup):
         view['progress'] = None
     view.update(last_verified_at=views.isotime(backup.last_verified_at),
                 last_drill_rto_s=backup.last_drill_rto_s,
-                last_drill_result=backup.last_drill_result)
+                last_drill_result=backup.last_drill_result,
+                row_counts=_row_counts_summary(backup.row_counts))
     return view
+
+
+def _row_counts_summary(text):
+    """What the backup recorded of its tables, without every count: how
+    they were counted, how many tables, which moved during the backup."""
+    try:
+        recorded = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(recorded, dict):
+        return None
+    return {'method': recorded.get('method'),
+            'tables': len(recorded.get('tables') or {}),
+            'changed_during_backup': recorded.get('changed') or [],
+            'truncated': bool(recorded.get('truncated'))}
 
 
 def strategy_view(strategy):

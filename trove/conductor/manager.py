@@ -12,6 +12,7 @@ and logged.
 """
 
 import functools
+import json
 
 import oslo_messaging as messaging
 import sqlalchemy as sa
@@ -25,8 +26,8 @@ from trove.conductor import heartbeats
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import (events, faults, pitr_index, replication_sets,
-                           root_history)
+from trove.records import (events, faults, pitr_index, progress,
+                           replication_sets, root_history)
 
 LOG = logging.getLogger(__name__)
 
@@ -152,6 +153,13 @@ class Manager:
 
     @_from_the_instance
     def heartbeat(self, context, instance_id, payload, sent=None):
+        if isinstance(payload, dict) and 'progress' in payload:
+            # A restore's progress during prepare (a guest's optional
+            # payload key): shown by the instance's view and event log.
+            progress.record_restore(context, instance_id,
+                                    payload['progress'])
+            if not payload.get('service_status'):
+                return
         status = None
         description = (payload or {}).get('service_status')
         if description:
@@ -180,8 +188,13 @@ class Manager:
         # sets any attribute the row has); a failed backup's reason comes
         # in its description.
         allowed = {'size', 'state', 'backup_type', 'checksum', 'location',
-                   'backup_timestamp', 'description', 'progress'}
+                   'backup_timestamp', 'description', 'progress',
+                   'row_counts'}
         values = {k: v for k, v in backup_fields.items() if k in allowed}
+        if 'row_counts' in values:
+            # The tables' rows at backup time, for the restore drills.
+            values['row_counts'] = json.dumps(values['row_counts']) \
+                if values['row_counts'] else None
         if not values:
             return
         values['updated'] = db_models.utcnow()
@@ -198,8 +211,18 @@ class Manager:
                 LOG.warning('Backup %s already ended as %s; ignoring %s',
                             backup_id, backup.state, values.get('state'))
                 return
+            previous = progress.loads(backup.progress)
             for key, value in values.items():
                 setattr(backup, key, value)
+            if 'progress' in values:
+                quarter = progress.quarter_passed(
+                    previous, progress.loads(values['progress']))
+                if quarter is not None:
+                    events.record_in(session, None, instance_id,
+                                     events.PROGRESS, progress.backup_message(
+                                         backup, progress.loads(
+                                             values['progress']), quarter),
+                                     actor='system')
             if values.get('state') in states.BackupState.END_STATES:
                 events.record_in(session, None, instance_id, events.BACKUP,
                                  _backup_end_message(backup),

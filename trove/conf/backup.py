@@ -57,6 +57,21 @@ backup_opts = [
                help='Seconds a backup may run: the guest stops its tools '
                     'past it, and the taskmanager marks a backup still '
                     'running after it (plus a grace) FAILED.'),
+    # What a backup records for the restore drills that check it.
+    cfg.IntOpt('backup_row_count_exact_limit', default=1000000, min=0,
+               help='A backup records the exact row count (COUNT(*)) of '
+                    'every user table when the engine estimates at most '
+                    'this many rows in all of them; above it, the '
+                    'engine\'s estimates are recorded (and a restore drill '
+                    'compares them with a tolerance). 0 always records '
+                    'estimates.'),
+    cfg.IntOpt('backup_row_count_max_tables', default=1000, min=0,
+               help='At most this many user tables have their rows counted '
+                    'at backup time (the first ones by name); 0 records '
+                    'no counts.'),
+    cfg.IntOpt('backup_progress_interval', default=2, min=1,
+               help='Seconds between two progress reports of a running '
+                    'backup or restore to the conductor.'),
     # Point-in-time recovery: continuous archiving of WAL / binary logs.
     cfg.BoolOpt('pitr_enabled', default=True,
                 help='Guest agents ship their engine\'s closed WAL segments '

@@ -35,6 +35,11 @@ operations_opts = [
     cfg.IntOpt('backup_drill_volume_size', default=1, min=1,
                help='Volume size (GB) of a sandbox whose source instance '
                     'is gone.'),
+    cfg.FloatOpt('backup_drill_estimate_tolerance', default=0.2, min=0,
+                 help='When a backup recorded the engine\'s row estimates '
+                      '(too many rows to count), a drill accepts a table '
+                      'whose estimate in the sandbox differs by at most '
+                      'this share (and by at most 1000 rows either way).'),
 ]
 
 

@@ -44,6 +44,21 @@ timeout_opts = [
     cfg.IntOpt('state_healthy_counts', default=5, min=1,
                help='Guest: consecutive healthy checks needed before a '
                     'database counts as started.'),
+    cfg.IntOpt('configuration_probe_deadline', default=10, min=0,
+               help='Guest: seconds the health probe keeps watching an '
+                    'engine that started with configuration values it '
+                    'never ran with before; if the probe fails '
+                    'configuration_probe_failures times in a row (or the '
+                    'engine dies) within them, the last working values are '
+                    'restored. 0 watches nothing after a successful '
+                    'start.'),
+    cfg.IntOpt('configuration_probe_failures', default=3, min=1,
+               help='Guest: consecutive failed health probes within '
+                    'configuration_probe_deadline that roll a configuration '
+                    'back.'),
+    cfg.FloatOpt('configuration_probe_interval', default=1, min=0.05,
+                 help='Guest: seconds between two health probes of that '
+                      'watch.'),
     cfg.IntOpt('command_process_timeout', default=30, min=1,
                help='Guest: seconds a shell command may run.'),
     cfg.IntOpt('volume_time_out', default=60, min=1,

@@ -114,6 +114,15 @@ class StatusReporter:
         except Exception:
             LOG.exception('Could not send heartbeat %s', status.description)
 
+    def report_progress(self, fields):
+        """A restore's progress while prepare runs (the heartbeat's
+        optional ``progress`` key; the status does not change)."""
+        try:
+            self.conductor.heartbeat(self.instance_id,
+                                     {'progress': fields})
+        except Exception:
+            LOG.exception('Could not report the progress of a restore')
+
     def report_root_enabled(self, user=None):
         """Tell the conductor root was enabled (root history), as
         upstream's agent does after enabling root in prepare."""

@@ -17,6 +17,7 @@ from trove.instance import plans
 from trove.instance import replication
 from trove.instance import upgrade
 from trove.instance import views
+from trove.records import progress
 from trove.records import work_claims as claims
 
 # Action key -> (policy rule, schema); resize depends on what is resized.
@@ -233,6 +234,12 @@ def _progress(context, instance_id):
     work = claims.current(context, instance_id)
     if work is None:
         return None
-    return {'operation': work.flow,
-            'step': work.state.get('progress_step'),
-            'percent': work.state.get('progress_percent', 0)}
+    shown = {'operation': work.flow,
+             'step': work.state.get('progress_step'),
+             'percent': work.state.get('progress_percent', 0)}
+    # A restore the guest reports while the flow waits for it: bytes
+    # written and, when the backup's size is known, percent and ETA.
+    restore = work.state.get(progress.RESTORE_KEY)
+    if restore:
+        shown['restore'] = restore
+    return shown

@@ -38,6 +38,7 @@ SCHEDULE = 'backup_schedule'
 CONFIGURATION = 'configuration'
 DRILL = 'restore_drill'
 PITR = 'pitr_archive'
+PROGRESS = 'progress'
 
 
 # What the event log calls each flow of the taskmanager; its events say

@@ -208,6 +208,33 @@ def checkpoint(context, work, step, **state):
     work.step = step
 
 
+def note(context, resource_id, key, value, accept=None, attempts=3):
+    """Add ``key`` to the state of the work due on a resource (what its
+    guest reports of it, such as a restore's progress), unless a
+    checkpoint wrote the state meanwhile (then try again); not when
+    ``accept(previous value)`` is false. Returns (True, the previous
+    value of ``key``), or (False, None) when no work is due or the value
+    was not accepted."""
+    for _attempt in range(attempts):
+        with db_api.writer(context) as session:
+            row = session.get(Row, resource_id)
+            if row is None:
+                return False, None
+            state = _loads(row.state)
+            previous = state.get(key)
+            if accept is not None and not accept(previous):
+                return False, None
+            state[key] = value
+            same = (Row.state.is_(None) if row.state is None
+                    else Row.state == row.state)
+            if session.execute(
+                    sa.update(Row).where(Row.resource_id == resource_id,
+                                         Row.flow == row.flow, same)
+                    .values(state=json.dumps(state))).rowcount:
+                return True, previous
+    return False, None
+
+
 def still_held(context, work):
     """Whether ``work`` is still this claim's (one cheap read)."""
     with db_api.reader(context) as session:

@@ -52,7 +52,8 @@ def test_responses_have_the_keys_of_the_samples(world, sample):
                             only_ours=['backup.project_id', 'backup.progress',
                                        'backup.last_verified_at',
                                        'backup.last_drill_rto_s',
-                                       'backup.last_drill_result'])
+                                       'backup.last_drill_result',
+                                       'backup.row_counts'])
     of_instance = ok(world.api.get(BASE + '/instances/%s/backups'
                                    % instance_id))
     shapes.assert_same_keys(

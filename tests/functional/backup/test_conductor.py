@@ -86,3 +86,74 @@ def test_progress_reports_show_in_the_backup_until_it_ends(world):
     report(state='COMPLETED', progress='{"bytes_written": 10000}')
     report(progress='{"bytes_written": 1}')     # late: ignored
     assert shown[-1] == {'bytes_written': 10000}
+
+
+def _events(world, instance_id, kind):
+    from trove.records import events
+    return [row.message for row in events.list_page(
+        world.context, instance_id, 100) if row.kind == kind][::-1]
+
+
+def test_a_backups_percent_logs_one_event_per_quarter(world):
+    import json
+
+    from tests.functional.backup.conftest import BASE, ok
+    conductor = conductor_manager.Manager()
+    instance_id = world.instance()
+    backup_id = world.backup(instance_id, state='BUILDING')
+    sent = time.time()
+    for percent in (3, 10, 26, 30, 49, 52, 80, 99):
+        sent += 1
+        conductor.update_backup(
+            world.context, instance_id, backup_id, sent=sent,
+            progress=json.dumps({'bytes_written': percent * 100000,
+                                 'elapsed_s': percent, 'percent': percent,
+                                 'total_bytes': 40000000,
+                                 'eta_s': 100 - percent}))
+    shown = ok(world.api.get('%s/backups/%s' % (BASE, backup_id)))['backup']
+    assert (shown['progress']['percent'], shown['progress']['eta_s']) == (
+        99, 1)
+    logged = _events(world, instance_id, 'progress')
+    assert [m.split(' is ')[1].split('%')[0] for m in logged] == [
+        '25', '50', '75']
+    assert logged[0].endswith('is 25% done (2.6 MB written, about 74 s '
+                              'left).')
+    conductor.update_backup(world.context, instance_id, backup_id,
+                            sent=sent + 1, state='COMPLETED',
+                            progress=json.dumps({'bytes_written': 99000,
+                                                 'percent': 100}))
+    assert len(_events(world, instance_id, 'progress')) == 3
+
+
+def test_a_restores_progress_shows_in_the_instance_and_its_log(world):
+    from tests.functional.backup.conftest import BASE, ok
+    from trove.records import work_claims
+    conductor = conductor_manager.Manager()
+    instance_id = world.instance()
+    # No work due: nothing to show it in, nothing logged.
+    conductor.heartbeat(world.context, instance_id, {'progress': {
+        'backup_id': 'b1', 'bytes_written': 5}}, sent=time.time())
+    work_claims.submit_now(world.context, instance_id, 'instance', 'create')
+
+    def report(written, total=1000):
+        fields = {'backup_id': 'b1', 'bytes_written': written,
+                  'elapsed_s': 1.0}
+        if total:
+            fields.update(total_bytes=total, percent=written * 100 // total)
+        conductor.heartbeat(world.context, instance_id,
+                            {'progress': fields}, sent=time.time())
+        return ok(world.api.get('%s/instances/%s' % (BASE, instance_id)))[
+            'instance']['progress']
+
+    assert report(100)['restore']['bytes_written'] == 100
+    assert report(300)['restore']['percent'] == 30
+    assert report(200)['restore']['bytes_written'] == 300   # late: ignored
+    shown = report(800)
+    assert (shown['operation'], shown['restore']['percent']) == ('create',
+                                                                 80)
+    logged = _events(world, instance_id, 'progress')
+    assert logged == [
+        'The restore of backup b1 is 25% done (0.0 MB written of about '
+        '0.0 MB).',
+        'The restore of backup b1 is 75% done (0.0 MB written of about '
+        '0.0 MB).']

@@ -5,6 +5,7 @@ databases and users in the request, and new ones), and a backup
 interrupted by an agent restart reported FAILED by the restarted agent."""
 
 import hashlib
+import json
 import os
 import signal
 import uuid
@@ -19,6 +20,7 @@ from tests.helpers import processes
 from trove.common import engines
 from trove.db import api as db_api
 from trove.db import models as db_models
+from trove.records import work_claims
 
 pytestmark = [
     pytest.mark.functional,
@@ -120,18 +122,30 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     with open(path, 'rb') as stored:
         assert hashlib.md5(stored.read()).hexdigest() == row.checksum
     assert row.backup_type == 'full' and row.size is not None
+    # The rows of every user table, counted exactly, for restore drills;
+    # the final progress measured against the engine's data size.
+    kept = 'appdb.public.kept' if manager == 'postgresql' else 'appdb.kept'
+    recorded = json.loads(row.row_counts)
+    assert (recorded['method'], recorded['tables'], recorded['changed']) \
+        == ('exact', {kept: 2}, [])
+    progress = json.loads(row.progress)
+    assert progress['percent'] == 100 and progress['total_bytes'] > 0
 
     copy = new_guest(world_tmp_dir, manager, conductor, backup_dir)
     guests.append(copy)
     api = copy.api()
     api.declare_queue()
+    # The copy's build is the work due on it: the restore's progress goes
+    # there (the instance view shows it while the build waits).
+    work_claims.submit_now(copy.context, copy.id, 'instance', 'create')
     # The original create body plus a database and a user the backup
     # does not hold: the restored ones stay, the new ones are created.
     api.prepare(memory_mb=512, packages=[], databases=[APP_DB, NEW_DB],
                 users=[APP, NEW_USER], device_path=None, mount_point=None,
                 backup_info={'id': backup_id, 'location': row.location,
                              'checksum': row.checksum,
-                             'storage_driver': 'local'},
+                             'storage_driver': 'local',
+                             'bytes': progress['bytes_written']},
                 config_contents=utils.render_config(manager),
                 root_password=None, overrides=None, cluster_config=None,
                 snapshot=None, modules=None, ds_version='1')
@@ -139,6 +153,18 @@ def test_backup_then_restore_through_prepare(world_tmp_dir, conductor,  # noqa: 
     copy.wait_status('healthy')
     assert [r[0] for r in sql(copy, 'SELECT id FROM kept ORDER BY id')] \
         == [1, 2]
+    restored = processes.wait_until(
+        lambda: work_claims.current(copy.context, copy.id).state.get(
+            'guest_progress'), timeout=30, message='no restore progress')
+    assert (restored['backup_id'], restored['bytes_written'],
+            restored['percent']) == (backup_id, progress['bytes_written'],
+                                     100)
+    # What a restore drill compares: the restore's counts and a query.
+    checks = api.get_diagnostics(checks={
+        'row_counts': 'exact', 'query': 'SELECT id FROM kept',
+        'database': 'appdb'})['checks']
+    assert checks['row_counts']['tables'] == recorded['tables']
+    assert checks['query'] == {'rows': 2}
     assert [tuple(row) for row in sql(copy, 'SELECT 1', user=NEW_USER)] \
         == [(1,)]
     sql(copy, 'CREATE TABLE fresh (id INT)', user=NEW_USER,

@@ -272,3 +272,43 @@ def test_stopped_engine_is_unprocessable(instance):
     finally:
         api.restart()
     assert 'page0' in names(api.list_users()[0])
+
+
+def test_row_counts_and_a_check_query_for_restore_drills(instance):
+    """What a drill asks a sandbox's guest (get_diagnostics' checks): the
+    rows of every user table, exact or estimated, and the user's SELECT
+    run as an account that can only read."""
+    api = instance.api()
+    api.create_database([db('t_rows')])
+    api.create_user([user('counter', 'counter-pw-1', ['t_rows'])])
+    connection = login(instance, 'counter', 'counter-pw-1', 't_rows')
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute('CREATE TABLE things (id int)')
+            cursor.execute('CREATE TABLE empty_one (id int)')
+            cursor.execute('INSERT INTO things VALUES (1), (2), (3)')
+    finally:
+        connection.close()
+    prefix = 't_rows.public.' if instance.manager == 'postgresql' \
+        else 't_rows.'
+    checks = api.get_diagnostics(checks={
+        'row_counts': 'exact', 'query': 'SELECT * FROM things',
+        'database': 't_rows'})['checks']
+    assert {k: v for k, v in checks['row_counts']['tables'].items()
+            if k.startswith(prefix)} == {prefix + 'things': 3,
+                                          prefix + 'empty_one': 0}
+    assert checks['query'] == {'rows': 3}
+    estimated = api.get_diagnostics(checks={
+        'row_counts': 'estimated'})['checks']['row_counts']
+    assert estimated['method'] == 'estimated'
+    assert prefix + 'things' in estimated['tables']
+    # A query that fails, and one that would write, report an error.
+    failed = api.get_diagnostics(checks={
+        'query': 'SELECT * FROM nothing_here', 'database': 't_rows'})
+    assert 'error' in failed['checks']['query']
+    written = api.get_diagnostics(checks={
+        'query': 'WITH x AS (SELECT 1) DELETE FROM things',
+        'database': 't_rows'})['checks']['query']
+    assert 'error' in written
+    api.delete_database(db('t_rows'))
+    api.delete_user(user('counter', 'counter-pw-1'))

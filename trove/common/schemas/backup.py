@@ -28,6 +28,16 @@ create = types.wrapped('backup', {
     },
 })
 
+# ``POST /backups/{id}/drill`` takes no body, or the user's check query.
+drill = types.wrapped('drill', {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'query': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
+        'database': {'type': 'string', 'minLength': 1, 'maxLength': 64},
+    },
+}, additionalProperties=False)
+
 strategy_create = types.wrapped('backup_strategy', {
     'type': 'object',
     'required': ['swift_container'],

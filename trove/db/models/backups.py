@@ -7,8 +7,9 @@ import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from trove.db.models.base import (Base, created_column, deleted_column,
-                                  id_column, updated_column)
+from trove.db.models.base import (Base, LongText, created_column,
+                                  deleted_column, id_column,
+                                  updated_column)
 
 
 class Backup(Base):
@@ -52,6 +53,10 @@ class Backup(Base):
     last_drill_rto_s: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
     last_drill_result: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(1024))
+    # JSON the guest reports with the completed backup: the rows of every
+    # user table then ({"method": "exact"|"estimated", "tables": {...},
+    # "changed": [...], "truncated": bool}), which restore drills compare.
+    row_counts: orm.Mapped[str | None] = orm.mapped_column(LongText)
 
     datastore_version = orm.relationship('DatastoreVersion', lazy='raise',
                                          viewonly=True)

@@ -107,5 +107,10 @@ class BackupDrill(Base):
         sa.DateTime)
     rto_s: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
     result: orm.Mapped[str | None] = orm.mapped_column(sa.String(1024))
+    # The user's check query (a SELECT run on the sandbox) and the database
+    # it runs in.
+    check_query: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    check_database: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
     created: orm.Mapped[datetime.datetime | None] = created_column()
     updated: orm.Mapped[datetime.datetime | None] = updated_column()

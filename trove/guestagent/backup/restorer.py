@@ -5,10 +5,13 @@ its parent (location and checksum), up to the full backup. Backups are
 streamed from the storage through ``gzip -d`` into the strategy's unpack
 tool, oldest first, each checked against its checksum as it streams; a
 mismatch fails the restore (and so the prepare, with a fault saying why).
+The bytes written so far (with the percent when ``backup_info`` has the
+chain's size, ``bytes``) are reported through the conductor while it runs.
 """
 
 import os
 import shutil
+import time
 
 from oslo_log import log as logging
 
@@ -41,12 +44,50 @@ def resolve_chain(storage, location, checksum):
     return list(reversed(links))
 
 
+class RestoreProgress:
+    """Bytes of the chain written into the unpack tools, reported every
+    ``interval`` seconds (with the percent when the chain's size is
+    known) to ``report``."""
+
+    def __init__(self, backup_id, report, total=None, interval=2.0,
+                 clock=time.monotonic):
+        self.backup_id = backup_id
+        self.report = report
+        self.total = total or None
+        self.interval = interval
+        self.clock = clock
+        self.started = self.last = clock()
+        self.written = 0
+
+    def fields(self, done=False, now=None):
+        now = self.clock() if now is None else now
+        fields = runner.progress_fields(
+            self.written, now - self.started,
+            self.written if self.total else None, self.total)
+        if done and self.total:
+            fields.update(percent=100, eta_s=0)
+        fields['backup_id'] = self.backup_id
+        return fields
+
+    def add(self, count):
+        self.written += count
+        now = self.clock()
+        if self.report is not None and now - self.last >= self.interval:
+            self.last = now
+            self.report(self.fields(now=now))
+
+    def finish(self):
+        if self.report is not None:
+            self.report(self.fields(done=True))
+
+
 class Extractor:
     """Streams one backup of the chain into an unpack command."""
 
-    def __init__(self, storage, log_dir):
+    def __init__(self, storage, log_dir, progress=None):
         self.storage = storage
         self.log_dir = log_dir
+        self.progress = progress
 
     def __call__(self, link, command):
         LOG.info('Unpacking %s with %s', link.location,
@@ -57,6 +98,8 @@ class Extractor:
         try:
             for chunk in self.storage.load(link.location, link.checksum):
                 chain.stdin.write(chunk)
+                if self.progress is not None:
+                    self.progress.add(len(chunk))
         except BrokenPipeError as error:
             # The unpack tool stopped reading: wait() says why.
             chain.wait()
@@ -75,6 +118,11 @@ def pitr_storage(context):
         CONF.storage_strategy, token=getattr(context, 'auth_token', None))
 
 
+def _progress_reporter(manager):
+    status = getattr(manager, 'status', None)
+    return getattr(status, 'report_progress', None)
+
+
 def restore_backup(manager, strategy_class, context, backup_info,
                    start=True):
     """Fill the data directory from the backup and (with ``start``) start
@@ -90,7 +138,13 @@ def restore_backup(manager, strategy_class, context, backup_info,
         LOG.info('Restoring backup %s: %d backup(s) to apply', backup_id,
                  len(links))
         strategy = strategy_class(manager.engine, work_dir)
-        strategy.restore(links, Extractor(storage, strategy.log_dir))
+        progress = RestoreProgress(
+            backup_id, _progress_reporter(manager),
+            total=backup_info.get('bytes'),
+            interval=CONF.backup_progress_interval)
+        strategy.restore(links, Extractor(storage, strategy.log_dir,
+                                          progress))
+        progress.finish()
         LOG.info('Backup %s unpacked into the data directory', backup_id)
         point = backup_info.get('pitr')
         if point:

@@ -24,6 +24,7 @@ from trove.conductor import api as conductor_api
 from trove.conf import CONF
 from trove.guestagent.backup import pipeline
 from trove.guestagent.backup import strategy as backup_strategy
+from trove.guestagent.datastore import table_checks
 
 LOG = logging.getLogger(__name__)
 
@@ -104,18 +105,52 @@ class Reporter:
                           self.backup_id, fields.get('state'))
 
 
+def bytes_read_by(pid):
+    """Bytes process ``pid`` has read (``rchar`` of /proc/<pid>/io), or
+    None where that cannot be read."""
+    try:
+        with open('/proc/%d/io' % pid) as stats:
+            for line in stats:
+                if line.startswith('rchar:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def progress_fields(written, elapsed, done=None, total=None):
+    """The ``progress`` JSON of a backup or a restore: bytes written and
+    seconds so far; with the ``total`` the work is measured against and
+    how much of it is ``done``, its percent (at most 99 until it ends)
+    and the seconds left at the rate so far."""
+    fields = {'bytes_written': written, 'elapsed_s': round(elapsed, 1)}
+    if total and done is not None:
+        percent = min(99, int(done * 100 // total))
+        fields.update(total_bytes=total, percent=percent)
+        if done > 0:
+            fields['eta_s'] = max(0, round(elapsed * (total - done) / done))
+    return fields
+
+
 class ProgressReader:
     """The backup stream as the storage reads it, counting the bytes and
     reporting them (``progress``: bytes written, seconds since the start)
-    every ``interval`` seconds, so the backup's view shows it moving."""
+    every ``interval`` seconds, so the backup's view shows it moving.
 
-    def __init__(self, stream, report, interval=2.0, clock=time.monotonic):
+    With ``total`` (the engine's data size) and ``done`` (how many bytes
+    of the uncompressed stream the compressor has read so far) it adds
+    the percent and the ETA."""
+
+    def __init__(self, stream, report, interval=2.0, clock=time.monotonic,
+                 total=None, done=None):
         self.stream = stream
         self.report = report
         self.interval = interval
         self.clock = clock
         self.started = self.last = clock()
         self.bytes = 0
+        self.total = total
+        self.done = done
 
     def read(self, size=-1):
         chunk = self.stream.read(size)
@@ -123,9 +158,9 @@ class ProgressReader:
         now = self.clock()
         if chunk and now - self.last >= self.interval:
             self.last = now
-            self.report(progress=json.dumps({
-                'bytes_written': self.bytes,
-                'elapsed_s': round(now - self.started, 1)}))
+            done = self.done() if self.done is not None else None
+            self.report(progress=json.dumps(progress_fields(
+                self.bytes, now - self.started, done, self.total)))
         return chunk
 
 
@@ -157,6 +192,10 @@ class BackupStream:
     def abort(self):
         self.chain.abort()
 
+    def raw_bytes(self):
+        """Bytes of the tool's output compressed so far (what gzip read)."""
+        return bytes_read_by(self.chain.processes[-1].pid)
+
 
 def volume_used_gb(manager):
     try:
@@ -164,6 +203,15 @@ def volume_used_gb(manager):
     except Exception as error:
         LOG.warning('Volume usage unknown: %s', error)
         return 0.0
+
+
+def data_size(manager):
+    """What a full backup's percent is measured against, or None."""
+    try:
+        return manager.engine.data_size() or None
+    except Exception as error:
+        LOG.warning('The data size is unknown: %s', error)
+        return None
 
 
 def create_backup(manager, strategy_class, context, backup_info):
@@ -202,16 +250,31 @@ def create_backup(manager, strategy_class, context, backup_info):
             parent_metadata = storage.metadata(parent['location'])
             metadata.update(parent_location=parent['location'],
                             parent_checksum=parent.get('checksum'))
+        # An incremental streams only what changed: no total to measure
+        # it against.
+        total = None if parent else data_size(manager)
+        counts_before = table_checks.begin(manager.engine)
+        started = time.monotonic()
         stream = BackupStream(strategy, parent_metadata, metadata)
         container = (backup_info.get('swift_container')
                      or CONF.backup_swift_container)
         saved = storage.save(container, backup_id + strategy.extension,
-                             ProgressReader(stream.stdout, reporter.update),
+                             ProgressReader(
+                                 stream.stdout, reporter.update,
+                                 interval=CONF.backup_progress_interval,
+                                 total=total,
+                                 done=stream.raw_bytes if total else None),
                              stream.finish)
+        final = {'bytes_written': saved.size,
+                 'elapsed_s': round(time.monotonic() - started, 1)}
+        if total:
+            final.update(total_bytes=total, percent=100, eta_s=0)
         reporter.update(state=BackupState.COMPLETED, size=size,
                         backup_type=backup_type, checksum=saved.checksum,
                         location=saved.location,
-                        progress=json.dumps({'bytes_written': saved.size}))
+                        progress=json.dumps(final),
+                        row_counts=table_checks.record(manager.engine,
+                                                       counts_before))
         LOG.info('Backup %s completed: %s (%d bytes)', backup_id,
                  saved.location, saved.size)
     except Exception as error:

@@ -20,8 +20,11 @@ a rejected change never stays in the file.
 if the engine does not come up with overrides it never started with,
 the last good overrides are restored, the engine is started again and
 the failure -- naming the parameters -- is reported as the instance's
-fault. A value that keeps the engine from starting therefore never
-bricks an instance.
+fault. The same happens when the engine starts but its health probe
+fails ``configuration_probe_failures`` times in a row (or the engine
+dies) within ``configuration_probe_deadline`` seconds of that start. A
+value that keeps the engine from starting or from answering therefore
+never bricks an instance.
 
 Never imports the control plane (trove.db, trove.instance...).
 """
@@ -29,9 +32,11 @@ Never imports the control plane (trove.db, trove.instance...).
 import json
 import os
 import re
+import time
 
 from oslo_log import log as logging
 
+from trove.conf import CONF
 from trove.guestagent import errors
 from trove.guestagent import operating_system
 
@@ -163,8 +168,10 @@ class Overrides:
 
     # Starting --------------------------------------------------------------
     def start_engine(self):
-        """Start the engine; on failure with never-started overrides,
-        restore the last good ones, start again and report the fault."""
+        """Start the engine; on failure with never-started overrides --
+        or a health probe failing within ``configuration_probe_deadline``
+        after the start -- restore the last good ones, start again and
+        report the fault."""
         try:
             self.engine.start()
         except errors.EngineError as error:
@@ -172,22 +179,53 @@ class Overrides:
             if current == good:
                 raise
             self._recover(error, current, good)
+        else:
+            current, good = self.current(), self.started()
+            if current != good:
+                failure = self.watch_health()
+                if failure is not None:
+                    self._recover(failure, current, good, started=True)
         self.mark_started()
 
-    def _recover(self, error, current, good):
+    def watch_health(self, clock=time.monotonic, sleep=time.sleep):
+        """After a start with new overrides: None if the health probe
+        keeps passing for ``configuration_probe_deadline`` seconds, else
+        the EngineError saying how it failed (``configuration_probe_
+        failures`` probes in a row, or the engine died)."""
+        deadline = clock() + CONF.configuration_probe_deadline
+        failed = 0
+        while clock() < deadline:
+            if not self.engine.is_alive():
+                return errors.EngineError(
+                    '%s stopped within %d seconds of its start.'
+                    % (self.engine.display_name,
+                       CONF.configuration_probe_deadline))
+            failed = 0 if self.engine.query_ok() else failed + 1
+            if failed >= CONF.configuration_probe_failures:
+                return errors.EngineError(
+                    'Its health probe failed %d times in a row within %d '
+                    'seconds of its start.' % (
+                        failed, CONF.configuration_probe_deadline))
+            sleep(CONF.configuration_probe_interval)
+        return None
+
+    def _recover(self, error, current, good, started=False):
         changed = sorted(name for name in set(current) | set(good)
                          if current.get(name) != good.get(name))
         described = ', '.join('%s=%s' % (name, current.get(name, '(default)'))
                               for name in changed)
-        LOG.error('%s did not start with changed parameters %s; restoring '
-                  'the last good configuration', self.engine.display_name,
+        what = ('failed its health probe after starting' if started
+                else 'did not start')
+        LOG.error('%s %s with changed parameters %s; restoring the last '
+                  'good configuration', self.engine.display_name, what,
                   described)
         self.engine.stop()
         self.write(good)
         self.engine.start()
-        message = ('%s did not start with configuration parameters %s and '
-                   'runs with its last working configuration again. %s'
-                   % (self.engine.display_name, described, error.message))
+        message = ('%s %s with configuration parameters %s and runs with '
+                   'its last working configuration again. %s'
+                   % (self.engine.display_name, what, described,
+                      error.message))
         if self.report_fault is not None:
             self.report_fault(message, error.details)
 

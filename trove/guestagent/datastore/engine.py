@@ -162,6 +162,17 @@ class Engine(abc.ABC):
         """The engine's logs (trove.guestagent.guest_log.LogSpec)."""
         return []
 
+    # What backups record and restore drills check (table_checks) ------
+    def table_stats(self):
+        """The engine's table_stats module (row counts, data size, the
+        user's check query), or None when it has none."""
+        return None
+
+    def data_size(self):
+        """Bytes a full backup of the engine streams, estimated before it
+        starts (what its percent is measured against), or None."""
+        return None
+
     @abc.abstractmethod
     def error_lines(self, text):
         """The lines of engine output that say why it failed."""

@@ -28,6 +28,7 @@ from trove.guestagent import modules as guest_modules
 from trove.guestagent import status as guest_status
 from trove.guestagent.datastore import configuration as guest_configuration
 from trove.guestagent.datastore import probe_account
+from trove.guestagent.datastore import table_checks
 from trove.guestagent.datastore import replication_endpoints
 from trove.guestagent.datastore import upgrade as datastore_upgrade
 
@@ -367,7 +368,12 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         return {'mem_total': operating_system.memory_total_kb(),
                 'num_cpus': os.cpu_count() or 1}
 
-    def get_diagnostics(self, context):
+    def get_diagnostics(self, context, checks=None):
+        """The agent's process figures; with ``checks`` (a restore drill:
+        ``row_counts`` method, ``query``, ``database``) also their
+        results under ``checks`` (trove.guestagent.datastore.table_checks)."""
         values = operating_system.process_diagnostics()
         values['version'] = CONF.datastore_version or ''
+        if checks:
+            values['checks'] = table_checks.check(self.engine, checks)
         return values

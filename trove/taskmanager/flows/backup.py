@@ -30,6 +30,7 @@ from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
 from trove.records import events
+from trove.records import progress
 from trove import storage as backup_storage
 from trove.taskmanager import pitr_retention
 from trove.taskmanager.flows import base
@@ -165,7 +166,28 @@ def restore_info(context, backup):
     if (backup.storage_driver or backup_storage.driver_of(
             backup.location)) == 'swift':
         info['swift_url'] = control_storage.swift_url(context)
+    size = chain_bytes(context, backup)
+    if size:
+        # What the guest's restore progress is measured against.
+        info['bytes'] = size
     return info
+
+
+def chain_bytes(context, backup, limit=1000):
+    """Stored bytes of ``backup`` and its parents (the final
+    ``bytes_written`` of each), or None if one of them is unknown."""
+    total, row, seen = 0, backup, set()
+    while row is not None and row.id not in seen and len(seen) < limit:
+        seen.add(row.id)
+        written = (progress.loads(row.progress) or {}).get('bytes_written')
+        if not isinstance(written, int) or written <= 0:
+            return None
+        total += written
+        if not row.parent_id:
+            return total
+        with db_api.reader(context) as session:
+            row = session.get(db_models.Backup, row.parent_id)
+    return None
 
 
 def _seconds_ago(seconds):

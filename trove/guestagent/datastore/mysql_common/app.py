@@ -23,6 +23,7 @@ from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.datastore import engine
 from trove.guestagent.datastore.mysql_common import admin as mysql_admin
+from trove.guestagent.datastore.mysql_common import table_stats
 
 # "2026-11-22 20:53:55 0 [ERROR] /usr/sbin/mariadbd: unknown variable ..."
 _ERROR_LINE = re.compile(r'\[ERROR\]\s*(?:\[[^\]]*\]\s*)*(?:\S*mysqld|'
@@ -190,6 +191,12 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
 
     def query_ok(self):
         return self.admin().ping()
+
+    def table_stats(self):
+        return table_stats
+
+    def data_size(self):
+        return table_stats.data_size(self.data_dir)
 
     def secure(self):
         """os_admin for the agent; no anonymous users, no remote root."""

@@ -27,6 +27,7 @@ from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.datastore import engine
 from trove.guestagent.datastore.postgresql import admin as pg_admin
+from trove.guestagent.datastore.postgresql import table_stats
 
 # "2026-11-22 20:54:10.555 GMT [11798] FATAL:  configuration file ..."
 _LOG_LINE = re.compile(r'\b(?P<level>LOG|FATAL|PANIC|ERROR|DETAIL|HINT):'
@@ -226,6 +227,12 @@ class PostgresEngine(engine.Engine):
 
     def query_ok(self):
         return self.admin().ping()
+
+    def table_stats(self):
+        return table_stats
+
+    def data_size(self):
+        return table_stats.data_size(self.admin())
 
     def secure(self):
         """os_admin is initdb's superuser already; make sure it stays a

@@ -7,9 +7,6 @@ client certificate needed with mutual TLS (also for a user renamed
 meanwhile), and plain text accepted again once TLS is off.
 """
 
-import os
-import shutil
-import tempfile
 
 import psycopg
 import pymysql
@@ -17,37 +14,22 @@ import pytest
 
 from tests.functional.guestagent import utils
 from trove.common import certificates
-from trove.common import engines
 
 pytestmark = pytest.mark.functional
 
-ENGINES = {'mariadb': engines.find_mariadb,
-           'postgresql': engines.find_postgresql}
 PASSWORD = 'tls-pw-1'
 
 
 @pytest.fixture(scope='module')
 def module_dir():
-    path = tempfile.mkdtemp(prefix='trove-test-tls-')
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with utils.module_temp_dir('trove-test-tls-') as path:
+        yield path
 
 
-@pytest.fixture(scope='module', params=sorted(ENGINES))
+@pytest.fixture(scope='module', params=sorted(utils.ENGINES))
 def instance(request, module_dir, conductor):
-    manager = request.param
-    if ENGINES[manager]() is None:
-        pytest.skip('%s is not installed' % manager)
-    guest = utils.GuestInstance(module_dir, manager, conductor)
-    guest.create_records()
-    try:
-        guest.prepare(utils.render_config(manager))
-        guest.start_agent()
-        guest.wait_status('healthy')
+    with utils.healthy_guest(request.param, module_dir, conductor) as guest:
         yield guest
-    finally:
-        guest.cleanup()
 
 
 def _login(instance, user, ca=None, client=None, plain=False):

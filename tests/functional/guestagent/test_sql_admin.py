@@ -6,24 +6,16 @@ address. The guest is driven with trove.guestagent.api, exactly as the
 API drives it, so refusals arrive as trove.common.exception classes.
 """
 
-import os
-import shutil
-import tempfile
 
 import psycopg
 import pymysql
 import pytest
 
 from tests.functional.guestagent import utils
-from trove.common import engines
 from trove.common import exception
 
 pytestmark = pytest.mark.functional
 
-ENGINES = {
-    'mariadb': engines.find_mariadb,
-    'postgresql': engines.find_postgresql,
-}
 SYSTEM_DATABASES = {
     'mariadb': {'mysql', 'information_schema', 'performance_schema'},
     'postgresql': {'postgres', 'template0', 'template1'},
@@ -62,26 +54,14 @@ def user(name, password, databases=(), host='%'):
 
 @pytest.fixture(scope='module')
 def module_dir():
-    path = tempfile.mkdtemp(prefix='trove-test-sql-')
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with utils.module_temp_dir('trove-test-sql-') as path:
+        yield path
 
 
-@pytest.fixture(scope='module', params=sorted(ENGINES))
+@pytest.fixture(scope='module', params=sorted(utils.ENGINES))
 def instance(request, module_dir, conductor):
-    manager = request.param
-    if ENGINES[manager]() is None:
-        pytest.skip('%s is not installed' % manager)
-    guest = utils.GuestInstance(module_dir, manager, conductor)
-    guest.create_records()
-    try:
-        guest.prepare(utils.render_config(manager))
-        guest.start_agent()
-        guest.wait_status('healthy')
+    with utils.healthy_guest(request.param, module_dir, conductor) as guest:
         yield guest
-    finally:
-        guest.cleanup()
 
 
 def names(items):

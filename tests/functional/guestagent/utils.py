@@ -6,19 +6,24 @@ provider does (etc/, run/, logs/, volume/, volume.json), starts the real
 real conductor (service_statuses and instance_faults rows).
 """
 
+import contextlib
 import os
 import pathlib
 import random
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import uuid
 
 import jinja2
+import pytest
 
 from tests.helpers import processes
 from trove.common import context as trove_context
 from trove.common import daemon
+from trove.common import engines
 from trove.db import api as db_api
 from trove.db import models as db_models
 from trove.guestagent import api as guest_api
@@ -29,6 +34,38 @@ TEMPLATES_DIR = pathlib.Path(__file__).resolve().parents[3] / 'trove' / \
 AGENT = os.path.join(os.path.dirname(sys.executable), 'trove-guestagent')
 ENGINE_PORTS = {'mariadb': 3306, 'mysql': 3306, 'postgresql': 5432}
 VERSIONS = {'mariadb': '10.11', 'mysql': '8.0', 'postgresql': '15'}
+
+
+ENGINES = {'mariadb': engines.find_mariadb,
+           'postgresql': engines.find_postgresql}
+
+
+@contextlib.contextmanager
+def module_temp_dir(prefix):
+    """A temp dir the engines' users can enter, removed afterwards."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def healthy_guest(manager, module_dir, conductor):
+    """A prepared instance of ``manager`` whose agent reports healthy
+    (skips when the engine is not installed); cleaned up afterwards."""
+    if ENGINES[manager]() is None:
+        pytest.skip('%s is not installed' % manager)
+    guest = GuestInstance(module_dir, manager, conductor)
+    guest.create_records()
+    try:
+        guest.prepare(render_config(manager))
+        guest.start_agent()
+        guest.wait_status('healthy')
+        yield guest
+    finally:
+        guest.cleanup()
 
 
 def render_config(manager, ram_mb=512):

@@ -27,6 +27,7 @@ from tests.e2e import system as e2e
 from tests.e2e.test_backup_restore import (DATABASE, create_instance,
                                            execute, wait_backup)
 from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
+from tests.helpers import private_rabbit
 from tests.helpers.processes import wait_until
 from trove.common import daemon
 from trove.localenv import config as local_config
@@ -155,3 +156,199 @@ def test_guest_clock_ahead_does_not_freeze_status(trove, trove_system,
     wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
                timeout=30, message='the agent\'s heartbeats after a skewed '
                'one were dropped: the status froze')
+
+
+# -- Part two: a system on a RabbitMQ node of the test's own ---------------
+#
+# The broker is restarted under the system's feet, so it must be nobody
+# else's: a private node (own name, ports, mnesia and log dirs) that the
+# module starts and stops by its pid; the machine's broker is untouched.
+# Build deadlines are short so a hung agent ends within the test.
+
+BUILD_TIMEOUT = 60
+BROKER_DOWN = 5
+BROKER_OPTIONS = ['usage_timeout=%d' % BUILD_TIMEOUT,
+                  'mariadb.usage_timeout=%d' % BUILD_TIMEOUT,
+                  'mysql.usage_timeout=%d' % BUILD_TIMEOUT,
+                  'postgresql.usage_timeout=%d' % BUILD_TIMEOUT]
+
+
+@pytest.fixture(scope='module')
+def broker():
+    if not private_rabbit.available():
+        pytest.skip('a private RabbitMQ node needs root and rabbitmq-server')
+    node = private_rabbit.PrivateRabbit()
+    node.start()
+    yield node
+    node.remove()
+
+
+@pytest.fixture(scope='module')
+def broker_system(broker):
+    with e2e.temporary_system('trove-e2e-matrix-',
+                              transport_url=broker.transport_url,
+                              extra_options=BROKER_OPTIONS) as system:
+        system.up()
+        yield system
+
+
+@pytest.fixture
+def on_broker(broker_system, project_id):
+    """A client of the private-broker system; its instances deleted
+    afterwards (resumed first if a test left its agent paused)."""
+    trove = broker_system.client(project_id)
+    yield trove
+    for listed in trove.instances.list():
+        for server_id in broker_system.server_ids(listed.id):
+            pid = daemon.read_pid(os.path.join(
+                broker_system.state_dir, 'instances', server_id, 'run',
+                'guest.pid'))
+            _resume(pid)
+        try:
+            trove.instances.delete(listed.id)
+            e2e.wait_for_deleted(trove, listed.id)
+        except Exception as error:  # noqa: BLE001 - cleanup goes on
+            print('cleanup of %s: %s' % (listed.id, error))
+
+
+def _resume(pid):
+    if pid:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def _fault(instance):
+    return (getattr(instance, 'fault', None) or {}).get('message')
+
+
+def _healthy(trove, instance_id):
+    wait_until(lambda: _listed_status(trove, instance_id) == 'HEALTHY',
+               timeout=60, message='no heartbeat after the broker came back')
+
+
+def _ready_instance(trove, system, name):
+    created = create_instance(trove, DATASTORE, name)
+    instance = e2e.wait_for_instance(trove, created.id, system=system)
+    execute(DATASTORE, instance.ip[0],
+            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
+            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_1000' % DATABASE)
+    return instance
+
+
+def _guest_started(system, instance_id):
+    """The pid of the instance's guest agent once it runs, else None."""
+    for server_id in system.server_ids(instance_id):
+        return daemon.read_pid(os.path.join(
+            system.state_dir, 'instances', server_id, 'run', 'guest.pid'))
+    return None
+
+
+def test_broker_restarted_during_create(on_broker, broker_system, broker):
+    trove = on_broker
+    created = create_instance(trove, DATASTORE, 'broker-create')
+    # In the middle: the server runs and its agent is preparing.
+    wait_until(lambda: _guest_started(broker_system, created.id),
+               timeout=120, interval=0.1, message='no guest agent started')
+    assert trove.instances.get(created.id).status == 'BUILD'
+    broker.restart(down_for=BROKER_DOWN)
+    instance = e2e.wait_for_instance(
+        trove, created.id, statuses=('ACTIVE', 'ERROR'),
+        timeout=BUILD_TIMEOUT + 240, system=broker_system)
+    assert instance.status == 'ACTIVE', _fault(instance)
+    _healthy(trove, created.id)
+    # The users and databases asked for at create exist; data goes in.
+    execute(DATASTORE, instance.ip[0],
+            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
+            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_100' % DATABASE)
+    assert _rows(instance) == (100, 5050)
+    # The next operation works.
+    backup = trove.backups.create('after-broker-create', created.id)
+    wait_backup(trove, backup.id, system=broker_system)
+
+
+def test_broker_restarted_during_backup(on_broker, broker_system, broker):
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'broker-backup')
+    before = _rows(instance)
+    backup = trove.backups.create('broker-restart', instance.id)
+    wait_until(lambda: trove.backups.get(backup.id).status == 'BUILDING',
+               timeout=60, interval=0.1, message='the backup never started')
+    broker.restart(down_for=BROKER_DOWN)
+    ended = wait_backup(trove, backup.id, statuses=('COMPLETED', 'FAILED'),
+                        system=broker_system, timeout=300)
+    if ended.status == 'FAILED':
+        # A failure must say why, in words a user can act on.
+        assert ended.description, 'a failed backup without a reason'
+    _healthy(trove, instance.id)
+    assert _rows(instance) == before
+    again = trove.backups.create('after-broker-backup', instance.id)
+    wait_backup(trove, again.id, system=broker_system)
+    assert ended.status == 'COMPLETED', ended.description
+
+
+def test_broker_restarted_during_resize(on_broker, broker_system, broker):
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'broker-resize')
+    before = _rows(instance)
+    trove.instances.resize_instance(instance.id, '2')
+    wait_until(lambda: trove.instances.get(instance.id).status == 'RESIZE',
+               timeout=30, interval=0.1, message='the resize never started')
+    broker.restart(down_for=BROKER_DOWN)
+    resized = wait_until(
+        lambda: (lambda i: i if i.status in ('ACTIVE', 'ERROR') else None)(
+            trove.instances.get(instance.id)),
+        timeout=300, interval=1, message='the resize did not end')
+    assert resized.status == 'ACTIVE', _fault(resized)
+    assert resized.flavor['id'] == '2', (resized.flavor, _fault(resized))
+    _healthy(trove, instance.id)
+    assert _rows(instance) == before
+    # The next operation works.
+    trove.instances.resize_volume(instance.id, 2)
+    wait_until(lambda: (lambda i: i.status == 'ACTIVE'
+                        and i.volume['size'] == 2)(
+        trove.instances.get(instance.id)),
+        timeout=120, message='volume resize after the broker restart failed')
+    assert _rows(instance) == before
+
+
+def test_agent_paused_during_prepare_ends_by_deadline(on_broker,
+                                                      broker_system):
+    trove = on_broker
+    created = create_instance(trove, DATASTORE, 'paused-prepare')
+    started = time.monotonic()
+    guest_pid = wait_until(lambda: _guest_started(broker_system, created.id),
+                           timeout=120, interval=0.05,
+                           message='no guest agent started')
+    os.kill(guest_pid, signal.SIGSTOP)
+    try:
+        if trove.instances.get(created.id).status == 'ACTIVE':
+            pytest.skip('prepare finished before the agent was paused')
+        failed = e2e.wait_for_instance(
+            trove, created.id, statuses=('ERROR',),
+            timeout=BUILD_TIMEOUT + 60, system=broker_system)
+        took = time.monotonic() - started
+        assert took < BUILD_TIMEOUT + 60, took
+        message = _fault(failed)
+        assert message and 'did not report the database ready within %d ' \
+            'seconds' % BUILD_TIMEOUT in message, message
+        # Deleting the instance works with its agent still hung.
+        trove.instances.delete(created.id)
+        e2e.wait_for_deleted(trove, created.id)
+        wait_until(lambda: not _alive(guest_pid), timeout=30,
+                   message='the paused agent outlived its instance')
+    finally:
+        _resume(guest_pid)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().split(')')[-1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False

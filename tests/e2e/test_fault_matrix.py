@@ -17,8 +17,10 @@ control database restarted under load is test_control_db_restart.py;
 guest clock skew is tests/functional/test_conductor_heartbeats.py.)
 """
 
+import contextlib
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -352,3 +354,58 @@ def _alive(pid):
             return stat.read().split(')')[-1].split()[0] != 'Z'
     except FileNotFoundError:
         return False
+
+
+@contextlib.contextmanager
+def _small_filesystem(path, size):
+    """A tmpfs of ``size`` mounted on ``path`` (what was there is hidden,
+    not touched); unmounted afterwards."""
+    os.makedirs(path, exist_ok=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % size,
+                    'tmpfs', path], check=True, capture_output=True)
+    try:
+        yield lambda new_size: subprocess.run(
+            ['mount', '-o', 'remount,size=%s' % new_size, path],
+            check=True, capture_output=True)
+    finally:
+        subprocess.run(['umount', path], check=True, capture_output=True)
+
+
+def _stored_files(root):
+    return sorted(os.path.relpath(os.path.join(top, name), root)
+                  for top, _dirs, files in os.walk(root) for name in files)
+
+
+def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
+                                                          broker_system):
+    """Local volumes are directories with a declared size, not
+    filesystems (nothing makes the engine's writes fail), so the full
+    disk a user meets is the backup store's: a store with 256 KiB free.
+    The backup ends FAILED saying the store is full, leaves no partial
+    object, the data is intact, and once the store has room the next
+    backup works."""
+    if os.getuid() != 0:
+        pytest.skip('mounting a small filesystem needs root')
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'full-store')
+    before = _rows(instance)
+    store = os.path.join(broker_system.state_dir, 'backups')
+    with _small_filesystem(store, '256k') as resize_store:
+        backup = trove.backups.create('into-a-full-store', instance.id)
+        failed = wait_backup(trove, backup.id, statuses=('FAILED',),
+                             system=broker_system, timeout=120)
+        description = failed.description or ''
+        print('\nbackup into a full store: %s' % description)
+        assert 'No space left' in description or 'full' in description, \
+            description
+        assert not [name for name in _stored_files(store)
+                    if backup.id in name], _stored_files(store)
+        _healthy(trove, instance.id)
+        assert _rows(instance) == before
+        # The operator gives the store room: the next backup works.
+        resize_store('512m')
+        again = trove.backups.create('store-with-room', instance.id)
+        wait_backup(trove, again.id, system=broker_system)
+        trove.backups.delete(again.id)
+        wait_until(lambda: not [name for name in _stored_files(store)
+                                if again.id in name], timeout=60)

@@ -408,3 +408,32 @@ def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
         trove.backups.delete(again.id)
         wait_until(lambda: not [name for name in _stored_files(store)
                                 if again.id in name], timeout=60)
+
+
+def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
+        on_broker, broker_system):
+    """What the local provider can show of a full data volume: its size
+    is declared, not enforced, so the engine never fails to write, but a
+    volume filled past its size shows in ``volume.used`` (over 100 %),
+    and a volume resize brings it back under its size."""
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'full-volume')
+    before = _rows(instance)
+    filler = os.path.join(broker_system.volume_dir(instance.id), 'mount',
+                          'filler')
+    subprocess.run(['fallocate', '-l', '1200M', filler], check=True)
+    try:
+        shown = trove.instances.get(instance.id).volume
+        assert shown['size'] == 1 and shown['used'] >= 1.1, shown
+        assert shown['used_percent'] > 100, shown
+        trove.instances.resize_volume(instance.id, 2)
+        resized = wait_until(
+            lambda: (lambda i: i if i.status == 'ACTIVE'
+                     and i.volume['size'] == 2 else None)(
+                trove.instances.get(instance.id)),
+            timeout=120, message='the volume resize did not finish')
+        assert resized.volume['used_percent'] < 100, resized.volume
+    finally:
+        os.unlink(filler)
+    assert _rows(instance) == before
+    _healthy(trove, instance.id)

@@ -230,12 +230,31 @@ def _healthy(trove, instance_id):
                timeout=60, message='no heartbeat after the broker came back')
 
 
-def _ready_instance(trove, system, name):
-    created = create_instance(trove, DATASTORE, name)
+@pytest.fixture(params=['mariadb', 'postgresql'])
+def datastore(request):
+    return request.param
+
+
+def _fill(datastore, instance, count):
+    """Table ``kept`` of the request's database with ids 1..count."""
+    series = ('SELECT seq FROM seq_1_to_%d' if datastore == 'mariadb'
+              else 'SELECT generate_series(1, %d)') % count
+    execute(datastore, instance.ip[0],
+            'CREATE TABLE kept (id INT PRIMARY KEY)',
+            'INSERT INTO kept ' + series)
+
+
+def _kept(datastore, instance):
+    """(count, sum) of ``kept``, compared over SQL before and after."""
+    count, total = execute(datastore, instance.ip[0],
+                           'SELECT COUNT(*), SUM(id) FROM kept')[0]
+    return int(count), int(total)
+
+
+def _ready_instance(trove, system, name, datastore=DATASTORE):
+    created = create_instance(trove, datastore, name)
     instance = e2e.wait_for_instance(trove, created.id, system=system)
-    execute(DATASTORE, instance.ip[0],
-            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
-            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_1000' % DATABASE)
+    _fill(datastore, instance, 1000)
     return instance
 
 
@@ -247,9 +266,10 @@ def _guest_started(system, instance_id):
     return None
 
 
-def test_broker_restarted_during_create(on_broker, broker_system, broker):
+def test_broker_restarted_during_create(on_broker, broker_system, broker,
+                                       datastore):
     trove = on_broker
-    created = create_instance(trove, DATASTORE, 'broker-create')
+    created = create_instance(trove, datastore, 'broker-create')
     # In the middle: the server runs and its agent is preparing.
     wait_until(lambda: _guest_started(broker_system, created.id),
                timeout=120, interval=0.1, message='no guest agent started')
@@ -261,19 +281,18 @@ def test_broker_restarted_during_create(on_broker, broker_system, broker):
     assert instance.status == 'ACTIVE', _fault(instance)
     _healthy(trove, created.id)
     # The users and databases asked for at create exist; data goes in.
-    execute(DATASTORE, instance.ip[0],
-            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
-            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_100' % DATABASE)
-    assert _rows(instance) == (100, 5050)
+    _fill(datastore, instance, 100)
+    assert _kept(datastore, instance) == (100, 5050)
     # The next operation works.
     backup = trove.backups.create('after-broker-create', created.id)
     wait_backup(trove, backup.id, system=broker_system)
 
 
-def test_broker_restarted_during_backup(on_broker, broker_system, broker):
+def test_broker_restarted_during_backup(on_broker, broker_system, broker,
+                                       datastore):
     trove = on_broker
-    instance = _ready_instance(trove, broker_system, 'broker-backup')
-    before = _rows(instance)
+    instance = _ready_instance(trove, broker_system, 'broker-backup', datastore)
+    before = _kept(datastore, instance)
     backup = trove.backups.create('broker-restart', instance.id)
     wait_until(lambda: trove.backups.get(backup.id).status == 'BUILDING',
                timeout=60, interval=0.1, message='the backup never started')
@@ -284,16 +303,17 @@ def test_broker_restarted_during_backup(on_broker, broker_system, broker):
         # A failure must say why, in words a user can act on.
         assert ended.description, 'a failed backup without a reason'
     _healthy(trove, instance.id)
-    assert _rows(instance) == before
+    assert _kept(datastore, instance) == before
     again = trove.backups.create('after-broker-backup', instance.id)
     wait_backup(trove, again.id, system=broker_system)
     assert ended.status == 'COMPLETED', ended.description
 
 
-def test_broker_restarted_during_resize(on_broker, broker_system, broker):
+def test_broker_restarted_during_resize(on_broker, broker_system, broker,
+                                       datastore):
     trove = on_broker
-    instance = _ready_instance(trove, broker_system, 'broker-resize')
-    before = _rows(instance)
+    instance = _ready_instance(trove, broker_system, 'broker-resize', datastore)
+    before = _kept(datastore, instance)
     trove.instances.resize_instance(instance.id, '2')
     wait_until(lambda: trove.instances.get(instance.id).status == 'RESIZE',
                timeout=30, interval=0.1, message='the resize never started')
@@ -305,20 +325,21 @@ def test_broker_restarted_during_resize(on_broker, broker_system, broker):
     assert resized.status == 'ACTIVE', _fault(resized)
     assert resized.flavor['id'] == '2', (resized.flavor, _fault(resized))
     _healthy(trove, instance.id)
-    assert _rows(instance) == before
+    assert _kept(datastore, instance) == before
     # The next operation works.
     trove.instances.resize_volume(instance.id, 2)
     wait_until(lambda: (lambda i: i.status == 'ACTIVE'
                         and i.volume['size'] == 2)(
         trove.instances.get(instance.id)),
         timeout=120, message='volume resize after the broker restart failed')
-    assert _rows(instance) == before
+    assert _kept(datastore, instance) == before
 
 
 def test_agent_paused_during_prepare_ends_by_deadline(on_broker,
-                                                      broker_system):
+                                                      broker_system,
+                                                      datastore):
     trove = on_broker
-    created = create_instance(trove, DATASTORE, 'paused-prepare')
+    created = create_instance(trove, datastore, 'paused-prepare')
     started = time.monotonic()
     guest_pid = wait_until(lambda: _guest_started(broker_system, created.id),
                            timeout=120, interval=0.05,
@@ -377,7 +398,8 @@ def _stored_files(root):
 
 
 def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
-                                                          broker_system):
+                                                          broker_system,
+                                                          datastore):
     """Local volumes are directories with a declared size, not
     filesystems (nothing makes the engine's writes fail), so the full
     disk a user meets is the backup store's: a store with 256 KiB free.
@@ -387,8 +409,8 @@ def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
     if os.getuid() != 0:
         pytest.skip('mounting a small filesystem needs root')
     trove = on_broker
-    instance = _ready_instance(trove, broker_system, 'full-store')
-    before = _rows(instance)
+    instance = _ready_instance(trove, broker_system, 'full-store', datastore)
+    before = _kept(datastore, instance)
     store = os.path.join(broker_system.state_dir, 'backups')
     with _small_filesystem(store, '256k') as resize_store:
         backup = trove.backups.create('into-a-full-store', instance.id)
@@ -400,7 +422,7 @@ def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
         assert not [name for name in _stored_files(store)
                     if backup.id in name], _stored_files(store)
         _healthy(trove, instance.id)
-        assert _rows(instance) == before
+        assert _kept(datastore, instance) == before
         # The operator gives the store room: the next backup works.
         resize_store('512m')
         again = trove.backups.create('store-with-room', instance.id)
@@ -418,7 +440,7 @@ def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
     and a volume resize brings it back under its size."""
     trove = on_broker
     instance = _ready_instance(trove, broker_system, 'full-volume')
-    before = _rows(instance)
+    before = _kept(DATASTORE, instance)
     filler = os.path.join(broker_system.volume_dir(instance.id), 'mount',
                           'filler')
     subprocess.run(['fallocate', '-l', '1200M', filler], check=True)
@@ -435,5 +457,5 @@ def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
         assert resized.volume['used_percent'] < 100, resized.volume
     finally:
         os.unlink(filler)
-    assert _rows(instance) == before
+    assert _kept(DATASTORE, instance) == before
     _healthy(trove, instance.id)

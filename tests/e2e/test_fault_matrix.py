@@ -1,5 +1,7 @@
-"""The fault matrix (issue 23), part one: faults of the control plane's
-own processes and of a guest agent, on the default trove-local system.
+"""The fault matrix (issue 23).
+
+Part one: faults of the control plane's own processes and of a guest
+agent, on the default trove-local system (MariaDB instances).
 
 * the conductor stopped for a minute while a guest reports: its
   heartbeats and its backup's results wait in RabbitMQ and are applied in
@@ -15,6 +17,23 @@ own processes and of a guest agent, on the default trove-local system.
 tests/e2e/test_configurations.py's ``_patch_with_a_silent_agent``; the
 control database restarted under load is test_control_db_restart.py;
 guest clock skew is tests/functional/test_conductor_heartbeats.py.)
+
+Part two: a system of its own on a private RabbitMQ node (so the broker
+can be restarted under it) with a 60 s build deadline, each case on
+MariaDB and PostgreSQL:
+
+* RabbitMQ restarted during a create, a backup and a flavor resize: each
+  ends in its wanted state (a prepare lost with the broker's queues is
+  sent again), heartbeats resume, data is intact over SQL and the next
+  operation works;
+* a guest agent paused during prepare: the create ends ERROR with a
+  fault by its deadline, and a delete works;
+* a backup into a full local backup store (a tiny tmpfs): FAILED saying
+  the store is full, nothing kept, the next backup works once there is
+  room;
+* (MariaDB) a data volume filled past its declared size shows in
+  ``volume.used`` and a volume resize brings it back under its size
+  (local volumes are directories: their size is not enforced).
 """
 
 import contextlib
@@ -266,6 +285,16 @@ def _guest_started(system, instance_id):
     return None
 
 
+def _guest_serving(system, instance_id):
+    """The pid of the instance's guest agent once it serves RPC."""
+    for server_id in system.server_ids(instance_id):
+        run_dir = os.path.join(system.state_dir, 'instances', server_id,
+                               'run')
+        if os.path.exists(os.path.join(run_dir, 'agent.ready')):
+            return daemon.read_pid(os.path.join(run_dir, 'guest.pid'))
+    return None
+
+
 def test_broker_restarted_during_create(on_broker, broker_system, broker,
                                        datastore):
     trove = on_broker
@@ -341,8 +370,10 @@ def test_agent_paused_during_prepare_ends_by_deadline(on_broker,
     trove = on_broker
     created = create_instance(trove, datastore, 'paused-prepare')
     started = time.monotonic()
-    guest_pid = wait_until(lambda: _guest_started(broker_system, created.id),
-                           timeout=120, interval=0.05,
+    # Paused once it serves RPC (its prepare is waiting for it then);
+    # paused before, the server itself fails to start.
+    guest_pid = wait_until(lambda: _guest_serving(broker_system, created.id),
+                           timeout=120, interval=0.02,
                            message='no guest agent started')
     os.kill(guest_pid, signal.SIGSTOP)
     try:

@@ -281,3 +281,40 @@ def test_a_lost_claim_stops_the_flow_without_recording(provider):
     assert provider.compute.servers == {}
     # tm-1 did not release tm-2's work.
     assert claims.current(CONTEXT, instance_id).owner == 'tm-2'
+
+
+def test_a_call_lost_with_the_broker_is_made_once_more(monkeypatch):
+    """stop_db timed out (the broker restarted under it): once the agent
+    answers a ping it is called again; a second timeout is the failure."""
+    answers = {'stop_db': [exception.GuestTimeout(instance_id='i',
+                                                  timeout=1), 'stopped'],
+               'rpc_ping': [exception.GuestTimeout(instance_id='i',
+                                                   timeout=1), True]}
+    calls = []
+
+    class Guest:
+        def __getattr__(self, name):
+            def call(*args):
+                calls.append(name)
+                answer = answers[name].pop(0)
+                if isinstance(answer, Exception):
+                    raise answer
+                return answer
+            return call
+
+    class Flow:
+        instance_id = 'i'
+
+        def guest(self):
+            return Guest()
+
+        def check_cancelled(self):
+            pass
+
+    monkeypatch.setattr(common.time, 'sleep', lambda seconds: None)
+    assert common.call_riding_out_broker(Flow(), 'stop_db') == 'stopped'
+    assert calls == ['stop_db', 'rpc_ping', 'rpc_ping', 'stop_db']
+    answers['stop_db'] = [exception.GuestTimeout(instance_id='i', timeout=1)] * 2
+    answers['rpc_ping'] = [True]
+    with pytest.raises(exception.GuestTimeout):
+        common.call_riding_out_broker(Flow(), 'stop_db')

@@ -239,14 +239,23 @@ def free_address_pool():
 
 
 @contextlib.contextmanager
-def temporary_system(prefix, system_class=TroveSystem, **kwargs):
+def _given(transport_url):
+    yield transport_url
+
+
+@contextlib.contextmanager
+def temporary_system(prefix, system_class=TroveSystem, transport_url=None,
+                     **kwargs):
     """A system (not yet up) with a state dir, a RabbitMQ vhost, an API
     port and an address pool of its own: two systems sharing a vhost would
     take each other's messages. Brought down and removed afterwards
-    (TROVE_E2E_KEEP_STATE=1 keeps the state dir for a post-mortem)."""
+    (TROVE_E2E_KEEP_STATE=1 keeps the state dir for a post-mortem).
+    ``transport_url``: a broker of the caller's own instead (a private
+    RabbitMQ node)."""
     state_dir = tempfile.mkdtemp(prefix=prefix)
     os.chmod(state_dir, 0o755)
-    with rabbit.private_transport_url() as transport_url:
+    with (_given(transport_url) if transport_url
+          else rabbit.private_transport_url()) as transport_url:
         system = system_class(state_dir=state_dir,
                               api_port=ports.free_port(),
                               transport_url=transport_url,

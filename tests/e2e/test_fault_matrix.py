@@ -1,5 +1,7 @@
-"""The fault matrix (issue 23), part one: faults of the control plane's
-own processes and of a guest agent, on the default trove-local system.
+"""The fault matrix (issue 23).
+
+Part one: faults of the control plane's own processes and of a guest
+agent, on the default trove-local system (MariaDB instances).
 
 * the conductor stopped for a minute while a guest reports: its
   heartbeats and its backup's results wait in RabbitMQ and are applied in
@@ -15,10 +17,29 @@ own processes and of a guest agent, on the default trove-local system.
 tests/e2e/test_configurations.py's ``_patch_with_a_silent_agent``; the
 control database restarted under load is test_control_db_restart.py;
 guest clock skew is tests/functional/test_conductor_heartbeats.py.)
+
+Part two: a system of its own on a private RabbitMQ node (so the broker
+can be restarted under it) with a 60 s build deadline, each case on
+MariaDB and PostgreSQL:
+
+* RabbitMQ restarted during a create, a backup and a flavor resize: each
+  ends in its wanted state (a prepare lost with the broker's queues is
+  sent again), heartbeats resume, data is intact over SQL and the next
+  operation works;
+* a guest agent paused during prepare: the create ends ERROR with a
+  fault by its deadline, and a delete works;
+* a backup into a full local backup store (a tiny tmpfs): FAILED saying
+  the store is full, nothing kept, the next backup works once there is
+  room;
+* (MariaDB) a data volume filled past its declared size shows in
+  ``volume.used`` and a volume resize brings it back under its size
+  (local volumes are directories: their size is not enforced).
 """
 
+import contextlib
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -27,6 +48,7 @@ from tests.e2e import system as e2e
 from tests.e2e.test_backup_restore import (DATABASE, create_instance,
                                            execute, wait_backup)
 from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
+from tests.helpers import private_rabbit
 from tests.helpers.processes import wait_until
 from trove.common import daemon
 from trove.localenv import config as local_config
@@ -155,3 +177,316 @@ def test_guest_clock_ahead_does_not_freeze_status(trove, trove_system,
     wait_until(lambda: _listed_status(trove, instance.id) == 'HEALTHY',
                timeout=30, message='the agent\'s heartbeats after a skewed '
                'one were dropped: the status froze')
+
+
+# -- Part two: a system on a RabbitMQ node of the test's own ---------------
+#
+# The broker is restarted under the system's feet, so it must be nobody
+# else's: a private node (own name, ports, mnesia and log dirs) that the
+# module starts and stops by its pid; the machine's broker is untouched.
+# Build deadlines are short so a hung agent ends within the test.
+
+BUILD_TIMEOUT = 60
+BROKER_DOWN = 5
+BROKER_OPTIONS = ['usage_timeout=%d' % BUILD_TIMEOUT,
+                  'mariadb.usage_timeout=%d' % BUILD_TIMEOUT,
+                  'mysql.usage_timeout=%d' % BUILD_TIMEOUT,
+                  'postgresql.usage_timeout=%d' % BUILD_TIMEOUT]
+
+
+@pytest.fixture(scope='module')
+def broker():
+    if not private_rabbit.available():
+        pytest.skip('a private RabbitMQ node needs root and rabbitmq-server')
+    node = private_rabbit.PrivateRabbit()
+    node.start()
+    yield node
+    node.remove()
+
+
+@pytest.fixture(scope='module')
+def broker_system(broker):
+    with e2e.temporary_system('trove-e2e-matrix-',
+                              transport_url=broker.transport_url,
+                              extra_options=BROKER_OPTIONS) as system:
+        system.up()
+        yield system
+
+
+@pytest.fixture
+def on_broker(broker_system, project_id):
+    """A client of the private-broker system; its instances deleted
+    afterwards (resumed first if a test left its agent paused)."""
+    trove = broker_system.client(project_id)
+    yield trove
+    for listed in trove.instances.list():
+        for server_id in broker_system.server_ids(listed.id):
+            pid = daemon.read_pid(os.path.join(
+                broker_system.state_dir, 'instances', server_id, 'run',
+                'guest.pid'))
+            _resume(pid)
+        try:
+            trove.instances.delete(listed.id)
+            e2e.wait_for_deleted(trove, listed.id)
+        except Exception as error:  # noqa: BLE001 - cleanup goes on
+            print('cleanup of %s: %s' % (listed.id, error))
+
+
+def _resume(pid):
+    if pid:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def _fault(instance):
+    return (getattr(instance, 'fault', None) or {}).get('message')
+
+
+def _healthy(trove, instance_id):
+    wait_until(lambda: _listed_status(trove, instance_id) == 'HEALTHY',
+               timeout=60, message='no heartbeat after the broker came back')
+
+
+@pytest.fixture(params=['mariadb', 'postgresql'])
+def datastore(request):
+    return request.param
+
+
+def _fill(datastore, instance, count):
+    """Table ``kept`` of the request's database with ids 1..count."""
+    series = ('SELECT seq FROM seq_1_to_%d' if datastore == 'mariadb'
+              else 'SELECT generate_series(1, %d)') % count
+    execute(datastore, instance.ip[0],
+            'CREATE TABLE kept (id INT PRIMARY KEY)',
+            'INSERT INTO kept ' + series)
+
+
+def _kept(datastore, instance):
+    """(count, sum) of ``kept``, compared over SQL before and after."""
+    count, total = execute(datastore, instance.ip[0],
+                           'SELECT COUNT(*), SUM(id) FROM kept')[0]
+    return int(count), int(total)
+
+
+def _ready_instance(trove, system, name, datastore=DATASTORE):
+    created = create_instance(trove, datastore, name)
+    instance = e2e.wait_for_instance(trove, created.id, system=system)
+    _fill(datastore, instance, 1000)
+    return instance
+
+
+def _guest_started(system, instance_id):
+    """The pid of the instance's guest agent once it runs, else None."""
+    for server_id in system.server_ids(instance_id):
+        return daemon.read_pid(os.path.join(
+            system.state_dir, 'instances', server_id, 'run', 'guest.pid'))
+    return None
+
+
+def _guest_serving(system, instance_id):
+    """The pid of the instance's guest agent once it serves RPC."""
+    for server_id in system.server_ids(instance_id):
+        run_dir = os.path.join(system.state_dir, 'instances', server_id,
+                               'run')
+        if os.path.exists(os.path.join(run_dir, 'agent.ready')):
+            return daemon.read_pid(os.path.join(run_dir, 'guest.pid'))
+    return None
+
+
+def test_broker_restarted_during_create(on_broker, broker_system, broker,
+                                       datastore):
+    trove = on_broker
+    created = create_instance(trove, datastore, 'broker-create')
+    # In the middle: the server runs and its agent is preparing.
+    wait_until(lambda: _guest_started(broker_system, created.id),
+               timeout=120, interval=0.1, message='no guest agent started')
+    assert trove.instances.get(created.id).status == 'BUILD'
+    broker.restart(down_for=BROKER_DOWN)
+    instance = e2e.wait_for_instance(
+        trove, created.id, statuses=('ACTIVE', 'ERROR'),
+        timeout=BUILD_TIMEOUT + 240, system=broker_system)
+    assert instance.status == 'ACTIVE', _fault(instance)
+    _healthy(trove, created.id)
+    # The users and databases asked for at create exist; data goes in.
+    _fill(datastore, instance, 100)
+    assert _kept(datastore, instance) == (100, 5050)
+    # The next operation works.
+    backup = trove.backups.create('after-broker-create', created.id)
+    wait_backup(trove, backup.id, system=broker_system)
+
+
+def test_broker_restarted_during_backup(on_broker, broker_system, broker,
+                                       datastore):
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'broker-backup', datastore)
+    before = _kept(datastore, instance)
+    backup = trove.backups.create('broker-restart', instance.id)
+    wait_until(lambda: trove.backups.get(backup.id).status == 'BUILDING',
+               timeout=60, interval=0.1, message='the backup never started')
+    broker.restart(down_for=BROKER_DOWN)
+    ended = wait_backup(trove, backup.id, statuses=('COMPLETED', 'FAILED'),
+                        system=broker_system, timeout=300)
+    if ended.status == 'FAILED':
+        # A failure must say why, in words a user can act on.
+        assert ended.description, 'a failed backup without a reason'
+    _healthy(trove, instance.id)
+    assert _kept(datastore, instance) == before
+    again = trove.backups.create('after-broker-backup', instance.id)
+    wait_backup(trove, again.id, system=broker_system)
+    assert ended.status == 'COMPLETED', ended.description
+
+
+def test_broker_restarted_during_resize(on_broker, broker_system, broker,
+                                       datastore):
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'broker-resize', datastore)
+    before = _kept(datastore, instance)
+    trove.instances.resize_instance(instance.id, '2')
+    wait_until(lambda: trove.instances.get(instance.id).status == 'RESIZE',
+               timeout=30, interval=0.1, message='the resize never started')
+    broker.restart(down_for=BROKER_DOWN)
+    resized = wait_until(
+        lambda: (lambda i: i if i.status in ('ACTIVE', 'ERROR') else None)(
+            trove.instances.get(instance.id)),
+        timeout=300, interval=1, message='the resize did not end')
+    assert resized.status == 'ACTIVE', _fault(resized)
+    assert resized.flavor['id'] == '2', (resized.flavor, _fault(resized))
+    _healthy(trove, instance.id)
+    assert _kept(datastore, instance) == before
+    # The next operation works.
+    trove.instances.resize_volume(instance.id, 2)
+    wait_until(lambda: (lambda i: i.status == 'ACTIVE'
+                        and i.volume['size'] == 2)(
+        trove.instances.get(instance.id)),
+        timeout=120, message='volume resize after the broker restart failed')
+    assert _kept(datastore, instance) == before
+
+
+def test_agent_paused_during_prepare_ends_by_deadline(on_broker,
+                                                      broker_system,
+                                                      datastore):
+    trove = on_broker
+    created = create_instance(trove, datastore, 'paused-prepare')
+    started = time.monotonic()
+    # Paused once it serves RPC (its prepare is waiting for it then);
+    # paused before, the server itself fails to start.
+    guest_pid = wait_until(lambda: _guest_serving(broker_system, created.id),
+                           timeout=120, interval=0.02,
+                           message='no guest agent started')
+    os.kill(guest_pid, signal.SIGSTOP)
+    try:
+        if trove.instances.get(created.id).status == 'ACTIVE':
+            pytest.skip('prepare finished before the agent was paused')
+        failed = e2e.wait_for_instance(
+            trove, created.id, statuses=('ERROR',),
+            timeout=BUILD_TIMEOUT + 60, system=broker_system)
+        took = time.monotonic() - started
+        assert took < BUILD_TIMEOUT + 60, took
+        message = _fault(failed)
+        assert message and 'did not report the database ready within %d ' \
+            'seconds' % BUILD_TIMEOUT in message, message
+        # Deleting the instance works with its agent still hung.
+        trove.instances.delete(created.id)
+        e2e.wait_for_deleted(trove, created.id)
+        wait_until(lambda: not _alive(guest_pid), timeout=30,
+                   message='the paused agent outlived its instance')
+    finally:
+        _resume(guest_pid)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            return stat.read().split(')')[-1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def _small_filesystem(path, size):
+    """A tmpfs of ``size`` mounted on ``path`` (what was there is hidden,
+    not touched); unmounted afterwards."""
+    os.makedirs(path, exist_ok=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % size,
+                    'tmpfs', path], check=True, capture_output=True)
+    try:
+        yield lambda new_size: subprocess.run(
+            ['mount', '-o', 'remount,size=%s' % new_size, path],
+            check=True, capture_output=True)
+    finally:
+        subprocess.run(['umount', path], check=True, capture_output=True)
+
+
+def _stored_files(root):
+    return sorted(os.path.relpath(os.path.join(top, name), root)
+                  for top, _dirs, files in os.walk(root) for name in files)
+
+
+def test_full_backup_store_fails_the_backup_with_a_reason(on_broker,
+                                                          broker_system,
+                                                          datastore):
+    """Local volumes are directories with a declared size, not
+    filesystems (nothing makes the engine's writes fail), so the full
+    disk a user meets is the backup store's: a store with 256 KiB free.
+    The backup ends FAILED saying the store is full, leaves no partial
+    object, the data is intact, and once the store has room the next
+    backup works."""
+    if os.getuid() != 0:
+        pytest.skip('mounting a small filesystem needs root')
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'full-store', datastore)
+    before = _kept(datastore, instance)
+    store = os.path.join(broker_system.state_dir, 'backups')
+    with _small_filesystem(store, '256k') as resize_store:
+        backup = trove.backups.create('into-a-full-store', instance.id)
+        failed = wait_backup(trove, backup.id, statuses=('FAILED',),
+                             system=broker_system, timeout=120)
+        description = failed.description or ''
+        print('\nbackup into a full store: %s' % description)
+        assert 'The backup store is full' in description, description
+        assert not [name for name in _stored_files(store)
+                    if backup.id in name], _stored_files(store)
+        _healthy(trove, instance.id)
+        assert _kept(datastore, instance) == before
+        # The operator gives the store room: the next backup works.
+        resize_store('512m')
+        again = trove.backups.create('store-with-room', instance.id)
+        wait_backup(trove, again.id, system=broker_system)
+        trove.backups.delete(again.id)
+        wait_until(lambda: not [name for name in _stored_files(store)
+                                if again.id in name], timeout=60)
+
+
+def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
+        on_broker, broker_system):
+    """What the local provider can show of a full data volume: its size
+    is declared, not enforced, so the engine never fails to write, but a
+    volume filled past its size shows in ``volume.used`` (over 100 %),
+    and a volume resize brings it back under its size."""
+    trove = on_broker
+    instance = _ready_instance(trove, broker_system, 'full-volume')
+    before = _kept(DATASTORE, instance)
+    filler = os.path.join(broker_system.volume_dir(instance.id), 'mount',
+                          'filler')
+    subprocess.run(['fallocate', '-l', '1200M', filler], check=True)
+    try:
+        shown = trove.instances.get(instance.id).volume
+        assert shown['size'] == 1 and shown['used'] >= 1.1, shown
+        assert shown['used_percent'] > 100, shown
+        trove.instances.resize_volume(instance.id, 2)
+        resized = wait_until(
+            lambda: (lambda i: i if i.status == 'ACTIVE'
+                     and i.volume['size'] == 2 else None)(
+                trove.instances.get(instance.id)),
+            timeout=120, message='the volume resize did not finish')
+        assert resized.volume['used_percent'] < 100, resized.volume
+    finally:
+        os.unlink(filler)
+    assert _kept(DATASTORE, instance) == before
+    _healthy(trove, instance.id)

@@ -42,6 +42,10 @@ class StorageUnavailable(StorageError):
     """The storage could not be reached."""
 
 
+class StorageFull(StorageError):
+    """The storage has no room left for the object."""
+
+
 @dataclasses.dataclass
 class SavedObject:
     location: str

@@ -9,6 +9,7 @@ never taken for a backup. Every location is checked to lie inside
 never make a service read or delete anything else.
 """
 
+import errno
 import json
 import os
 
@@ -86,9 +87,15 @@ class LocalStorage(base.BackupStorage):
             self._write_metadata(path, dict(metadata or {},
                                             checksum=checksum))
             os.rename(partial, path)
-        except BaseException:
+        except BaseException as error:
             for leftover in (partial, path + META_SUFFIX):
                 _remove(leftover)
+            if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+                raise base.StorageFull(
+                    'The backup store is full (no space left on its '
+                    'filesystem); nothing of this backup was kept. Delete '
+                    'old backups or ask an administrator to give the store '
+                    'more room, then take the backup again.') from error
             raise
         LOG.info('Stored %s: %d bytes, checksum %s', path, size, checksum)
         return base.SavedObject(SCHEME + path, checksum, size)

@@ -1,6 +1,7 @@
 """Backup storage pieces that need no server: metadata headers, Swift
 locations, and the local directory driver (confined to its root)."""
 
+import errno
 import hashlib
 import io
 import os
@@ -86,4 +87,29 @@ def test_local_storage_keeps_nothing_of_a_failed_backup(tmp_path):
         driver.save('c', 'b.tar.gz', io.BytesIO(b'data'), tool_failed)
     with pytest.raises(base.StorageError):
         driver.save('c', 'b.tar.gz', io.BytesIO(b''), dict)
+    assert os.listdir(tmp_path / 'c') == []
+
+
+def test_a_full_local_store_says_so_and_keeps_nothing(tmp_path, monkeypatch):
+    driver = local.LocalStorage(str(tmp_path))
+    real_fdopen = os.fdopen
+
+    class FullFile:
+        def __init__(self, target):
+            self.target = target
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.target.close()
+
+        def write(self, chunk):
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(local.os, 'fdopen',
+                        lambda *a, **k: FullFile(real_fdopen(*a, **k)))
+    with pytest.raises(base.StorageFull) as raised:
+        driver.save('c', 'b.tar.gz', io.BytesIO(b'data'), dict)
+    assert 'The backup store is full' in raised.value.message
     assert os.listdir(tmp_path / 'c') == []

@@ -41,9 +41,19 @@ class FakeGuest:
 
     def prepare(self, **kwargs):
         FakeGuest.calls.append(('prepare', self.instance_id, kwargs))
+        if FakeGuest.on_prepare == 'lost-once':
+            FakeGuest.on_prepare = 'healthy'    # the next one arrives
+            return
         if FakeGuest.on_prepare == 'healthy':
             service_status.set_status(CONTEXT, self.instance_id,
                                       states.ServiceStatuses.HEALTHY)
+
+    def rpc_ping(self):
+        FakeGuest.calls.append(('rpc_ping', self.instance_id, {}))
+        if FakeGuest.on_prepare == 'hung':
+            raise exception.GuestTimeout(instance_id=self.instance_id,
+                                         timeout=1)
+        return True
 
     def restart(self):
         FakeGuest.calls.append(('restart', self.instance_id, {}))
@@ -175,6 +185,41 @@ def test_a_resumed_build_without_its_passwords_fails_with_a_fault(provider):
     assert not [c for c in FakeGuest.calls if c[0] == 'prepare']
 
 
+def test_a_prepare_lost_with_the_broker_is_sent_again(provider,
+                                                      monkeypatch):
+    """The agent answers a ping but never began its prepare (the message
+    was dropped with its queue in a broker restart): the same prepare,
+    passwords included, is sent again and the build ends ACTIVE."""
+    from trove.taskmanager.flows import build_steps
+    monkeypatch.setattr(build_steps, 'PREPARE_RESEND_AFTER', 0.3)
+    CONF.set_override('usage_timeout', 10, group='mariadb')
+    FakeGuest.on_prepare = 'lost-once'
+    instance_id = factories.create_test_instance(
+        work_args={'databases': [{'_name': 'shop'}], 'has_secrets': True})
+    run(create.CreateFlow, instance_id, provider,
+        secrets={'users': [{'_name': 'app', '_password': 'x'}],
+                 'root_password': 'r00t'})
+    assert task(instance_id) is Tasks.NONE
+    prepares = [c[2] for c in FakeGuest.calls if c[0] == 'prepare']
+    assert len(prepares) == 2 and prepares[0] == prepares[1]
+    assert prepares[1]['users'] == [{'_name': 'app', '_password': 'x'}]
+    assert prepares[1]['root_password'] == 'r00t'
+
+
+def test_a_prepare_is_not_sent_again_to_an_agent_that_does_not_answer(
+        provider, monkeypatch):
+    from trove.taskmanager.flows import build_steps
+    monkeypatch.setattr(build_steps, 'PREPARE_RESEND_AFTER', 0.3)
+    FakeGuest.on_prepare = 'hung'
+    instance_id = factories.create_test_instance()
+    run(create.CreateFlow, instance_id, provider)
+    assert task(instance_id) is Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert 'did not report the database ready within 2 seconds' in \
+        fault(instance_id)
+    assert len([c for c in FakeGuest.calls if c[0] == 'prepare']) == 1
+    assert [c for c in FakeGuest.calls if c[0] == 'rpc_ping']
+
+
 def test_a_build_deleted_while_it_waits_stops_quietly(provider):
     FakeGuest.on_prepare = 'silent'
     CONF.set_override('usage_timeout', 30, group='mariadb')
@@ -236,3 +281,40 @@ def test_a_lost_claim_stops_the_flow_without_recording(provider):
     assert provider.compute.servers == {}
     # tm-1 did not release tm-2's work.
     assert claims.current(CONTEXT, instance_id).owner == 'tm-2'
+
+
+def test_a_call_lost_with_the_broker_is_made_once_more(monkeypatch):
+    """stop_db timed out (the broker restarted under it): once the agent
+    answers a ping it is called again; a second timeout is the failure."""
+    answers = {'stop_db': [exception.GuestTimeout(instance_id='i',
+                                                  timeout=1), 'stopped'],
+               'rpc_ping': [exception.GuestTimeout(instance_id='i',
+                                                   timeout=1), True]}
+    calls = []
+
+    class Guest:
+        def __getattr__(self, name):
+            def call(*args):
+                calls.append(name)
+                answer = answers[name].pop(0)
+                if isinstance(answer, Exception):
+                    raise answer
+                return answer
+            return call
+
+    class Flow:
+        instance_id = 'i'
+
+        def guest(self):
+            return Guest()
+
+        def check_cancelled(self):
+            pass
+
+    monkeypatch.setattr(common.time, 'sleep', lambda seconds: None)
+    assert common.call_riding_out_broker(Flow(), 'stop_db') == 'stopped'
+    assert calls == ['stop_db', 'rpc_ping', 'rpc_ping', 'stop_db']
+    answers['stop_db'] = [exception.GuestTimeout(instance_id='i', timeout=1)] * 2
+    answers['rpc_ping'] = [True]
+    with pytest.raises(exception.GuestTimeout):
+        common.call_riding_out_broker(Flow(), 'stop_db')

@@ -76,6 +76,7 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         self.volume = volume.get_driver()
         self._engine = None
         self._lock = threading.RLock()
+        self._preparing = threading.Event()
 
     @property
     def engine(self):
@@ -171,38 +172,61 @@ class Manager(replication_endpoints.ReplicationEndpoints):
                 backup_info=None, config_contents=None, root_password=None,
                 overrides=None, cluster_config=None, snapshot=None,
                 modules=None, ds_version=None, ssl=None):
+        if self._preparing.is_set():
+            # The taskmanager sends prepare again when it heard nothing
+            # from the agent (a message lost in a broker restart): one
+            # prepare runs, a duplicate must not wait for it and run again.
+            LOG.warning('Ignoring prepare: a prepare is running')
+            return
         with self._lock:
             if self.status.is_prepared:
                 LOG.warning('Ignoring prepare: this instance is prepared')
                 return
-            self.status.begin_install()
+            self._preparing.set()
             try:
-                self.use_volume(device_path, mount_point)
-                if ssl:
-                    # Before the first start: the engine never listens
-                    # without the TLS it was created with.
-                    self.engine.tls.install(ssl.get('mode'), ssl)
-                LOG.info('Preparing %s (mount point %s)', self.manager_name,
-                         self.engine.mount_point)
-                self.do_prepare(
-                    databases=models.databases_from(databases),
-                    users=models.users_from(users),
-                    config_contents=config_contents,
+                self._prepare(
+                    context, packages=packages, databases=databases,
+                    memory_mb=memory_mb, users=users,
+                    device_path=device_path, mount_point=mount_point,
+                    backup_info=backup_info, config_contents=config_contents,
                     root_password=root_password, overrides=overrides,
-                    backup_info=backup_info, snapshot=snapshot,
-                    cluster_config=cluster_config, context=context)
-            except Exception as error:
-                message, details = describe_failure(error)
-                LOG.error('Prepare failed: %s\n%s', message, details)
-                self.status.fail_install(message, details)
-                return
-            self.status.mark_stopped(False)
-            self.status.end_install(self.actual_status())
-            LOG.info('Prepare finished')
-            if modules:
-                # As upstream: a module that fails is reported by
-                # module-query, the instance is ready anyway.
-                guest_modules.ModuleManager().apply(modules)
+                    cluster_config=cluster_config, snapshot=snapshot,
+                    modules=modules, ssl=ssl)
+            finally:
+                self._preparing.clear()
+
+    def _prepare(self, context, packages, databases, memory_mb, users,
+                 device_path, mount_point, backup_info, config_contents,
+                 root_password, overrides, cluster_config, snapshot, modules,
+                 ssl):
+        self.status.begin_install()
+        try:
+            self.use_volume(device_path, mount_point)
+            if ssl:
+                # Before the first start: the engine never listens
+                # without the TLS it was created with.
+                self.engine.tls.install(ssl.get('mode'), ssl)
+            LOG.info('Preparing %s (mount point %s)', self.manager_name,
+                     self.engine.mount_point)
+            self.do_prepare(
+                databases=models.databases_from(databases),
+                users=models.users_from(users),
+                config_contents=config_contents,
+                root_password=root_password, overrides=overrides,
+                backup_info=backup_info, snapshot=snapshot,
+                cluster_config=cluster_config, context=context)
+        except Exception as error:
+            message, details = describe_failure(error)
+            LOG.error('Prepare failed: %s\n%s', message, details)
+            self.status.fail_install(message, details)
+            return
+        self.status.mark_stopped(False)
+        self.status.end_install(self.actual_status())
+        LOG.info('Prepare finished')
+        if modules:
+            # As upstream: a module that fails is reported by
+            # module-query, the instance is ready anyway.
+            guest_modules.ModuleManager().apply(modules)
 
     def use_volume(self, device_path, mount_point):
         """The provider says where the data volume is: remember it for

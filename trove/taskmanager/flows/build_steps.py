@@ -31,6 +31,10 @@ LOG = logging.getLogger(__name__)
 Tasks = states.InstanceTasks
 # Seconds between reads of the guest's reported status while building.
 STATUS_POLL = 0.2
+# Seconds without a word from a guest agent after its prepare was sent,
+# and between two checks, before the prepare is taken for lost (if the
+# agent answers a ping) and sent again.
+PREPARE_RESEND_AFTER = 15
 
 
 def server_spec(flow, volume_id=None):
@@ -197,6 +201,13 @@ def send_prepare(flow, databases=(), users=(), backup_info=None,
     record = flow.record
     manager = record.datastore_manager
     guest = flow.guest()
+    # Kept (in memory only: it holds the passwords) so that WaitForGuest
+    # can send the same prepare again if this one is lost.
+    flow.prepare_args = dict(
+        databases=databases, users=users, backup_info=backup_info,
+        root_password=root_password, cluster_config=cluster_config,
+        modules=modules, snapshot=snapshot)
+    flow.prepare_sent = time.monotonic()
     # The queue must exist before the agent's first message.
     guest.declare_queue()
     guest.prepare(
@@ -295,9 +306,46 @@ class WaitForGuest(base.Step):
             if time.monotonic() >= deadline:
                 flow.load()
                 timed_out(flow, timeout, status, get_server(flow))
+            if status in (None, states.ServiceStatuses.NEW):
+                resend_lost_prepare(flow)
             flow.check_cancelled()
             time.sleep(min(STATUS_POLL,
                            max(deadline - time.monotonic(), 0.01)))
+
+
+def resend_lost_prepare(flow):
+    """The agent said nothing since prepare was sent: if it answers a
+    ping it is up and consuming, so its prepare was lost (a broker
+    restart drops the messages of its queues): send the same prepare
+    again. The agent ignores a prepare while one runs or once prepared,
+    so a prepare whose first report alone was lost does no harm.
+
+    Only the flow that sent the prepare can (the passwords live in its
+    memory); a build resumed by another taskmanager times out instead.
+    """
+    args = getattr(flow, 'prepare_args', None)
+    sent = getattr(flow, 'prepare_sent', None)
+    if args is None or sent is None:
+        return
+    now = time.monotonic()
+    if now - sent < PREPARE_RESEND_AFTER:
+        return
+    if now - getattr(flow, 'prepare_checked', 0) < PREPARE_RESEND_AFTER:
+        return
+    flow.prepare_checked = now
+    try:
+        flow.guest().rpc_ping()
+    except exception.TroveError as error:
+        LOG.info('Guest agent of instance %s does not answer yet (%s)',
+                 flow.instance_id, error)
+        return
+    if service_status.get(flow.context, flow.instance_id)[0] not in (
+            None, states.ServiceStatuses.NEW):
+        return      # it reported meanwhile
+    LOG.warning('The guest agent of instance %s is up but has not begun '
+                'the prepare sent %d seconds ago (lost with the broker?): '
+                'sending it again', flow.instance_id, now - sent)
+    send_prepare(flow, **args)
 
 
 def get_server(flow):

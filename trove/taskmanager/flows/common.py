@@ -109,6 +109,34 @@ class InstanceFlow(base.Flow):
         faults.save_fault(self.context, self.instance_id, message, details)
 
 
+def call_riding_out_broker(flow, method, *args, **kwargs):
+    """``flow.guest().<method>(...)``; if it times out, wait (up to
+    ``agent_call_high_timeout``) for the agent to answer a ping and call
+    once more. A call made while RabbitMQ restarts times out, or its
+    message is dropped with the queue it waited in; the agent itself was
+    never asked. Only for calls that may safely run twice (stopping or
+    starting the engine)."""
+    guest = flow.guest()
+    try:
+        return getattr(guest, method)(*args, **kwargs)
+    except exception.GuestTimeout as error:
+        first = error
+    LOG.warning('%s of instance %s timed out (%s); waiting for its agent '
+                'to answer a ping to try once more', method,
+                flow.instance_id, first)
+    deadline = time.monotonic() + CONF.agent_call_high_timeout
+    while True:
+        try:
+            guest.rpc_ping()
+            break
+        except exception.TroveError:
+            if time.monotonic() >= deadline:
+                raise first
+            flow.check_cancelled()
+            time.sleep(1)
+    return getattr(guest, method)(*args, **kwargs)
+
+
 def datastore_option(manager, name, default=None):
     """``[<manager>] <name>``, or ``default`` if there is no such option."""
     try:

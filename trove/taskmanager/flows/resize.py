@@ -86,7 +86,7 @@ class StopForResize(base.Step):
     name = 'stop_datastore'
 
     def run(self, flow):
-        flow.guest().stop_db()
+        common.call_riding_out_broker(flow, 'stop_db')
 
 
 class ResizeServer(base.Step):
@@ -119,8 +119,9 @@ class ResizeFlavorFlow(ResizeFlow):
         self.render_config(self.new_flavor)
 
     def start_datastore(self, flavor):
-        self.guest().start_db_with_conf_changes(
-            self.render_config(flavor), self.record.datastore_version_number)
+        common.call_riding_out_broker(
+            self, 'start_db_with_conf_changes', self.render_config(flavor),
+            self.record.datastore_version_number)
         # The engine restarted with every override: none is pending.
         configuration_instances.record_restarted(self.context,
                                                  self.instance_id)

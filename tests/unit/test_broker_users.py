@@ -44,10 +44,15 @@ def test_permissions_name_only_the_instances_resources():
               'guestagent.%s.x' % ID, 'trove-taskmanager',
               'trove-conductor', 'xguestagent.' + ID, 'trove_fanout',
               'guestagent', 'amq.rabbitmq.reply-to', 'troveX']
+    reply = 'reply_0123456789abcdef0123456789abcdef'
     for regex in (permissions.configure, permissions.read,
                   permissions.write):
-        assert all(_matches(regex, name) for name in own), regex
+        allowed = [name for name in own
+                   if regex != permissions.write or name != reply]
+        assert all(_matches(regex, name) for name in allowed), regex
         assert not any(_matches(regex, name) for name in others), regex
+    # Its reply queue: declared and consumed, never written to.
+    assert not _matches(permissions.write, reply)
     assert _matches(permissions.write, 'amq.default')
     assert not _matches(permissions.read, 'amq.default')
     assert not _matches(permissions.configure, 'amq.default')

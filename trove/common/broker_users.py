@@ -19,8 +19,8 @@ control exchange, which restrict routing keys):
   it only with its own routing keys, publish to it only with the
   conductor's routing key (``trove-conductor``);
 * RPC replies: publish to the default exchange (``amq.default``), and
-  its own reply queue (``reply_<hex>``) for the one call it makes to the
-  conductor.
+  declare and consume its own reply queue (``reply_<hex>``) for the one
+  call it makes to the conductor.
 
 Everything else is refused by the broker (ACCESS_REFUSED): consuming
 another instance's queue or the taskmanager's, publishing to the
@@ -83,7 +83,7 @@ class Permissions:
         reply = r'reply_[0-9a-f]+'
         self.control_exchange = control_exchange
         self.configure = '^(%s|%s|%s)$' % (own, reply, exchange)
-        self.write = r'^(%s|%s|%s|amq\.default)$' % (own, reply, exchange)
+        self.write = r'^(%s|%s|amq\.default)$' % (own, exchange)
         self.read = '^(%s|%s|%s)$' % (own, reply, exchange)
         # Routing keys on the control exchange (a topic exchange).
         self.topic_write = '^%s$' % re.escape(conductor_topic)

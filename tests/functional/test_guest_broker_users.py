@@ -210,3 +210,26 @@ def test_a_resumed_build_resets_the_password(vhost):
     assert first != second
     assert _refused(first, lambda channel: None) is not None
     assert _refused(second, lambda channel: None) is None
+
+
+def test_trove_local_down_removes_and_up_restores_the_users(vhost, tmp_path):
+    from trove.localenv import isolation
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    url = _guest_url(vhost, made, instance_id)
+    etc = tmp_path / 'instances' / 'server-1' / 'etc'
+    etc.mkdir(parents=True)
+    (etc / 'trove-guestagent.conf').write_text(
+        '[DEFAULT]\ntransport_url = %s\ncontrol_exchange = trove\n' % url)
+    (etc / 'guest_info.conf').write_text(
+        '[DEFAULT]\nguest_id = %s\n' % instance_id)
+    name = broker_users.user_name(instance_id)
+
+    # down: the users on the deployment's vhost go with it.
+    assert isolation.remove_instance_users(vhost.name) == [name]
+    assert not _user_exists(name)
+    # up: made again with the password the guest holds.
+    assert isolation.restore_instance_users(
+        str(tmp_path / 'instances')) == [name]
+    assert _refused(url, lambda channel: channel.queue_declare(
+        'guestagent.' + instance_id, auto_delete=True)) is None

@@ -140,6 +140,15 @@ class Rabbitmqctl(BrokerUsers):
     def delete(self, name):
         self._run('delete_user', name, ok=(0, self.NO_USER))
 
+    def instance_users_of(self, vhost):
+        """The instance users (``trove-guest-*``) with permissions on
+        ``vhost``."""
+        result = self._run('list_permissions', '-p', vhost,
+                           '--no-table-headers')
+        return sorted({line.split('\t')[0]
+                       for line in result.stdout.splitlines()
+                       if line.startswith(USER_PREFIX)})
+
     def exists(self, name):
         result = self._run('list_users', '--no-table-headers')
         return name in [line.split('\t')[0]

@@ -67,6 +67,7 @@ def test_instance_has_its_own_broker_user(trove, trove_system):
         permissions = _rabbitmqctl('list_user_permissions', name)
         assert created.id in permissions
         assert 'trove-taskmanager' not in permissions
+        assert 'amq' not in permissions
 
         # The API's call to the guest is answered through its user.
         assert trove.instances.get(created.id).status == 'ACTIVE'

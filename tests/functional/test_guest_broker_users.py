@@ -5,10 +5,13 @@ A real broker, a vhost of the test's own, users made with rabbitmqctl as
 the taskmanager makes them. The guest side talks through oslo.messaging
 with only its own credentials: it serves its own guest queue (a call
 from the control plane is answered), casts to the conductor and makes the
-one call a guest makes to it. With the same credentials, plain AMQP
-(kombu) is refused by the broker when it consumes another instance's
-guest queue or the taskmanager's queue, publishes to the taskmanager
-through the control exchange, or binds its queue to another routing key.
+one call a guest makes to it (its replies go through the replies
+exchange, trove.common.rpc_replies). With the same credentials, plain
+AMQP (kombu) is refused by the broker when it consumes another
+instance's guest queue or the taskmanager's queue, publishes to the
+taskmanager through the control exchange or the default exchange,
+deletes the replies exchange, or binds its queue to another routing
+key.
 """
 
 import shutil
@@ -23,6 +26,7 @@ import pytest
 
 from tests.helpers import rabbit
 from trove.common import broker_users
+from trove.common import rpc_replies
 from trove.conf import CONF
 
 pytestmark = [
@@ -45,6 +49,8 @@ def _user_exists(name):
 
 @pytest.fixture
 def vhost():
+    # As trove.common.rpc does for every service and agent.
+    rpc_replies.install()
     vhost = rabbit.RabbitVhost()
     if not vhost.own_vhost:
         vhost.delete()
@@ -175,6 +181,13 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
             guest_url, lambda channel: kombu.Producer(
                 channel, exchange).publish({'method': 'delete_instance'},
                                            routing_key=TASKMANAGER)),
+        'publish to the taskmanager through the default exchange': _refused(
+            guest_url, lambda channel: kombu.Producer(
+                channel, kombu.Exchange('', 'direct', passive=True)).publish(
+                    {'method': 'delete_instance'}, routing_key=TASKMANAGER)),
+        'delete the replies exchange': _refused(
+            guest_url, lambda channel: channel.exchange_delete(
+                rpc_replies.reply_exchange())),
         'bind its queue to the conductor key': _refused(
             guest_url, lambda channel: channel.queue_bind(
                 'guestagent.' + instance_id, CONF.control_exchange,

@@ -53,7 +53,10 @@ def test_permissions_name_only_the_instances_resources():
         assert not any(_matches(regex, name) for name in others), regex
     # Its reply queue: declared and consumed, never written to.
     assert not _matches(permissions.write, reply)
-    assert _matches(permissions.write, 'amq.default')
+    assert not _matches(permissions.write, 'amq.default')
+    assert _matches(permissions.write, 'trove_replies')
+    assert not _matches(permissions.configure, 'trove_replies')
+    assert not _matches(permissions.read, 'trove_replies')
     assert not _matches(permissions.read, 'amq.default')
     assert not _matches(permissions.configure, 'amq.default')
     # Routing keys on the control exchange.

@@ -18,7 +18,8 @@ control exchange, which restrict routing keys):
 * the control exchange (``trove``): declare it, bind its own queues to
   it only with its own routing keys, publish to it only with the
   conductor's routing key (``trove-conductor``);
-* RPC replies: publish to the default exchange (``amq.default``), and
+* RPC replies: publish to the replies exchange (``trove_replies``,
+  trove.common.rpc_replies: it routes only to reply queues), and
   declare and consume its own reply queue (``reply_<hex>``) for the one
   call it makes to the conductor.
 
@@ -81,9 +82,12 @@ class Permissions:
         own = r'%s(\.%s|_fanout(_[0-9a-f]+)?)?' % (guest, instance_id)
         exchange = re.escape(control_exchange)
         reply = r'reply_[0-9a-f]+'
+        # Replies go through this exchange (trove.common.rpc_replies),
+        # not the default one, which reaches every queue.
+        replies = re.escape(control_exchange + '_replies')
         self.control_exchange = control_exchange
         self.configure = '^(%s|%s|%s)$' % (own, reply, exchange)
-        self.write = r'^(%s|%s|amq\.default)$' % (own, exchange)
+        self.write = '^(%s|%s|%s)$' % (own, exchange, replies)
         self.read = '^(%s|%s|%s)$' % (own, reply, exchange)
         # Routing keys on the control exchange (a topic exchange).
         self.topic_write = '^%s$' % re.escape(conductor_topic)

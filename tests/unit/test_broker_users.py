@@ -219,3 +219,28 @@ def test_guest_config_gets_the_instances_user(tmp_path, overrides,
     assert ('transport_url = rabbit://trove-guest-%s:%s@127.0.0.1:5672/dep'
             % (ID, password)) in files.guest_config
     assert 'guest:guest' not in files.guest_config
+
+
+def test_replies_patch_is_installed_once_and_only_for_instance_users():
+    from oslo_messaging._drivers import impl_rabbit
+
+    from trove.common import rpc_replies
+    rpc_replies.install()
+    declare = impl_rabbit.Consumer.declare
+    direct_send = impl_rabbit.Connection.direct_send
+    rpc_replies.install()
+    assert impl_rabbit.Consumer.declare is declare
+    assert impl_rabbit.Connection.direct_send is direct_send
+    assert rpc_replies.reply_exchange('trove') == 'trove_replies'
+
+    class Kombu:
+        def __init__(self, userid):
+            self.userid = userid
+
+    class Connection:
+        def __init__(self, userid):
+            self.connection = Kombu(userid)
+
+    assert rpc_replies._instance_user(Connection('trove-guest-' + ID))
+    assert not rpc_replies._instance_user(Connection('guest'))
+    assert not rpc_replies._instance_user(object())

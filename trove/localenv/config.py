@@ -232,17 +232,27 @@ class LocalConfig:
                            '\n[DEFAULT]\nbind_port = %d\n' % (number, port))
 
     def guest_broker_users(self):
-        """On when this machine's broker is the deployment's (rabbitmqctl
-        manages the local node only)."""
+        """On when this machine's broker is the deployment's and
+        rabbitmqctl may manage it (it manages the local node only)."""
         import shutil
+        import subprocess
         import urllib.parse
-        if not shutil.which('rabbitmqctl'):
-            return False
+        if getattr(self, '_broker_users', None) is not None:
+            return self._broker_users
         netloc = urllib.parse.urlsplit(self.transport_url).netloc
         hosts = [host.rpartition('@')[2].rsplit(':', 1)[0]
                  for host in netloc.split(',')]
-        return all(host in ('localhost', '127.0.0.1', '[::1]')
-                   for host in hosts)
+        usable = shutil.which('rabbitmqctl') and all(
+            host in ('localhost', '127.0.0.1', '[::1]') for host in hosts)
+        if usable:
+            try:
+                usable = subprocess.run(
+                    ['rabbitmqctl', '-q', 'list_users'],
+                    capture_output=True, timeout=60).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                usable = False
+        self._broker_users = bool(usable)
+        return self._broker_users
 
     def _deployment_key(self):
         """Made on the first "up" and kept: instances made before a later

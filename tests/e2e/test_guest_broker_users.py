@@ -73,6 +73,16 @@ def test_instance_has_its_own_broker_user(trove, trove_system):
         assert trove.instances.get(created.id).status == 'ACTIVE'
         databases = trove.databases.list(created.id)
         assert isinstance(list(databases), list)
+        # Nothing the agent does is refused by the broker.
+        logs = os.path.join(trove_system.instance_dir(created.id), 'logs')
+        read = 0
+        for root, _dirs, files in os.walk(logs):
+            for file_name in files:
+                with open(os.path.join(root, file_name), 'rb') as log:
+                    text = log.read()
+                read += len(text)
+                assert b'ACCESS_REFUSED' not in text, file_name
+        assert read > 0
     finally:
         trove.instances.delete(created.id)
         e2e.wait_for_deleted(trove, created.id)

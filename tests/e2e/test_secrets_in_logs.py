@@ -3,7 +3,8 @@
 The run makes secrets of every kind the system handles: a user's password
 given at create, a password changed later, the root password Trove
 generates, the instance's message key (in its guest_info.conf only), the
-deployment's key of keys, and the RabbitMQ password of the transport URL;
+deployment's key of keys, the RabbitMQ password of the transport URL and
+the password of the instance's own broker user;
 it takes a backup and deletes the instance, so every service logged its
 share. Then every log file under the state directory -- the services',
 the guest agent's, the engine's -- is read in full: none of the secrets
@@ -78,6 +79,15 @@ def test_no_secret_in_any_log(trove, trove_system):
                                'guest_info.conf'))
         found['instance message key'] = info.defaults()[
             'instance_rpc_encr_key']
+        guest_conf = configparser.RawConfigParser(strict=False)
+        guest_conf.read(os.path.join(trove_system.instance_dir(created.id),
+                                     'etc', 'trove-guestagent.conf'))
+        broker_password = urllib.parse.urlsplit(
+            guest_conf.defaults()['transport_url']).password
+        if broker_password != 'guest':
+            # The instance's own broker user (guest_broker_users).
+            found['instance broker password'] = urllib.parse.unquote(
+                broker_password)
         # While the instance exists: its guest's and engine's logs too.
         files, read, leaks = _grep(trove_system.state_dir, found)
     finally:

@@ -39,6 +39,13 @@ class RabbitVhost:
 
     def delete(self):
         if self.own_vhost:
+            # The instances' own users (guest_broker_users) made on it.
+            result = _rabbitmqctl('list_permissions', '-p', self.name,
+                                  '--no-table-headers')
+            for line in result.stdout.splitlines():
+                user = line.split('\t')[0]
+                if user.startswith('trove-guest-'):
+                    _rabbitmqctl('delete_user', user)
             _rabbitmqctl('delete_vhost', self.name)
 
     def messages_in(self, queue):

@@ -142,6 +142,12 @@ def up(args):
     previous = _written_auth_strategy(config)
     config.write()
     _configure_in_process(config)
+    if config.guest_broker_users():
+        try:
+            isolation.restore_instance_users(config.instances_dir)
+        except isolation.IsolationError as error:
+            print('warning: broker users of the instances not restored: '
+                  '%s' % error, file=sys.stderr)
 
     from trove.conf import CONF
     from trove.db import migration

@@ -13,6 +13,7 @@ from oslo_messaging.rpc import dispatcher
 from oslo_serialization import jsonutils
 
 from trove.common import context as trove_context
+from trove.common import rpc_replies
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def get_transport():
     global _transport
     with _lock:
         if _transport is None:
+            rpc_replies.install()
             _transport = messaging.get_rpc_transport(
                 CONF, allowed_remote_exmods=ALLOWED_EXMODS)
         return _transport

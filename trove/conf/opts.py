@@ -24,6 +24,7 @@ GROUP_MODULES = (
     'service',
     'conductor',
     'secure_messages',
+    'guest_broker',
     'instance_tls',
     'timeouts',
     'work',

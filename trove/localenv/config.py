@@ -22,6 +22,9 @@ log_dir = {state_dir}/logs
 use_stderr = false
 # This deployment's own key for the instances' message keys at rest.
 inst_rpc_key_encr_key = {inst_rpc_key}
+# Each instance gets a RabbitMQ user of its own (rabbitmqctl), allowed
+# only its own queues and the conductor's (doc/faults-and-security.md).
+guest_broker_users = {guest_broker_users}
 # This deployment's certificate authority for TLS to instances
 # (doc/tls.md), made on the first "up" and kept.
 instance_tls_ca_cert = {tls_ca_cert}
@@ -198,6 +201,8 @@ class LocalConfig:
             os.chmod(path, 0o755)
         self.ensure_tls_authority()
         values = dict(vars(self), auth_strategy=self.auth_strategy,
+                      guest_broker_users=str(
+                          self.guest_broker_users()).lower(),
                       inst_rpc_key=self._deployment_key(),
                       probe_password=self.probe_password(),
                       tls_ca_cert=self.tls_ca_cert,
@@ -225,6 +230,29 @@ class LocalConfig:
             with open(path, 'w') as conf:
                 conf.write('# Written by trove-local: the port of trove-api-%d.'
                            '\n[DEFAULT]\nbind_port = %d\n' % (number, port))
+
+    def guest_broker_users(self):
+        """On when this machine's broker is the deployment's and
+        rabbitmqctl may manage it (it manages the local node only)."""
+        import shutil
+        import subprocess
+        import urllib.parse
+        if getattr(self, '_broker_users', None) is not None:
+            return self._broker_users
+        netloc = urllib.parse.urlsplit(self.transport_url).netloc
+        hosts = [host.rpartition('@')[2].rsplit(':', 1)[0]
+                 for host in netloc.split(',')]
+        usable = shutil.which('rabbitmqctl') and all(
+            host in ('localhost', '127.0.0.1', '[::1]') for host in hosts)
+        if usable:
+            try:
+                usable = subprocess.run(
+                    ['rabbitmqctl', '-q', 'list_users'],
+                    capture_output=True, timeout=60).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                usable = False
+        self._broker_users = bool(usable)
+        return self._broker_users
 
     def _deployment_key(self):
         """Made on the first "up" and kept: instances made before a later

@@ -147,14 +147,70 @@ def transport_url(state_dir, requested=None):
     return url
 
 
+def remove_instance_users(vhost):
+    """Delete the instances' own broker users (guest_broker_users) of
+    ``vhost``; returns their names."""
+    from trove.common import broker_users
+    users = broker_users.Rabbitmqctl()
+    try:
+        names = users.instance_users_of(vhost)
+        for name in names:
+            users.delete(name)
+    except broker_users.BrokerUserError as error:
+        raise IsolationError(str(error)) from error
+    return names
+
+
+def restore_instance_users(instances_dir, control_exchange='trove',
+                           conductor_topic='trove-conductor'):
+    """Make again the broker users of the deployment's instances, with
+    the password each guest holds (``down`` deleted them with the vhost;
+    a guest started again must log in); returns their names."""
+    import configparser
+    import urllib.parse
+    from trove.common import broker_users
+    users = broker_users.Rabbitmqctl()
+    restored = []
+    if not os.path.isdir(instances_dir):
+        return restored
+    for server in sorted(os.listdir(instances_dir)):
+        etc = os.path.join(instances_dir, server, 'etc')
+        conf = configparser.RawConfigParser(strict=False)
+        info = configparser.RawConfigParser(strict=False)
+        try:
+            conf.read(os.path.join(etc, 'trove-guestagent.conf'))
+            info.read(os.path.join(etc, 'guest_info.conf'))
+        except configparser.Error:
+            continue
+        url = conf.defaults().get('transport_url', '')
+        instance_id = info.defaults().get('guest_id')
+        parts = urllib.parse.urlsplit(url)
+        name = urllib.parse.unquote(parts.username or '')
+        if not instance_id or name != broker_users.user_name(instance_id):
+            continue
+        try:
+            users.ensure(name, urllib.parse.unquote(parts.password or ''),
+                         broker_users.vhost_of(url),
+                         broker_users.Permissions(
+                             instance_id,
+                             conf.defaults().get('control_exchange')
+                             or control_exchange, conductor_topic))
+        except broker_users.BrokerUserError as error:
+            raise IsolationError(str(error)) from error
+        restored.append(name)
+    return restored
+
+
 def remove_vhost(state_dir):
-    """Delete the vhost ``up`` created for the deployment; returns its
-    name, or None if it had none."""
+    """Delete the vhost ``up`` created for the deployment, and the
+    instances' broker users on it; returns its name, or None if it had
+    none."""
     record = load(state_dir)
     name = record.get('vhost')
     if not name:
         return None
     try:
+        remove_instance_users(name)
         _rabbitmqctl('delete_vhost', name)
     except IsolationError as error:
         if 'does not exist' not in str(error) and \

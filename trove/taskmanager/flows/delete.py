@@ -3,15 +3,16 @@
 The API set task DELETING (and released the quota) and submitted the
 ``delete`` work, also while the instance builds: the build sees it was
 superseded and stops, and this flow waits for it to let go. The flow
-leaves nothing behind — no process, directory, address, server, volume
-or server group, including any a dead build made without recording —
-and then soft-deletes the row: ``deleted``, service status DELETED,
+leaves nothing behind — no process, directory, address, server, volume,
+server group or broker user, including any a dead build made without
+recording — and then soft-deletes the row: ``deleted``, service status DELETED,
 fault cleared. If something cannot be removed, the instance ends in
 DELETING_ERROR with a fault, so the user can retry.
 """
 
 from oslo_log import log as logging
 
+from trove.common import broker_users
 from trove.common import notification
 from trove.common import states
 from trove.compute import base as compute_base
@@ -114,13 +115,27 @@ class DeleteServerGroup(base.Step):
             pass
 
 
+class DeleteBrokerUser(base.Step):
+    """The instance's own RabbitMQ user (guest_broker_users), once its
+    server (and so its agent) is gone."""
+
+    name = 'delete_broker_user'
+    failure_task = Tasks.DELETING_ERROR
+    failure = ('Could not delete the broker user of the instance: %s; '
+               'delete the instance again.')
+
+    def run(self, flow):
+        if broker_users.enabled():
+            broker_users.remove(flow.instance_id)
+
+
 class DeleteFlow(common.InstanceFlow):
 
     name = 'delete'
     task = Tasks.DELETING
     failure_task = Tasks.DELETING_ERROR
     steps = (StopDatastore(), DeleteServers(), DeleteVolumes(),
-             DeleteServerGroup())
+             DeleteServerGroup(), DeleteBrokerUser())
 
     def succeeded(self):
         records.soft_delete(self.context, self.instance_id)

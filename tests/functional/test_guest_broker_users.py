@@ -1,0 +1,248 @@
+"""A guest's own RabbitMQ user: its own queue and the conductor, nothing
+else (issue 23, trove.common.broker_users).
+
+A real broker, a vhost of the test's own, users made with rabbitmqctl as
+the taskmanager makes them. The guest side talks through oslo.messaging
+with only its own credentials: it serves its own guest queue (a call
+from the control plane is answered), casts to the conductor and makes the
+one call a guest makes to it (its replies go through the replies
+exchange, trove.common.rpc_replies). With the same credentials, plain
+AMQP (kombu) is refused by the broker when it consumes another
+instance's guest queue or the taskmanager's queue, publishes to the
+taskmanager through the control exchange or the default exchange,
+deletes the replies exchange, or binds its queue to another routing
+key.
+"""
+
+import shutil
+import subprocess
+import threading
+import uuid
+
+import kombu
+import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
+import pytest
+
+from tests.helpers import rabbit
+from trove.common import broker_users
+from trove.common import rpc_replies
+from trove.conf import CONF
+
+pytestmark = [
+    pytest.mark.functional,
+    pytest.mark.skipif(not shutil.which('rabbitmqctl'),
+                       reason='needs rabbitmqctl'),
+]
+
+CONDUCTOR = 'trove-conductor'
+TASKMANAGER = 'trove-taskmanager'
+
+
+def _user_exists(name):
+    result = subprocess.run(['rabbitmqctl', '-q', 'list_users',
+                             '--no-table-headers'],
+                            capture_output=True, text=True, timeout=60)
+    return name in [line.split('\t')[0]
+                    for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def vhost():
+    # As trove.common.rpc does for every service and agent.
+    rpc_replies.install()
+    vhost = rabbit.RabbitVhost()
+    if not vhost.own_vhost:
+        vhost.delete()
+        pytest.skip('no RabbitMQ vhost of our own (rabbitmqctl as root)')
+    made = []
+    try:
+        yield vhost, made
+    finally:
+        for instance_id in made:
+            broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+        vhost.delete()
+
+
+def _guest_url(vhost, made, instance_id):
+    made.append(instance_id)
+    return broker_users.provision(instance_id, vhost.transport_url,
+                                  CONF.control_exchange, CONDUCTOR,
+                                  users=broker_users.Rabbitmqctl())
+
+
+class Conductor:
+    target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.heartbeats = []
+        self.received = threading.Event()
+
+    def heartbeat(self, context, instance_id, payload):
+        self.heartbeats.append((instance_id, payload))
+        self.received.set()
+
+    def replication_standing(self, context, instance_id):
+        return {'instance_id': instance_id, 'fenced': False}
+
+
+class Agent:
+    target = messaging.Target(version='1.0')
+
+    def ping(self, context, word):
+        return word.upper()
+
+
+def _server(transport, topic, server, endpoint):
+    rpc_server = messaging.get_rpc_server(
+        transport, messaging.Target(topic=topic, server=server), [endpoint],
+        executor='threading',
+        access_policy=dispatcher.DefaultRPCAccessPolicy)
+    rpc_server.start()
+    return rpc_server
+
+
+def _stop(rpc_server):
+    rpc_server.stop()
+    rpc_server.wait()
+
+
+def _refused(url, action):
+    """Run ``action(channel)`` on a fresh connection with ``url``; the
+    broker's refusal (403 ACCESS_REFUSED), or None if it was allowed."""
+    connection = kombu.Connection(url.replace('rabbit://', 'amqp://', 1))
+    try:
+        channel = connection.channel()
+        action(channel)
+        # A refused publish is reported asynchronously: a round trip
+        # makes it show.
+        channel.basic_qos(0, 1, False)
+    except Exception as error:
+        return str(error)
+    finally:
+        try:
+            connection.release()
+        except Exception:
+            pass
+    return None
+
+
+def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
+    vhost, made = vhost
+    instance_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    guest_url = _guest_url(vhost, made, instance_id)
+    name = broker_users.user_name(instance_id)
+    assert '%s:' % name in guest_url and 'guest:guest' not in guest_url
+    assert _user_exists(name)
+
+    # The control plane: the conductor's server, the taskmanager's queue
+    # and another instance's guest queue, with the deployment's user.
+    admin = messaging.get_rpc_transport(CONF, url=vhost.transport_url)
+    guest = messaging.get_rpc_transport(CONF, url=guest_url)
+    conductor = Conductor()
+    servers = [_server(admin, CONDUCTOR, 'conductor-1', conductor),
+               _server(admin, TASKMANAGER, 'tm-1', Agent()),
+               _server(admin, 'guestagent.' + other_id, other_id, Agent())]
+    try:
+        # The guest serves its own queue: a call from the control plane
+        # (the taskmanager's client) is answered.
+        servers.append(_server(guest, 'guestagent.' + instance_id,
+                               instance_id, Agent()))
+        to_guest = messaging.get_rpc_client(
+            admin, messaging.Target(topic='guestagent.' + instance_id,
+                                    server=instance_id), timeout=20)
+        assert to_guest.call({}, 'ping', word='hello') == 'HELLO'
+
+        # It casts to the conductor and makes its one call to it.
+        to_conductor = messaging.get_rpc_client(
+            guest, messaging.Target(topic=CONDUCTOR), timeout=20)
+        to_conductor.cast({}, 'heartbeat', instance_id=instance_id,
+                          payload={'service_status': 'healthy'})
+        assert conductor.received.wait(20)
+        assert conductor.heartbeats == [
+            (instance_id, {'service_status': 'healthy'})]
+        assert to_conductor.call({}, 'replication_standing',
+                                 instance_id=instance_id) == {
+            'instance_id': instance_id, 'fenced': False}
+    finally:
+        for rpc_server in servers:
+            _stop(rpc_server)
+
+    # Anything else: ACCESS_REFUSED by the broker.
+    exchange = kombu.Exchange(CONF.control_exchange, 'topic', durable=False)
+    refusals = {
+        'consume another guest queue': _refused(
+            guest_url, lambda channel: channel.basic_consume(
+                'guestagent.' + other_id, callback=lambda message: None)),
+        'consume the taskmanager queue': _refused(
+            guest_url, lambda channel: channel.basic_consume(
+                TASKMANAGER, callback=lambda message: None)),
+        'publish to the taskmanager': _refused(
+            guest_url, lambda channel: kombu.Producer(
+                channel, exchange).publish({'method': 'delete_instance'},
+                                           routing_key=TASKMANAGER)),
+        'publish to the taskmanager through the default exchange': _refused(
+            guest_url, lambda channel: kombu.Producer(
+                channel, kombu.Exchange('', 'direct', passive=True)).publish(
+                    {'method': 'delete_instance'}, routing_key=TASKMANAGER)),
+        'delete the replies exchange': _refused(
+            guest_url, lambda channel: channel.exchange_delete(
+                rpc_replies.reply_exchange())),
+        'bind its queue to the conductor key': _refused(
+            guest_url, lambda channel: channel.queue_bind(
+                'guestagent.' + instance_id, CONF.control_exchange,
+                CONDUCTOR)),
+        'declare another guest queue': _refused(
+            guest_url, lambda channel: channel.queue_declare(
+                'guestagent.' + other_id + '.x', auto_delete=True)),
+    }
+    for what, refusal in refusals.items():
+        assert refusal is not None, '%s was allowed' % what
+        assert 'ACCESS_REFUSED' in refusal, (what, refusal)
+
+    # Another instance's user cannot read this guest's queue either.
+    other_url = _guest_url(vhost, made, other_id)
+    assert 'ACCESS_REFUSED' in (_refused(
+        other_url, lambda channel: channel.basic_consume(
+            'guestagent.' + instance_id,
+            callback=lambda message: None)) or '')
+    admin.cleanup()
+    guest.cleanup()
+
+    # The delete removes the user; removing it again is fine.
+    broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+    assert not _user_exists(name)
+    broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+
+
+def test_a_resumed_build_resets_the_password(vhost):
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    first = _guest_url(vhost, made, instance_id)
+    second = _guest_url(vhost, made, instance_id)
+    assert first != second
+    assert _refused(first, lambda channel: None) is not None
+    assert _refused(second, lambda channel: None) is None
+
+
+def test_trove_local_down_removes_and_up_restores_the_users(vhost, tmp_path):
+    from trove.localenv import isolation
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    url = _guest_url(vhost, made, instance_id)
+    etc = tmp_path / 'instances' / 'server-1' / 'etc'
+    etc.mkdir(parents=True)
+    (etc / 'trove-guestagent.conf').write_text(
+        '[DEFAULT]\ntransport_url = %s\ncontrol_exchange = trove\n' % url)
+    (etc / 'guest_info.conf').write_text(
+        '[DEFAULT]\nguest_id = %s\n' % instance_id)
+    name = broker_users.user_name(instance_id)
+
+    # down: the users on the deployment's vhost go with it.
+    assert isolation.remove_instance_users(vhost.name) == [name]
+    assert not _user_exists(name)
+    # up: made again with the password the guest holds.
+    assert isolation.restore_instance_users(
+        str(tmp_path / 'instances')) == [name]
+    assert _refused(url, lambda channel: channel.queue_declare(
+        'guestagent.' + instance_id, auto_delete=True)) is None

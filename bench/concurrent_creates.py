@@ -35,6 +35,8 @@ import tempfile
 import threading
 import time
 
+import psutil
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -46,13 +48,29 @@ from trove.common import daemon  # noqa: E402
 TARGET_RATIO = 1.5
 
 
+def _cpu(process):
+    """CPU seconds of a process and of its children it has reaped."""
+    times = process.cpu_times()
+    return (times.user + times.system + times.children_user
+            + times.children_system)
+
+
+def _reaped_cpu():
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def raw_concurrent(count, buffer_pool):
-    """Seconds until ``count`` engines started at once all answer."""
+    """Seconds until ``count`` engines started at once all answer, and
+    the CPU seconds they took (mariadb-install-db and the servers)."""
     work = tempfile.mkdtemp(prefix='trove-bench-raw-')
     os.chmod(work, 0o755)
     pool = e2e.free_address_pool().split('.')[1]
     launchers = []
+    cpu = 0.0
     try:
+        reaped_before = _reaped_cpu()
         start = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(count) as executor:
             futures = [executor.submit(
@@ -63,11 +81,53 @@ def raw_concurrent(count, buffer_pool):
             for future in futures:
                 launchers.append(future.result())
         elapsed = time.monotonic() - start
+        cpu = _reaped_cpu() - reaped_before
+        for launcher in launchers:
+            pid = daemon.read_pid(os.path.join(os.path.dirname(launcher),
+                                               'mysqld.pid'))
+            try:
+                cpu += _cpu(psutil.Process(pid))
+            except (psutil.Error, TypeError):
+                pass
     finally:
         with concurrent.futures.ThreadPoolExecutor(count) as executor:
             list(executor.map(provisioning.stop_raw_mariadb, launchers))
         shutil.rmtree(work, ignore_errors=True)
-    return elapsed
+    return elapsed, cpu
+
+
+def system_cpu(state_dir):
+    """CPU seconds so far of the system's processes by kind: its services,
+    the guest agents (with the commands they ran and reaped) and the
+    engines they started, and the shared broker and control DB server."""
+    found = {}
+    shared = {}
+    for process in psutil.process_iter(['pid', 'name', 'cmdline']):
+        try:
+            cmdline = ' '.join(process.info['cmdline'] or [])
+            name = process.info['name']
+            if state_dir in cmdline:
+                for kind in ('trove-api', 'trove-taskmanager',
+                             'trove-conductor', 'trove-guestagent',
+                             'mariadbd'):
+                    if kind in cmdline:
+                        found[kind] = found.get(kind, 0.0) + _cpu(process)
+                        break
+            elif name in ('beam.smp', 'mariadbd'):
+                # The oldest of each: the shared servers.
+                if (name not in shared
+                        or process.pid < shared[name][0]):
+                    shared[name] = (process.pid, _cpu(process))
+        except psutil.Error:
+            continue
+    found['rabbitmq'] = shared.get('beam.smp', (0, 0.0))[1]
+    found['control-db'] = shared.get('mariadbd', (0, 0.0))[1]
+    return found
+
+
+def cpu_delta(before, after):
+    return {kind: round(after[kind] - before.get(kind, 0.0), 1)
+            for kind in sorted(after)}
 
 
 class RssWatch:
@@ -110,9 +170,12 @@ class RssWatch:
         return self.peak
 
 
-def create_at_once(client, count, flavor_id, prefix, timeout=900):
+def create_at_once(client, count, flavor_id, prefix, timeout=900,
+                   state_dir=None):
     """POST ``count`` instances at once; seconds from the first POST to the
-    last ACTIVE and each instance's own time to ACTIVE."""
+    last ACTIVE, each instance's own time to ACTIVE and the CPU seconds
+    of the system's processes meanwhile (by kind)."""
+    cpu_before = system_cpu(state_dir) if state_dir else None
     posted = {}
     barrier = threading.Barrier(count)
 
@@ -135,7 +198,7 @@ def create_at_once(client, count, flavor_id, prefix, timeout=900):
             raise TimeoutError('%d of %d ACTIVE after %d s'
                                % (len(active), count, timeout))
         now = time.monotonic()
-        for instance in client.instances.list(limit=1000):
+        for instance in list_all(client):
             if instance.id not in posted or instance.id in active:
                 continue
             if instance.status == 'ACTIVE':
@@ -149,7 +212,21 @@ def create_at_once(client, count, flavor_id, prefix, timeout=900):
                           for i in failed.values()][:3]))
     total = max(active.values()) - start
     times = [active[i] - posted[i] for i in active]
-    return list(posted), total, times
+    cpu = (cpu_delta(cpu_before, system_cpu(state_dir)) if state_dir
+           else None)
+    return list(posted), total, times, cpu
+
+
+def list_all(client):
+    """Every instance of the project, page after page (a page holds at
+    most ``instances_page_size``)."""
+    marker = None
+    while True:
+        page = client.instances.list(limit=100, marker=marker)
+        yield from page
+        marker = getattr(page, 'next', None)
+        if not marker:
+            return
 
 
 def delete_all(client, ids):
@@ -198,9 +275,10 @@ def main():
             client = system.client('bench')
             flavor_id = system.create_flavor('bench', args.ram, disk=2)
 
-            raw = raw_concurrent(args.raw, buffer_pool)
-            ids, total, times = create_at_once(client, args.raw, flavor_id,
-                                               'bench-cc')
+            raw, raw_cpu = raw_concurrent(args.raw, buffer_pool)
+            ids, total, times, cpu = create_at_once(
+                client, args.raw, flavor_id, 'bench-cc',
+                state_dir=system.state_dir)
             delete_all(client, ids)
             ratio = total / raw
             results['raw'] = {
@@ -208,18 +286,23 @@ def main():
                 'creates_all_active_s': round(total, 2),
                 'create_p50_s': round(statistics.median(times), 2),
                 'ratio': round(ratio, 2), 'target_ratio': TARGET_RATIO,
-                'within_target': ratio <= TARGET_RATIO}
+                'within_target': ratio <= TARGET_RATIO,
+                'raw_cpu_s': round(raw_cpu, 1), 'creates_cpu_s': cpu}
             print('%d raw MariaDB engines at once: %.2fs; %d creates at once '
                   'to ACTIVE: %.2fs (p50 %.2fs); ratio %.2fx (target: <= '
                   '%.1fx: %s)' % (args.raw, raw, args.raw, total,
                                   statistics.median(times), ratio,
                                   TARGET_RATIO, 'met' if ratio <= TARGET_RATIO
                                   else 'MISSED'), flush=True)
+            print('  CPU seconds: raw engines %.1f; creates %.1f (%s)' % (
+                raw_cpu, sum(cpu.values()),
+                ', '.join('%s %.1f' % item for item in cpu.items())),
+                flush=True)
 
             if args.many:
                 watch = RssWatch(system.state_dir)
                 before = watch.sample()
-                ids, total, times = create_at_once(
+                ids, total, times, _cpu_s = create_at_once(
                     client, args.many, flavor_id, 'bench-many')
                 peak = watch.stop()
                 p50 = provisioning.percentile(times, 0.5)

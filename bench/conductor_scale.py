@@ -77,6 +77,9 @@ def flood(conductors, count, args, vhost, work_dir):
         for worker in workers:
             worker.join()
         cpu_before = [conductor_bench.cpu_seconds(pid) for pid in pids]
+        others_before = {name: conductor_bench.cpu_seconds(pid)
+                         for name, pid in servers().items()}
+        machine_before = machine_cpu()
         started = time.time()
         for pid in pids:
             os.kill(pid, signal.SIGCONT)
@@ -86,6 +89,12 @@ def flood(conductors, count, args, vhost, work_dir):
         cpu = [round((conductor_bench.cpu_seconds(pid) - before)
                      / elapsed * 100, 1)
                for pid, before in zip(pids, cpu_before)]
+        busy, total = (after - before for after, before in
+                       zip(machine_cpu(), machine_before))
+        others = {name: round((conductor_bench.cpu_seconds(pid)
+                               - others_before[name]) / elapsed * 100, 1)
+                  for name, pid in servers().items()
+                  if name in others_before}
         statuses = conductor_bench.status_counts(engine)
         engine.dispose()
         return {
@@ -96,6 +105,10 @@ def flood(conductors, count, args, vhost, work_dir):
             'ordering_kept': (statuses.get('healthy') == count
                               and 'shutdown' not in statuses),
             'deadlocks_logged': _deadlocks(work_dir, conductors),
+            # Of the whole machine (100% = every core busy), and the
+            # shared servers' share (percent of one core).
+            'machine_busy_percent': round(busy / total * 100, 1),
+            'servers_cpu_percent_of_one_core': others,
         }
     finally:
         for pid in pids:
@@ -114,6 +127,30 @@ def _deadlocks(work_dir, conductors):
         for name in os.listdir(log_dir):
             with open(os.path.join(log_dir, name), errors='replace') as log:
                 found += log.read().count('Deadlock')
+    return found
+
+
+def machine_cpu():
+    """(busy, total) jiffies of every core since boot."""
+    with open('/proc/stat') as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def servers():
+    """pid of the broker and of the control DB server (read only)."""
+    found = {}
+    # The oldest of each name: the shared servers, not a guest's engine.
+    for pid in sorted((p for p in os.listdir('/proc') if p.isdigit()),
+                      key=int):
+        try:
+            with open('/proc/%s/comm' % pid) as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue
+        if name in ('beam.smp', 'mariadbd') and name not in found:
+            found[name] = int(pid)
     return found
 
 
@@ -146,13 +183,17 @@ def main():
                 results['runs'].append(figures)
                 print('%d conductor(s): %5d heartbeats/s (flood of %d, '
                       'ordering %s, conductor CPU %s%% of a core, '
-                      '%d deadlocks logged)'
+                      '%d deadlocks logged; machine %.0f%% busy; %s)'
                       % (conductors, figures['heartbeats_per_s'],
                          figures['heartbeats'],
                          'kept' if figures['ordering_kept'] else 'BROKEN',
                          '/'.join(str(c) for c in figures[
                              'conductor_cpu_percent_of_one_core']),
-                         figures['deadlocks_logged']), flush=True)
+                         figures['deadlocks_logged'],
+                         figures['machine_busy_percent'],
+                         ', '.join('%s %.0f%%' % item for item in sorted(
+                             figures['servers_cpu_percent_of_one_core']
+                             .items()))), flush=True)
     finally:
         vhost.delete()
         shutil.rmtree(work_dir, ignore_errors=True)

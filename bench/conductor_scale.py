@@ -105,6 +105,9 @@ def flood(conductors, count, args, vhost, work_dir):
             'ordering_kept': (statuses.get('healthy') == count
                               and 'shutdown' not in statuses),
             'deadlocks_logged': _deadlocks(work_dir, conductors),
+            # The conductors' own cost: the same with two if they scale.
+            'conductor_cpu_ms_per_heartbeat': round(
+                sum(cpu) / 100 * elapsed / heartbeats * 1000, 3),
             # Of the whole machine (100% = every core busy), and the
             # shared servers' share (percent of one core).
             'machine_busy_percent': round(busy / total * 100, 1),
@@ -183,13 +186,15 @@ def main():
                 results['runs'].append(figures)
                 print('%d conductor(s): %5d heartbeats/s (flood of %d, '
                       'ordering %s, conductor CPU %s%% of a core, '
-                      '%d deadlocks logged; machine %.0f%% busy; %s)'
+                      '%d deadlocks logged; %.2f ms of conductor CPU per '
+                      'heartbeat; machine %.0f%% busy; %s)'
                       % (conductors, figures['heartbeats_per_s'],
                          figures['heartbeats'],
                          'kept' if figures['ordering_kept'] else 'BROKEN',
                          '/'.join(str(c) for c in figures[
                              'conductor_cpu_percent_of_one_core']),
                          figures['deadlocks_logged'],
+                         figures['conductor_cpu_ms_per_heartbeat'],
                          figures['machine_busy_percent'],
                          ', '.join('%s %.0f%%' % item for item in sorted(
                              figures['servers_cpu_percent_of_one_core']
@@ -201,7 +206,12 @@ def main():
                             if r['conductors'] == 1)
     two = statistics.median(r['heartbeats_per_s'] for r in results['runs']
                             if r['conductors'] == 2)
-    results.update({'one_conductor_per_s': round(one),
+    cost = {n: statistics.median(r['conductor_cpu_ms_per_heartbeat']
+                                 for r in results['runs']
+                                 if r['conductors'] == n) for n in (1, 2)}
+    results.update({'conductor_cpu_ms_per_heartbeat_one': cost[1],
+                    'conductor_cpu_ms_per_heartbeat_two': cost[2],
+                    'one_conductor_per_s': round(one),
                     'two_conductors_per_s': round(two),
                     'ratio': round(two / one, 2),
                     'target_ratio': TARGET_RATIO,
@@ -211,6 +221,9 @@ def main():
           '(target: >= %.1fx: %s)' % (two, one, two / one, TARGET_RATIO,
                                       'met' if results['within_target']
                                       else 'MISSED'), flush=True)
+    print('conductor CPU per heartbeat: %.2f ms with one, %.2f ms with two '
+          '(equal: the rate scales with the CPU the conductors get)'
+          % (cost[1], cost[2]), flush=True)
     print(json.dumps(results))
 
 

@@ -114,10 +114,11 @@ def system_cpu(state_dir):
                         found[kind] = found.get(kind, 0.0) + _cpu(process)
                         break
             elif name in ('beam.smp', 'mariadbd'):
-                # The oldest of each: the shared servers.
-                if (name not in shared
-                        or process.pid < shared[name][0]):
-                    shared[name] = (process.pid, _cpu(process))
+                # The longest-running of each: the shared servers (pids
+                # wrap; rabbitmqctl runs a beam.smp of its own).
+                started = process.create_time()
+                if name not in shared or started < shared[name][0]:
+                    shared[name] = (started, _cpu(process))
         except psutil.Error:
             continue
     found['rabbitmq'] = shared.get('beam.smp', (0, 0.0))[1]

@@ -142,19 +142,24 @@ def machine_cpu():
 
 
 def servers():
-    """pid of the broker and of the control DB server (read only)."""
+    """pid of the broker and of the control DB server (read only): the
+    longest-running process of each name (rabbitmqctl runs a beam.smp of
+    its own, guests run mariadbd; pids wrap, start times do not)."""
     found = {}
-    # The oldest of each name: the shared servers, not a guest's engine.
-    for pid in sorted((p for p in os.listdir('/proc') if p.isdigit()),
-                      key=int):
-        try:
-            with open('/proc/%s/comm' % pid) as comm:
-                name = comm.read().strip()
-        except OSError:
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
             continue
-        if name in ('beam.smp', 'mariadbd') and name not in found:
-            found[name] = int(pid)
-    return found
+        try:
+            with open('/proc/%s/stat' % pid) as stat:
+                head, tail = stat.read().rsplit(')', 1)
+            name = head.split('(', 1)[1]
+            started = int(tail.split()[19])
+        except (OSError, IndexError, ValueError):
+            continue
+        if name in ('beam.smp', 'mariadbd') and (
+                name not in found or started < found[name][0]):
+            found[name] = (started, int(pid))
+    return {name: pid for name, (_started, pid) in found.items()}
 
 
 def loadavg():

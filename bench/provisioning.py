@@ -60,29 +60,46 @@ def _wait_tcp(host, port, timeout=60):
     raise TimeoutError('%s:%d never answered' % (host, port))
 
 
-def raw_mariadb(work_dir, address):
+def start_raw_mariadb(work_dir, address, buffer_pool='64M'):
+    """Initialise a data directory and start mariadbd on ``address``:3306
+    as the guest agent does (its own tmpdir: concurrent bootstraps sharing
+    /tmp remove each other's files); returns the launcher's pid file once
+    the engine accepts a connection."""
     engine = engines.find_mariadb()
     data = os.path.join(work_dir, 'data')
-    os.makedirs(work_dir, exist_ok=True)
+    tmp = os.path.join(work_dir, 'tmp')
+    os.makedirs(tmp, exist_ok=True)
     if os.getuid() == 0:
         shutil.chown(work_dir, 'mysql', 'mysql')
-    start = time.monotonic()
+        shutil.chown(tmp, 'mysql', 'mysql')
     subprocess.run(_as_user('mysql') + [
         'mariadb-install-db', '--no-defaults', '--datadir=' + data,
-        '--auth-root-authentication-method=socket', '--skip-test-db'],
+        '--auth-root-authentication-method=socket', '--skip-test-db',
+        '--tmpdir=' + tmp],
         check=True, capture_output=True)
     pid_file = os.path.join(work_dir, 'mysqld.pid')
+    launcher = os.path.join(work_dir, 'launcher.pid')
     daemon.spawn(_as_user('mysql') + [
         os.path.join(engine.bin_dir, 'mariadbd'), '--no-defaults',
         '--datadir=' + data, '--bind-address=' + address, '--port=3306',
         '--socket=' + os.path.join(work_dir, 'mysqld.sock'),
-        '--pid-file=' + pid_file, '--innodb-buffer-pool-size=64M',
-        '--skip-name-resolve'],
-        os.path.join(work_dir, 'launcher.pid'),
-        os.path.join(work_dir, 'mysqld.log'))
+        '--pid-file=' + pid_file,
+        '--innodb-buffer-pool-size=' + buffer_pool,
+        '--tmpdir=' + tmp, '--skip-name-resolve'],
+        launcher, os.path.join(work_dir, 'mysqld.log'))
     _wait_tcp(address, 3306)
+    return launcher
+
+
+def stop_raw_mariadb(launcher):
+    daemon.terminate(daemon.read_pid(launcher))
+
+
+def raw_mariadb(work_dir, address):
+    start = time.monotonic()
+    launcher = start_raw_mariadb(work_dir, address)
     elapsed = time.monotonic() - start
-    daemon.terminate(daemon.read_pid(os.path.join(work_dir, 'launcher.pid')))
+    stop_raw_mariadb(launcher)
     return elapsed
 
 

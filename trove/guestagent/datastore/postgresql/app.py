@@ -21,6 +21,9 @@ import os
 import re
 import signal
 
+from oslo_log import log as logging
+
+from trove.common import daemon
 from trove.common import engines
 from trove.guestagent.datastore.postgresql import guest_logs
 from trove.guestagent import errors
@@ -28,6 +31,8 @@ from trove.guestagent import operating_system
 from trove.guestagent.datastore import engine
 from trove.guestagent.datastore.postgresql import admin as pg_admin
 from trove.guestagent.datastore.postgresql import table_stats
+
+LOG = logging.getLogger(__name__)
 
 # "2026-11-22 20:54:10.555 GMT [11798] FATAL:  configuration file ..."
 _LOG_LINE = re.compile(r'\b(?P<level>LOG|FATAL|PANIC|ERROR|DETAIL|HINT):'
@@ -209,6 +214,21 @@ class PostgresEngine(engine.Engine):
                                'directory', reasons, error.output) from error
         finally:
             operating_system.remove(password_file)
+
+    def prepare_runtime(self):
+        super().prepare_runtime()
+        self._remove_stale_lock_file()
+
+    def _remove_stale_lock_file(self):
+        """PostgreSQL refuses to start while the pid in its lock file
+        exists, and a killed postmaster may stay a zombie for a moment
+        after a fence (its parent gone, init reaps it when it gets to it):
+        a lock file whose pid is no live process is removed first."""
+        lock_file = os.path.join(self.pgdata, 'postmaster.pid')
+        pid = daemon.read_pid(lock_file)
+        if pid is not None and not daemon.pid_alive(pid):
+            LOG.info('Removing the stale lock file of postmaster %d', pid)
+            operating_system.remove(lock_file)
 
     def server_command(self):
         return [self._binary('postgres'), '-D', self.pgdata,

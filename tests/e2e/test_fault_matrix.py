@@ -13,7 +13,12 @@ agent, on the default trove-local system (MariaDB instances).
 * a guest agent paused (SIGSTOP) during a backup: the backup ends FAILED
   by its deadline with a reason, and after SIGCONT the next backup works.
 
-(An agent paused during a configuration apply is
+* a guest agent paused during a configuration attach: the call ends by
+  configuration_apply_timeout (504) with a fault saying the group was not
+  attached and what to do; after SIGCONT the same attach works, on
+  MariaDB and PostgreSQL.
+
+(An agent paused during a PATCH of a group is
 tests/e2e/test_configurations.py's ``_patch_with_a_silent_agent``; the
 control database restarted under load is test_control_db_restart.py;
 guest clock skew is tests/functional/test_conductor_heartbeats.py.)
@@ -37,14 +42,17 @@ MariaDB and PostgreSQL:
 """
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import time
 
 import pytest
+from troveclient import exceptions
 
 from tests.e2e import system as e2e
+from tests.e2e import test_configurations as configurations
 from tests.e2e.test_backup_restore import (DATABASE, create_instance,
                                            execute, wait_backup)
 from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
@@ -490,3 +498,57 @@ def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
         os.unlink(filler)
     assert _kept(DATASTORE, instance) == before
     _healthy(trove, instance.id)
+
+
+# -- A guest agent paused during a configuration attach ----------------------
+
+@pytest.mark.parametrize('datastore', ['mariadb', 'postgresql'])
+def test_agent_paused_during_configuration_attach_ends_by_deadline(
+        trove, trove_system, datastore):
+    """Attaching a group to an instance whose agent is paused ends by
+    configuration_apply_timeout: 504, the group not attached, and a fault
+    on the instance saying so and what to do. After SIGCONT the same
+    attach works and the value is live over SQL."""
+    engine = configurations.ENGINES[datastore]
+    name, value = engine['dynamic'], engine['values'][0]
+    created = configurations._create_instance(trove, datastore,
+                                              'paused-attach-' + datastore)
+    try:
+        instance = e2e.wait_for_instance(trove, created.id,
+                                         system=trove_system)
+        address = instance.ip[0]
+        group = trove.configurations.create(
+            'paused-attach-' + datastore, json.dumps({name: value}),
+            datastore=datastore, datastore_version=engine['version'])
+        guest_pid = _guest_pid(trove_system, created.id)
+        os.kill(guest_pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(exceptions.ClientException) as raised:
+                trove.instances.update(created.id, configuration=group.id)
+            took = time.monotonic() - started
+        finally:
+            os.kill(guest_pid, signal.SIGCONT)
+        assert raised.value.http_status == 504, raised.value
+        assert took < configurations.APPLY_TIMEOUT + 10, took
+        shown = trove.instances.get(created.id)
+        assert not getattr(shown, 'configuration', None), shown.configuration
+        message = _fault(shown)
+        print('\nattach with a paused agent: %s' % message)
+        assert message and 'Configuration group %s was not attached' % \
+            group.id in message, message
+        assert 'attach it again once the instance is HEALTHY' in message
+        # The agent resumed: it reports, and the same attach works.
+        wait_until(lambda: _listed_status(trove, created.id) == 'HEALTHY',
+                   timeout=60, message='the resumed agent did not report')
+        trove.instances.update(created.id, configuration=group.id)
+        assert str(engine['read'](address, name)) == \
+            str(engine['shown'](value))
+        attached = trove.instances.get(created.id)
+        assert attached.configuration['id'] == group.id
+        assert attached.status == 'ACTIVE', attached.status
+        trove.instances.update(created.id, remove_configuration=True)
+        trove.configurations.delete(group.id)
+    finally:
+        trove.instances.delete(created.id)
+        e2e.wait_for_deleted(trove, created.id)

@@ -70,7 +70,7 @@ def full_message(stats):
         return None
     return ('The data volume is full: %.2f of %.2f GB used, %d MB free. '
             'The database cannot write; resize the volume to bring it '
-            'back.' % ((total - stats['free']) / GB, total / GB,
+            'back.' % ((total - avail) / GB, total / GB,
                        avail // (1024 * 1024)))
 
 

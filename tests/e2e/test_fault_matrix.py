@@ -42,7 +42,7 @@ MariaDB and PostgreSQL:
   enforced).
 
 Part three, on a system whose volumes are fixed-size filesystems
-(``[local] volume_backend = loop``), MariaDB: a filled volume shows in
+(``[local] volume_backend = loop``), MariaDB and PostgreSQL: a filled volume shows in
 ``volume.used`` with a fault saying it is full, a backup fails saying
 so, and a volume resize brings it back (writes and the next backup
 work); no mount or loop device is left.
@@ -629,14 +629,15 @@ def _fill_volume(path):
 
 
 def test_full_volume_reported_backup_fails_resize_brings_it_back(
-        loop_system, project_id):
+        loop_system, project_id, datastore):
     trove = loop_system.client(project_id)
-    instance = _ready_instance(trove, loop_system, 'full-volume-loop')
+    instance = _ready_instance(trove, loop_system, 'full-volume-loop',
+                               datastore)
     try:
         volume_dir = loop_system.volume_dir(instance.id)
         mount = os.path.join(volume_dir, 'mount')
         assert os.path.ismount(mount), 'the volume is not a filesystem'
-        before = _kept(DATASTORE, instance)
+        before = _kept(datastore, instance)
         try:
             _fill_volume(os.path.join(mount, 'filler'))
         except OSError:
@@ -667,10 +668,11 @@ def test_full_volume_reported_backup_fails_resize_brings_it_back(
         _healthy(trove, instance.id)
         resized = trove.instances.get(instance.id)
         assert resized.volume['used_percent'] < 60, resized.volume
-        assert _kept(DATASTORE, instance) == before
-        execute(DATASTORE, instance.ip[0],
-                'INSERT INTO kept SELECT seq FROM seq_1001_to_2000')
-        assert _kept(DATASTORE, instance) == (2000, 2001000)
+        assert _kept(datastore, instance) == before
+        execute(datastore, instance.ip[0], 'INSERT INTO kept ' + (
+            'SELECT seq FROM seq_1001_to_2000' if datastore == 'mariadb'
+            else 'SELECT generate_series(1001, 2000)'))
+        assert _kept(datastore, instance) == (2000, 2001000)
         again = trove.backups.create('after-resize', instance.id)
         wait_backup(trove, again.id, system=loop_system)
     finally:

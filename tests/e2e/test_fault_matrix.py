@@ -13,7 +13,12 @@ agent, on the default trove-local system (MariaDB instances).
 * a guest agent paused (SIGSTOP) during a backup: the backup ends FAILED
   by its deadline with a reason, and after SIGCONT the next backup works.
 
-(An agent paused during a configuration apply is
+* a guest agent paused during a configuration attach: the call ends by
+  configuration_apply_timeout (504) with a fault saying the group was not
+  attached and what to do; after SIGCONT the same attach works, on
+  MariaDB and PostgreSQL.
+
+(An agent paused during a PATCH of a group is
 tests/e2e/test_configurations.py's ``_patch_with_a_silent_agent``; the
 control database restarted under load is test_control_db_restart.py;
 guest clock skew is tests/functional/test_conductor_heartbeats.py.)
@@ -33,18 +38,30 @@ MariaDB and PostgreSQL:
   room;
 * (MariaDB) a data volume filled past its declared size shows in
   ``volume.used`` and a volume resize brings it back under its size
-  (local volumes are directories: their size is not enforced).
+  (local volumes are directories by default: their size is not
+  enforced).
+
+Part three, on a system whose volumes are fixed-size filesystems
+(``[local] volume_backend = loop``), MariaDB and PostgreSQL: a filled volume shows in
+``volume.used`` with a fault saying it is full, a backup fails saying
+so, and a volume resize brings it back (writes and the next backup
+work); no mount or loop device is left.
 """
 
 import contextlib
+import errno
+import json
 import os
+import shutil
 import signal
 import subprocess
 import time
 
 import pytest
+from troveclient import exceptions
 
 from tests.e2e import system as e2e
+from tests.e2e import test_configurations as configurations
 from tests.e2e.test_backup_restore import (DATABASE, create_instance,
                                            execute, wait_backup)
 from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
@@ -490,3 +507,177 @@ def test_volume_past_its_size_shows_and_resize_volume_brings_it_back(
         os.unlink(filler)
     assert _kept(DATASTORE, instance) == before
     _healthy(trove, instance.id)
+
+
+# -- A guest agent paused during a configuration attach ----------------------
+
+@pytest.mark.parametrize('datastore', ['mariadb', 'postgresql'])
+def test_agent_paused_during_configuration_attach_ends_by_deadline(
+        trove, trove_system, datastore):
+    """Attaching a group to an instance whose agent is paused ends by
+    configuration_apply_timeout: 504, the group not attached, and a fault
+    on the instance saying so and what to do. After SIGCONT the same
+    attach works and the value is live over SQL."""
+    engine = configurations.ENGINES[datastore]
+    name, value = engine['dynamic'], engine['values'][0]
+    created = configurations._create_instance(trove, datastore,
+                                              'paused-attach-' + datastore)
+    try:
+        instance = e2e.wait_for_instance(trove, created.id,
+                                         system=trove_system)
+        address = instance.ip[0]
+        group = trove.configurations.create(
+            'paused-attach-' + datastore, json.dumps({name: value}),
+            datastore=datastore, datastore_version=engine['version'])
+        guest_pid = _guest_pid(trove_system, created.id)
+        os.kill(guest_pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(exceptions.ClientException) as raised:
+                trove.instances.update(created.id, configuration=group.id)
+            took = time.monotonic() - started
+        finally:
+            os.kill(guest_pid, signal.SIGCONT)
+        assert raised.value.http_status == 504, raised.value
+        assert took < configurations.APPLY_TIMEOUT + 10, took
+        shown = trove.instances.get(created.id)
+        assert not getattr(shown, 'configuration', None), shown.configuration
+        message = _fault(shown)
+        print('\nattach with a paused agent: %s' % message)
+        assert message and 'Configuration group %s was not attached' % \
+            group.id in message, message
+        assert 'attach it again once the instance is HEALTHY' in message
+        # The agent resumed: it reports, and the same attach works.
+        wait_until(lambda: _listed_status(trove, created.id) == 'HEALTHY',
+                   timeout=60, message='the resumed agent did not report')
+        trove.instances.update(created.id, configuration=group.id)
+        assert str(engine['read'](address, name)) == \
+            str(engine['shown'](value))
+        attached = trove.instances.get(created.id)
+        assert attached.configuration['id'] == group.id
+        assert attached.status == 'ACTIVE', attached.status
+        trove.instances.update(created.id, remove_configuration=True)
+        trove.configurations.delete(group.id)
+    finally:
+        trove.instances.delete(created.id)
+        e2e.wait_for_deleted(trove, created.id)
+
+
+# -- A full data volume: a system whose volumes are filesystems --------------
+#
+# ``[local] volume_backend = loop``: each volume an ext4 of its size in a
+# sparse file, loop-mounted on its directory. Mounts and loop devices
+# under the system's state dir are removed afterwards whatever happened.
+
+FULL = 'The data volume is full'
+
+
+def _mounts_under(root):
+    with open('/proc/mounts') as mounts:
+        points = [line.split()[1].replace('\\040', ' ') for line in mounts]
+    return [point for point in points
+            if point.startswith(root.rstrip('/') + '/')]
+
+
+def _loop_devices_under(root):
+    out = subprocess.run(['losetup', '-a'], capture_output=True,
+                         text=True).stdout
+    return [line.split(':', 1)[0] for line in out.splitlines()
+            if root in line]
+
+
+def _unmount_under(root):
+    for point in reversed(_mounts_under(root)):
+        if subprocess.run(['umount', point]).returncode != 0:
+            subprocess.run(['umount', '-l', point])
+    for device in _loop_devices_under(root):
+        subprocess.run(['losetup', '-d', device])
+
+
+@pytest.fixture(scope='module')
+def loop_system():
+    if os.getuid() != 0 or not os.path.exists('/dev/loop-control') or \
+            not shutil.which('mkfs.ext4'):
+        pytest.skip('loop volumes need root, loop devices and mkfs.ext4')
+    state_dirs = []
+    try:
+        with e2e.temporary_system(
+                'trove-e2e-loop-',
+                extra_options=['local.volume_backend=loop']) as system:
+            state_dirs.append(system.state_dir)
+            system.up()
+            yield system
+    finally:
+        # After the services stopped (with the instances' processes).
+        for state_dir in state_dirs:
+            _unmount_under(state_dir)
+            shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _fill_volume(path):
+    """Write zeros into ``path`` until the filesystem is full."""
+    chunk = b'\0' * (8 * 1024 * 1024)
+    with open(path, 'wb') as filler:
+        try:
+            while True:
+                filler.write(chunk)
+                filler.flush()
+        except OSError as error:
+            if error.errno != errno.ENOSPC:
+                raise
+    # What the buffer held when the disk filled is dropped at close.
+
+
+def test_full_volume_reported_backup_fails_resize_brings_it_back(
+        loop_system, project_id, datastore):
+    trove = loop_system.client(project_id)
+    instance = _ready_instance(trove, loop_system, 'full-volume-loop',
+                               datastore)
+    try:
+        volume_dir = loop_system.volume_dir(instance.id)
+        mount = os.path.join(volume_dir, 'mount')
+        assert os.path.ismount(mount), 'the volume is not a filesystem'
+        before = _kept(datastore, instance)
+        try:
+            _fill_volume(os.path.join(mount, 'filler'))
+        except OSError:
+            pass
+        # The heartbeat carries the fault; show has the usage.
+        faulted = wait_until(
+            lambda: (lambda i: i if FULL in (_fault(i) or '') else None)(
+                trove.instances.get(instance.id)),
+            timeout=30, message='no fault for the full volume')
+        print('\nfull volume: %s; volume %s' % (_fault(faulted),
+                                                 faulted.volume))
+        assert faulted.volume['size'] == 1, faulted.volume
+        assert faulted.volume['used_percent'] >= 90, faulted.volume
+        # A backup fails at once, saying why.
+        backup = trove.backups.create('of-a-full-volume', instance.id)
+        failed = wait_backup(trove, backup.id, statuses=('FAILED',),
+                             system=loop_system, timeout=120)
+        print('backup of a full volume: %s' % failed.description)
+        assert FULL in (failed.description or ''), failed.description
+        # Resize the volume: the filesystem grows, writes work again.
+        trove.instances.resize_volume(instance.id, 2)
+        resized = wait_until(
+            lambda: (lambda i: i if i.status in ('ACTIVE', 'ERROR')
+                     and i.volume['size'] == 2 else None)(
+                trove.instances.get(instance.id)),
+            timeout=180, message='the volume resize did not finish')
+        assert resized.status == 'ACTIVE', _fault(resized)
+        _healthy(trove, instance.id)
+        resized = trove.instances.get(instance.id)
+        assert resized.volume['used_percent'] < 60, resized.volume
+        assert _kept(datastore, instance) == before
+        execute(datastore, instance.ip[0], 'INSERT INTO kept ' + (
+            'SELECT seq FROM seq_1001_to_2000' if datastore == 'mariadb'
+            else 'SELECT generate_series(1001, 2000)'))
+        assert _kept(datastore, instance) == (2000, 2001000)
+        again = trove.backups.create('after-resize', instance.id)
+        wait_backup(trove, again.id, system=loop_system)
+    finally:
+        trove.instances.delete(instance.id)
+        e2e.wait_for_deleted(trove, instance.id)
+    assert not _mounts_under(volume_dir), _mounts_under(volume_dir)
+    assert not _loop_devices_under(volume_dir)
+    assert not os.path.exists(volume_dir)

@@ -328,6 +328,11 @@ class VolumeDriver(abc.ABC):
                         t['name'] for t in self.volume_types(None)))
                        or 'none')))
 
+    def extends_online(self, context, volume_id):
+        """Whether ``extend_volume`` may run while the volume is in use;
+        if not, the engine is stopped around it."""
+        return True
+
     @abc.abstractmethod
     def create_volume(self, context, spec):
         """Create a data volume from a VolumeSpec; returns a Volume."""

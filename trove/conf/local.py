@@ -17,6 +17,14 @@ local_opts = [
                     '(every instance runs on this machine); a create '
                     'naming another zone is refused. "nova" is the zone '
                     'name the clients and Horizon use by default.'),
+    cfg.StrOpt('volume_backend', default='directory',
+               choices=[('directory', 'a plain directory; its size is '
+                         'declared and measured, not enforced'),
+                        ('loop', 'an ext4 filesystem of the volume\'s size '
+                         'in a sparse file, loop-mounted on the volume\'s '
+                         'directory (needs root and loop devices): a full '
+                         'volume makes writes fail')],
+               help='What the data volumes of new instances are.'),
     cfg.ListOpt('volume_types', default=['local'],
                 help='Volume types the local provider offers (all are '
                      'directories on this machine); the first is the '

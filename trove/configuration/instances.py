@@ -23,6 +23,7 @@ instance keeps its previous configuration.
 """
 
 from concurrent import futures
+import contextlib
 import math
 import time
 
@@ -95,7 +96,9 @@ def attach(context, instance, configuration_id):
                                instance.row.datastore_version_id)
     check_state(instance)
     rules = parameter_rules.load_rules(context, group.datastore_version_id)
-    restart = apply(context, instance.id, overrides_of(group, rules), rules)
+    with _fault_if_silent(context, instance.id, 'attached', group.id):
+        restart = apply(context, instance.id, overrides_of(group, rules),
+                        rules)
     record_outcome(context, instance.id, restart,
                    configuration_id=group.id)
     LOG.info('Configuration %s attached to %s (restart needed for: %s)',
@@ -109,7 +112,9 @@ def detach(context, instance):
     if not instance.row.configuration_id:
         return
     check_state(instance)
-    restart = apply(context, instance.id, {}, {})
+    with _fault_if_silent(context, instance.id, 'detached',
+                          instance.row.configuration_id):
+        restart = apply(context, instance.id, {}, {})
     record_outcome(context, instance.id, restart, configuration_id=None)
     LOG.info('Configuration %s detached from %s (restart needed for: %s)',
              instance.row.configuration_id, instance.id,
@@ -117,6 +122,27 @@ def detach(context, instance):
     _log_change(context, instance.id, 'Configuration group %s detached; '
                 'the defaults apply' % instance.row.configuration_id,
                 restart)
+
+
+@contextlib.contextmanager
+def _fault_if_silent(context, instance_id, what, configuration_id):
+    """A guest that did not answer in time fails the attach or detach
+    (504) and leaves a fault on the instance saying so and what to do:
+    nothing was recorded, so the same call is to be made again once the
+    agent reports (a restart of the instance brings a hung agent back)."""
+    try:
+        yield
+    except exception.GuestTimeout:
+        message = ('Configuration group %s was not %s: the guest agent '
+                   'did not answer within %d seconds. Nothing was changed; '
+                   '%s it again once the instance is HEALTHY (a restart of '
+                   'the instance restarts its agent).'
+                   % (configuration_id, what,
+                      CONF.configuration_apply_timeout,
+                      'attach' if what == 'attached' else 'detach'))
+        LOG.warning('Instance %s: %s', instance_id, message)
+        faults.save_fault(context, instance_id, message, '')
+        raise
 
 
 def _log_change(context, instance_id, what, restart):

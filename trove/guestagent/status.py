@@ -105,12 +105,15 @@ class StatusReporter:
             operating_system.remove(self._path(ENGINE_STOPPED))
 
     # Reports -------------------------------------------------------------
-    def report(self, status):
-        """Send ``status`` to the conductor now."""
+    def report(self, status, fault=None):
+        """Send ``status`` to the conductor now (with a fault message
+        that becomes the instance's fault, if given)."""
         self.last_reported = status
+        payload = {'service_status': status.description}
+        if fault:
+            payload['fault'] = {'message': fault, 'details': ''}
         try:
-            self.conductor.heartbeat(
-                self.instance_id, {'service_status': status.description})
+            self.conductor.heartbeat(self.instance_id, payload)
         except Exception:
             LOG.exception('Could not send heartbeat %s', status.description)
 

@@ -7,7 +7,13 @@ Two drivers, picked by ``volume_driver``:
 * ``directory``: a plain directory (local provider). Its size in GB is
   read from ``volume.json`` ({"size": <GB>}) in its "device" directory
   (or ``directory_volume_size_file``) and its usage is measured by
-  walking it, counting each file's allocated blocks once.
+  walking it, counting each file's allocated blocks once. When a
+  filesystem is mounted on it (the local provider's loop volumes), its
+  figures come from statvfs as for a block device.
+
+A filesystem (not a plain directory) with less than 1 % room left is
+full: ``full_message`` words the fault the heartbeat carries and a
+backup fails with.
 
 Where the volume is comes from the provider through ``prepare``
 (``device_path``, ``mount_point``): ``remember_attachment`` keeps them in
@@ -51,8 +57,33 @@ def _stats(block_size, total_blocks, free_blocks, avail_blocks,
     }
 
 
+# A volume with less room than this fraction of its size is full.
+FULL_FRACTION = 0.01
+
+
+def full_message(stats):
+    """Words for a filesystem with (almost) no room left, else None."""
+    block_size = stats['block_size']
+    total = stats['total_blocks'] * block_size
+    avail = stats['avail_blocks'] * block_size
+    if total <= 0 or avail > total * FULL_FRACTION:
+        return None
+    return ('The data volume is full: %.2f of %.2f GB used, %d MB free. '
+            'The database cannot write; resize the volume to bring it '
+            'back.' % ((total - avail) / GB, total / GB,
+                       avail // (1024 * 1024)))
+
+
 class BlockVolume:
     """A mounted block device."""
+
+    def full_message(self, mount_point):
+        """A fault's message if the filesystem is full, else None."""
+        try:
+            return full_message(self.stats(mount_point))
+        except (OSError, errors.GuestAgentError) as error:
+            LOG.warning('Volume usage unknown: %s', error)
+            return None
 
     def stats(self, mount_point):
         if not os.path.isdir(mount_point):
@@ -111,10 +142,21 @@ class DirectoryVolume:
                 used += info.st_blocks * 512
         return used
 
+    def full_message(self, mount_point):
+        """A directory has no hard limit: only a filesystem mounted on it
+        (the local provider's ``loop`` volumes) can be full."""
+        if not os.path.ismount(mount_point):
+            return None
+        return BlockVolume().full_message(mount_point)
+
     def stats(self, mount_point):
         if not os.path.isdir(mount_point):
             raise errors.GuestAgentError(
                 'The data volume directory %s does not exist.' % mount_point)
+        if os.path.ismount(mount_point):
+            # A filesystem of the volume's size (``[local] volume_backend
+            # = loop``): its own figures, a hard limit.
+            return BlockVolume().stats(mount_point)
         total_blocks = self.size_bytes(mount_point) // DIRECTORY_BLOCK_SIZE
         used = self.used_bytes(mount_point)
         used_blocks = -(-used // DIRECTORY_BLOCK_SIZE)

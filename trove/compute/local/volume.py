@@ -4,9 +4,13 @@ A volume is ``<[local] volumes_dir>/<volume id>/``: ``volume.json`` (size
 in GB, type, owning instance, the server it is attached to) and the data
 under ``mount/``. Attaching tells the guest to use that directory: the
 volume directory is the "device" (the guest's directory volume driver
-reads the size from it) and ``mount/`` the mount point. Sizes are a
-quota, not a filesystem: nothing stops an engine from writing more, but
-usage is measured and reported.
+reads the size from it) and ``mount/`` the mount point. With ``[local]
+volume_backend = directory`` sizes are a quota, not a filesystem: nothing
+stops an engine from writing more, but usage is measured and reported.
+With ``loop`` the volume is an ext4 filesystem of its size in
+``volume.img``, loop-mounted on ``mount/`` (see loopfs): a full volume
+makes writes fail; extending grows the image and the filesystem; delete
+unmounts and removes it. The record's ``backend`` says which a volume is.
 """
 
 import contextlib
@@ -19,7 +23,7 @@ from oslo_log import log as logging
 
 from trove.common import exception
 from trove.compute import base
-from trove.compute.local import choices, layout
+from trove.compute.local import choices, layout, loopfs
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -87,10 +91,17 @@ class LocalVolumeDriver(base.VolumeDriver):
         return base.Volume(
             id=record['id'], size=int(record['size']),
             status=IN_USE if record.get('attached_to') else AVAILABLE,
-            used_bytes=used_bytes(paths.mount_dir),
+            used_bytes=self._used_bytes(paths.mount_dir),
             volume_type=record.get('volume_type'),
             instance_id=record.get('instance_id'),
             attached_to=record.get('attached_to'))
+
+    @staticmethod
+    def _used_bytes(mount_dir):
+        if os.path.ismount(mount_dir):
+            info = os.statvfs(mount_dir)
+            return (info.f_blocks - info.f_bfree) * info.f_frsize
+        return used_bytes(mount_dir)
 
     def volume_types(self, context):
         return [dataclasses.asdict(volume_type) for volume_type
@@ -114,11 +125,27 @@ class LocalVolumeDriver(base.VolumeDriver):
         record = {'id': volume_id, 'size': int(spec.size),
                   'name': spec.name, 'instance_id': spec.instance_id,
                   'volume_type': self._type_name(spec.volume_type),
-                  'attached_to': None}
+                  'attached_to': None,
+                  'backend': CONF.local.volume_backend}
+        if record['backend'] == 'loop':
+            try:
+                loopfs.create(paths.dir, paths.mount_dir, record['size'])
+            except Exception:
+                self._remove_loop(paths)
+                shutil.rmtree(paths.dir, ignore_errors=True)
+                raise
         layout.write_json(paths.volume_json, record)
         LOG.info('Created volume %s of %d GB for instance %s', volume_id,
                  record['size'], spec.instance_id)
         return self._volume(paths, record)
+
+    @staticmethod
+    def _remove_loop(paths):
+        try:
+            loopfs.remove(paths.dir, paths.mount_dir)
+        except Exception as error:
+            LOG.error('Could not remove the filesystem of volume %s: %s',
+                      paths.volume_id, error)
 
     def get_volume(self, context, volume_id):
         paths = self._layout(volume_id)
@@ -144,6 +171,9 @@ class LocalVolumeDriver(base.VolumeDriver):
                 raise exception.ComputeError(
                     reason='volume %s is attached to server %s'
                            % (volume_id, current))
+            if record.get('backend') == 'loop':
+                # Mounted again after a reboot of the machine.
+                loopfs.mount(paths.dir, paths.mount_dir)
             record['attached_to'] = server_id
             layout.write_json(paths.volume_json, record)
         LOG.info('Attached volume %s to server %s', volume_id, server_id)
@@ -166,6 +196,12 @@ class LocalVolumeDriver(base.VolumeDriver):
             if record.get('attached_to') == server_id:
                 self.detach_volume(None, paths.volume_id, server_id)
 
+    def extends_online(self, context, volume_id):
+        """A loop volume is grown unmounted where this process may not
+        grow a mounted ext4."""
+        record = self._record(self._layout(volume_id))
+        return record.get('backend') != 'loop' or loopfs.can_grow_online()
+
     def extend_volume(self, context, volume_id, new_size):
         paths = self._layout(volume_id)
         if not paths.exists():
@@ -177,6 +213,9 @@ class LocalVolumeDriver(base.VolumeDriver):
                 raise exception.ComputeError(
                     reason='volume %s can only grow: it has %d GB, %d GB '
                            'were asked' % (volume_id, size, new_size))
+            if record.get('backend') == 'loop':
+                loopfs.grow(paths.dir, paths.mount_dir, new_size,
+                            online=loopfs.can_grow_online())
             record['size'] = new_size
             layout.write_json(paths.volume_json, record)
         LOG.info('Extended volume %s from %d to %d GB', volume_id, size,
@@ -193,6 +232,10 @@ class LocalVolumeDriver(base.VolumeDriver):
                 reason='volume %s is attached to server %s; delete or '
                        'detach that first' % (volume_id,
                                               record['attached_to']))
+        if record.get('backend') == 'loop':
+            # Unmounted first: removing the tree must not reach into a
+            # filesystem another attempt could still need.
+            loopfs.remove(paths.dir, paths.mount_dir)
         # The record goes first: a half-deleted volume is gone, not broken.
         os.unlink(paths.volume_json)
         shutil.rmtree(paths.dir, ignore_errors=True)

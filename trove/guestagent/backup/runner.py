@@ -205,6 +205,16 @@ def volume_used_gb(manager):
         return 0.0
 
 
+def check_volume_room(manager):
+    """A full data volume fails the backup at once, saying so: the engine
+    cannot write its logs, so no consistent copy can be taken."""
+    full_message = getattr(manager.volume, 'full_message', None)
+    message = full_message(manager.engine.mount_point) if full_message \
+        else None
+    if message:
+        raise failures.ReportedFailure(message)
+
+
 def data_size(manager):
     """What a full backup's percent is measured against, or None."""
     try:
@@ -233,6 +243,7 @@ def create_backup(manager, strategy_class, context, backup_info):
         with open(os.path.join(work_dir, INFO_FILE), 'w') as stored:
             json.dump({key: backup_info.get(key) for key in
                        ('id', 'instance_id', 'description')}, stored)
+        check_volume_room(manager)
         size = volume_used_gb(manager)
         reporter.update(state=BackupState.BUILDING, size=size,
                         backup_type=backup_type)

@@ -116,9 +116,25 @@ class Manager(replication_endpoints.ReplicationEndpoints):
         if not self._lock.acquire(blocking=False):
             return      # an operation in progress reports for itself
         try:
-            self.status.report(self.actual_status())
+            self.status.report(self.actual_status(),
+                               fault=self._volume_full_fault())
         finally:
             self._lock.release()
+
+    def _volume_full_fault(self):
+        """The fault of a volume that just became full (once per time it
+        fills, so the event log is not flooded), else None."""
+        try:
+            message = self.volume.full_message(self.engine.mount_point)
+        except Exception as error:
+            LOG.warning('Volume usage unknown: %s', error)
+            return None
+        was_full, self._volume_full = \
+            getattr(self, '_volume_full', False), bool(message)
+        if message and not was_full:
+            LOG.error(message)
+            return message
+        return None
 
     def on_agent_start(self):
         """A (re)started agent brings a prepared engine back up, unless

@@ -42,8 +42,20 @@ class ExtendVolume(base.Step):
     def run(self, flow):
         if not flow.record.volume_id:
             raise RuntimeError('the instance has no volume')
-        flow.volumes.extend_volume(flow.context, flow.record.volume_id,
-                                   flow.new_size)
+        volume_id = flow.record.volume_id
+        if flow.volumes.extends_online(flow.context, volume_id):
+            flow.volumes.extend_volume(flow.context, volume_id,
+                                       flow.new_size)
+        else:
+            # Grown unmounted (the local provider's loop volumes where
+            # the kernel refuses an online grow): the engine stops
+            # around it, and starts again whatever happened.
+            common.call_riding_out_broker(flow, 'stop_db')
+            try:
+                flow.volumes.extend_volume(flow.context, volume_id,
+                                           flow.new_size)
+            finally:
+                common.call_riding_out_broker(flow, 'restart')
         records.update(flow.context, flow.instance_id,
                        volume_size=flow.new_size)
 

@@ -1,7 +1,8 @@
 """The fault matrix (issue 23).
 
 Part one: faults of the control plane's own processes and of a guest
-agent, on the default trove-local system (MariaDB instances).
+agent, on the default trove-local system (MariaDB and PostgreSQL
+instances).
 
 * the conductor stopped for a minute while a guest reports: its
   heartbeats and its backup's results wait in RabbitMQ and are applied in
@@ -62,7 +63,7 @@ from troveclient import exceptions
 
 from tests.e2e import system as e2e
 from tests.e2e import test_configurations as configurations
-from tests.e2e.test_backup_restore import (DATABASE, create_instance,
+from tests.e2e.test_backup_restore import (create_instance,
                                            execute, wait_backup)
 from tests.e2e.test_instance_faults import conductor_client  # noqa: F401
 from tests.helpers import private_rabbit
@@ -89,13 +90,19 @@ def _listed_status(trove, instance_id):
     return listed.operating_status
 
 
-@pytest.fixture
-def instance(trove, trove_system):
-    created = create_instance(trove, DATASTORE, 'matrix')
+# A thousand rows to check after each fault, in each engine's SQL.
+SEED = {'mariadb': 'INSERT INTO kept SELECT seq FROM seq_1_to_1000',
+        'postgresql': 'INSERT INTO kept SELECT generate_series(1, 1000)'}
+
+
+@pytest.fixture(params=sorted(SEED))
+def instance(request, trove, trove_system):
+    datastore = request.param
+    created = create_instance(trove, datastore, 'matrix-' + datastore)
     instance = e2e.wait_for_instance(trove, created.id, system=trove_system)
-    execute(DATASTORE, instance.ip[0],
-            'CREATE TABLE %s.kept (id INT PRIMARY KEY)' % DATABASE,
-            'INSERT INTO %s.kept SELECT seq FROM seq_1_to_1000' % DATABASE)
+    execute(datastore, instance.ip[0],
+            'CREATE TABLE kept (id INT PRIMARY KEY)', SEED[datastore])
+    instance.datastore_name = datastore
     yield instance
     pid = _guest_pid(trove_system, created.id)
     if pid:
@@ -108,8 +115,8 @@ def instance(trove, trove_system):
 
 
 def _rows(instance):
-    return execute(DATASTORE, instance.ip[0],
-                   'SELECT COUNT(*), SUM(id) FROM %s.kept' % DATABASE)[0]
+    return tuple(execute(instance.datastore_name, instance.ip[0],
+                         'SELECT COUNT(*), SUM(id) FROM kept')[0])
 
 
 def test_conductor_stopped_for_a_minute(trove, trove_system, instance,

@@ -244,3 +244,12 @@ def test_replies_patch_is_installed_once_and_only_for_instance_users():
     assert rpc_replies._instance_user(Connection('trove-guest-' + ID))
     assert not rpc_replies._instance_user(Connection('guest'))
     assert not rpc_replies._instance_user(object())
+
+
+def test_trove_local_leaves_a_private_broker_node_alone():
+    """rabbitmqctl manages the machine's default node only: a deployment
+    on a broker node of its own (another port) gets no instance users."""
+    from trove.localenv import config as local_config
+    local = local_config.LocalConfig.__new__(local_config.LocalConfig)
+    local.transport_url = 'rabbit://guest:guest@127.0.0.1:25673/trove-x'
+    assert local.guest_broker_users() is False

@@ -240,10 +240,12 @@ class LocalConfig:
         if getattr(self, '_broker_users', None) is not None:
             return self._broker_users
         netloc = urllib.parse.urlsplit(self.transport_url).netloc
-        hosts = [host.rpartition('@')[2].rsplit(':', 1)[0]
-                 for host in netloc.split(',')]
+        hosts = [host.rpartition('@')[2] for host in netloc.split(',')]
+        # rabbitmqctl reaches the machine's default node only (AMQP on
+        # 5672): a private node on another port has users of its own.
         usable = shutil.which('rabbitmqctl') and all(
-            host in ('localhost', '127.0.0.1', '[::1]') for host in hosts)
+            host in ('localhost', '127.0.0.1', '[::1]', 'localhost:5672',
+                     '127.0.0.1:5672', '[::1]:5672') for host in hosts)
         if usable:
             try:
                 usable = subprocess.run(

@@ -244,12 +244,18 @@ class MariaDBGTIDReplication(base.ReplicationStrategy):
                 'replication.\n[mysqld]\n' + ''.join(
                     '%s = %s\n' % item for item in sorted(
                         settings.items()))))
+        status = self._slave_status() if replica else {}
         with self.cursor() as cursor:
+            cursor.execute('SELECT @@rpl_semi_sync_slave_enabled')
+            acknowledging = bool(cursor.fetchone()[0])
             for name, value in sorted(settings.items()):
                 # Names and values are ours (above), never a user's.
                 cursor.execute('SET GLOBAL %s = %s' % (name, value))
-            if replica and self._slave_status():
-                # The replica side takes effect at the next connection.
+            if (status.get('Slave_IO_Running') == 'Yes' and
+                    acknowledging != sync):
+                # The replica side takes effect at the next connection:
+                # reconnect only when it changed, and never start a
+                # receiving that someone stopped.
                 cursor.execute('STOP SLAVE IO_THREAD')
                 cursor.execute('START SLAVE IO_THREAD')
 

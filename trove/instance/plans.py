@@ -1,7 +1,8 @@
 """Dry-run plans of disruptive actions: what would happen, changing nothing.
 
 ``"dry_run": true`` in the body of a resize, restart or promote action,
-or of a PUT/PATCH attaching a configuration group, answers 200 with a
+or of a PUT/PATCH attaching a configuration group or upgrading the
+datastore version, answers 200 with a
 plan instead of acting: the changes, which members restart, whether a
 switchover happens, the downtime to expect (the median of the measured
 durations of the same work in this deployment's event logs) and the
@@ -19,6 +20,7 @@ from trove.flavor import models as flavor_models
 from trove.instance import actions
 from trove.instance import create as instance_create
 from trove.instance import replication
+from trove.instance import upgrade as version_upgrade
 from trove.records import events
 
 
@@ -156,3 +158,26 @@ def attach_configuration(context, instance, configuration_id):
          'values': values, 'live': sorted(set(values) - set(restart)),
          'restart_required': sorted(restart)},
         [])
+
+
+def upgrade(context, instance, reference):
+    """The engine restarts on the new version's binaries, data kept."""
+    current = instance.datastore_version
+    target = {}
+
+    def newer_version():
+        wanted = version_upgrade.target_version(context, instance, reference)
+        target.update(id=wanted.id, name=wanted.name,
+                      version=wanted.version)
+    preconditions = [
+        _check('a newer version of the datastore', newer_version),
+        _check('instance can act',
+               lambda: actions.validate_can_perform_action(instance))]
+    return _plan(
+        context, 'upgrade', instance, preconditions,
+        {'datastore_version': {
+            'from': {'id': current.id, 'name': current.name,
+                     'version': current.version},
+            'to': target or {'name': reference}}},
+        [_member(instance, 'the database engine, on the new version')],
+        flow='upgrade')

@@ -37,10 +37,14 @@ DRY_RUNS = {'restart': plans.restart,
 
 
 def _update_plan(context, instance, data):
-    """The plan of a PUT/PATCH: attaching a configuration group."""
+    """The plan of a PUT/PATCH: attaching a configuration group or
+    upgrading the datastore version."""
+    if data.get('datastore_version'):
+        return plans.upgrade(context, instance, data['datastore_version'])
     if not data.get('configuration'):
         raise exception.BadRequest('A dry run of an instance update plans '
-                                   'the attachment of a "configuration".')
+                                   'the attachment of a "configuration" or '
+                                   'a "datastore_version" upgrade.')
     return plans.attach_configuration(context, instance,
                                       data['configuration'])
 

@@ -55,6 +55,7 @@ FLOW_NAMES = {
     'detach': 'the detach from the replica source',
     'promote': 'the promotion to replica source',
     'eject': 'the ejection of the replica source',
+    'upgrade': 'the upgrade',
 }
 
 

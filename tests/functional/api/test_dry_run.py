@@ -156,3 +156,29 @@ def test_dry_run_configuration_attach_and_patch(taskmanager, api, ids):
         'values': {'wait_timeout': 0}, 'dry_run': True}}), 422)
     assert name == 'unprocessableEntity'
     assert taskmanager.calls == []
+
+
+def test_a_dry_run_upgrade_names_the_version_and_changes_nothing(
+        taskmanager, api, ids):
+    from trove.datastore import models as datastore_models
+    datastore_models.update_version(admin(), 'mysql', '8.4', 'mysql', '',
+                                    '', True, image_tags=['trove'],
+                                    version='8.4.2')
+    instance_id = add_instance(ids)
+    measured('upgrade', 12, 20, 14)
+    url = '%s/instances/%s' % (BASE, instance_id)
+    plan = ok(api.request('PATCH', url, {'instance': {
+        'datastore_version': '8.4', 'dry_run': True}}))['plan']
+    assert plan['action'] == 'upgrade' and plan['would_proceed'] is True
+    change = plan['changes']['datastore_version']
+    assert change['from']['name'] == '8.0'
+    assert (change['to']['name'], change['to']['version']) == ('8.4', '8.4.2')
+    assert plan['restarts'][0]['id'] == instance_id
+    assert plan['expected_downtime_s'] == 14.0
+    # The current version again: the plan says why it would not proceed.
+    same = ok(api.request('PATCH', url, {'instance': {
+        'datastore_version': '8.0', 'dry_run': True}}))['plan']
+    assert same['would_proceed'] is False
+    assert 'already runs' in same['preconditions'][0]['message']
+    unchanged(instance_id)
+    assert taskmanager.calls == []

@@ -14,7 +14,13 @@ from trove.guestagent.datastore.postgresql import app as pg_app
 def engine(tmp_path, monkeypatch):
     engine = pg_app.PostgresEngine()
     monkeypatch.setattr(pg_app.PostgresEngine, 'pgdata', str(tmp_path))
+    monkeypatch.setattr(pg_app.PostgresEngine, 'runtime_dir', str(tmp_path))
+    monkeypatch.setattr(pg_app.PostgresEngine, 'port', 5432)
     return engine
+
+
+def socket_lock(path):
+    return os.path.join(path, '.s.PGSQL.5432.lock')
 
 
 def write_lock(path, pid):
@@ -28,9 +34,12 @@ def test_the_lock_of_a_dead_or_zombie_postmaster_is_removed(engine):
     try:
         os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)
         write_lock(engine.pgdata, child.pid)
+        with open(socket_lock(engine.pgdata), 'w') as lock:
+            lock.write('%d\n' % child.pid)
         engine._remove_stale_lock_file()
         assert not os.path.exists(os.path.join(engine.pgdata,
                                                'postmaster.pid'))
+        assert not os.path.exists(socket_lock(engine.pgdata))
     finally:
         child.wait()
 

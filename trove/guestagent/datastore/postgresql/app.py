@@ -224,11 +224,15 @@ class PostgresEngine(engine.Engine):
         exists, and a killed postmaster may stay a zombie for a moment
         after a fence (its parent gone, init reaps it when it gets to it):
         a lock file whose pid is no live process is removed first."""
-        lock_file = os.path.join(self.pgdata, 'postmaster.pid')
-        pid = daemon.read_pid(lock_file)
-        if pid is not None and not daemon.pid_alive(pid):
-            LOG.info('Removing the stale lock file of postmaster %d', pid)
-            operating_system.remove(lock_file)
+        # The data directory's, and the socket's (first line: the pid).
+        for lock_file in (os.path.join(self.pgdata, 'postmaster.pid'),
+                          os.path.join(self.runtime_dir,
+                                       '.s.PGSQL.%d.lock' % self.port)):
+            pid = daemon.read_pid(lock_file)
+            if pid is not None and not daemon.pid_alive(pid):
+                LOG.info('Removing %s, a stale lock file of postmaster %d',
+                         lock_file, pid)
+                operating_system.remove(lock_file)
 
     def server_command(self):
         return [self._binary('postgres'), '-D', self.pgdata,

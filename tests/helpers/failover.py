@@ -173,6 +173,21 @@ def pause_streaming(address, user, password, replica_id):
         with connection.cursor() as cursor:
             cursor.execute(psycopg.sql.SQL('ALTER ROLE {} NOLOGIN').format(
                 psycopg.sql.Identifier(role)))
+            # The ALTER ROLE is a transaction of its own: the replica gets
+            # it before its sender ends, so what it lacks afterwards is
+            # exactly what the test commits next.
+            cursor.execute('SELECT pg_current_wal_lsn()')
+            altered = cursor.fetchone()[0]
+            deadline = time.monotonic() + 30
+            while True:
+                cursor.execute('SELECT count(*) FROM pg_stat_replication '
+                               'WHERE usename = %s AND replay_lsn >= %s',
+                               (role, altered))
+                if cursor.fetchone()[0]:
+                    break
+                assert time.monotonic() < deadline, \
+                    '%s did not replay the ALTER ROLE' % role
+                time.sleep(0.1)
             deadline = time.monotonic() + 30
             while True:
                 cursor.execute('SELECT pg_terminate_backend(pid) FROM '

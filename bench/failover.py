@@ -34,12 +34,9 @@ Prints p50, p95 and max of each figure; the last line is one JSON object.
 
 import argparse
 import json
-import os
 import pathlib
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 
@@ -51,8 +48,6 @@ import replication as replication_bench  # noqa: E402
 from tests.e2e import sql_logins  # noqa: E402
 from tests.e2e import system as e2e  # noqa: E402
 from tests.helpers import failover as helpers  # noqa: E402
-from tests.helpers import ports  # noqa: E402
-from tests.helpers import rabbit  # noqa: E402
 
 # The replication bench's account: its sql() logs in with it.
 USER, PASSWORD, DATABASE = (replication_bench.USER, replication_bench.PASSWORD,
@@ -376,34 +371,26 @@ def main():
                         help='Replication mode of the set.')
     args = parser.parse_args()
 
-    vhost = rabbit.RabbitVhost()
-    state_dir = tempfile.mkdtemp(prefix='tfb-')
-    os.chmod(state_dir, 0o755)
-    system = e2e.TroveSystem(
-        state_dir, ports.free_port(), vhost.transport_url,
-        e2e.free_address_pool(),
-        extra_options=['usage_sleep_time=1', 'http_get_rate=100000',
-                       'http_post_rate=100000', 'failover_block_seconds=1',
-                       'oslo_messaging_notifications.driver=messagingv2'])
     results = {'benchmark': 'failover', 'runs': args.runs,
                'mode': args.mode,
                'switchovers': args.switchovers}
-    listener = None
-    try:
+    with e2e.temporary_system(
+            'tfb-',
+            extra_options=['usage_sleep_time=1', 'http_get_rate=100000',
+                           'http_post_rate=100000', 'failover_block_seconds=1',
+                           'oslo_messaging_notifications.driver=messagingv2']
+    ) as system:
         system.up()
-        listener = helpers.NotificationListener(vhost.transport_url)
+        listener = helpers.NotificationListener(system.transport_url)
         listener.start()
-        client = system.client('bench')
-        for datastore in args.datastores.split(','):
-            results[datastore] = bench_datastore(system, client, listener,
-                                                 datastore, args)
-            report(datastore, results[datastore])
-    finally:
-        if listener is not None:
+        try:
+            client = system.client('bench')
+            for datastore in args.datastores.split(','):
+                results[datastore] = bench_datastore(system, client, listener,
+                                                     datastore, args)
+                report(datastore, results[datastore])
+        finally:
             listener.stop()
-        system.down()
-        shutil.rmtree(state_dir, ignore_errors=True)
-        vhost.delete()
     print(json.dumps(results))
 
 

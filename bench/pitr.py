@@ -45,7 +45,6 @@ sys.path.insert(0, str(REPO / 'bench'))
 import backup as backup_bench  # noqa: E402
 from tests.e2e import system as e2e  # noqa: E402
 from tests.helpers import ports  # noqa: E402
-from tests.helpers import rabbit  # noqa: E402
 from trove.common import engines  # noqa: E402
 from trove.guestagent.backup import pitr_postgresql  # noqa: E402
 
@@ -265,37 +264,33 @@ def main():
                         help='Rows written after the backup, in MB.')
     parser.add_argument('--datastores', default='mariadb,postgresql')
     args = parser.parse_args()
-    vhost = rabbit.RabbitVhost()
-    state_dir = tempfile.mkdtemp(prefix='trove-pitr-')
-    os.chmod(state_dir, 0o755)
     work = tempfile.mkdtemp(prefix='trove-bench-pitr-')
     os.chmod(work, 0o755)
-    system = e2e.TroveSystem(
-        state_dir, ports.free_port(), vhost.transport_url, '127.81.0.0/16',
-        extra_options=['usage_sleep_time=1', 'http_get_rate=100000',
-                       'http_post_rate=100000',
-                       'archive_timeout=%d' % INTERVAL,
-                       'binlog_archive_interval=%d' % INTERVAL])
     results = {'benchmark': 'pitr', 'size_mb': args.size_mb,
                'interval_s': INTERVAL}
     try:
-        system.up()
-        client = system.client('bench')
-        for datastore in args.datastores.split(','):
-            figures = bench_datastore(client, system, datastore,
-                                      args.size_mb, work)
-            results[datastore] = figures
-            print('%-10s restore base %6.1f s, to latest %6.1f s (+%.1f s) | '
-                  'replay %.1f MB: guest %.1f MB/s, engine alone %.1f MB/s'
-                  % (datastore, figures['api_base_s'], figures['api_pitr_s'],
-                     figures['pitr_over_base_s'], figures['replay_mb'],
-                     figures['guest_replay_mb_s'],
-                     figures['raw_replay_mb_s']), flush=True)
+        with e2e.temporary_system(
+                'trove-pitr-',
+                extra_options=['usage_sleep_time=1', 'http_get_rate=100000',
+                               'http_post_rate=100000',
+                               'archive_timeout=%d' % INTERVAL,
+                               'binlog_archive_interval=%d' % INTERVAL]
+        ) as system:
+            system.up()
+            client = system.client('bench')
+            for datastore in args.datastores.split(','):
+                figures = bench_datastore(client, system, datastore,
+                                          args.size_mb, work)
+                results[datastore] = figures
+                print('%-10s restore base %6.1f s, to latest %6.1f s '
+                      '(+%.1f s) | replay %.1f MB: guest %.1f MB/s, engine '
+                      'alone %.1f MB/s'
+                      % (datastore, figures['api_base_s'],
+                         figures['api_pitr_s'], figures['pitr_over_base_s'],
+                         figures['replay_mb'], figures['guest_replay_mb_s'],
+                         figures['raw_replay_mb_s']), flush=True)
     finally:
-        system.down()
-        shutil.rmtree(state_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
-        vhost.delete()
     print(json.dumps(results))
 
 

@@ -2,6 +2,9 @@
 
 import glob
 import os
+import shutil
+import subprocess
+import urllib.parse
 
 TROVE_CONF = """\
 # Written by trove-local; rewritten on every "trove-local up".
@@ -234,9 +237,6 @@ class LocalConfig:
     def guest_broker_users(self):
         """On when this machine's broker is the deployment's and
         rabbitmqctl may manage it (it manages the local node only)."""
-        import shutil
-        import subprocess
-        import urllib.parse
         if getattr(self, '_broker_users', None) is not None:
             return self._broker_users
         netloc = urllib.parse.urlsplit(self.transport_url).netloc

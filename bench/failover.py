@@ -181,10 +181,16 @@ class Bench:
                                      volume={'size': 1},
                                      replica_of=self.primary,
                                      replica_count=count)
-        self.replicas = [r['id'] for r in self.client.instances.get(
-            self.primary).replicas]
+        self.replicas = self.current_replicas()
         for replica in self.replicas:
             self.wait_active(replica)
+
+    def current_replicas(self):
+        """The primary's replicas as its view lists them, less the
+        instances this bench deleted: a fenced old primary rejoins as a
+        replica and stays in the list until its delete completes."""
+        return [r['id'] for r in self.client.instances.get(
+            self.primary).replicas if r['id'] not in self.gone]
 
     def table(self, run):
         replication_bench.sql(self.datastore, self.address(self.primary),
@@ -249,8 +255,6 @@ class Bench:
         self.client.instances.delete(old)
         self.gone.append(old)
         self.add_replicas(1)
-        self.replicas = [r['id'] for r in self.client.instances.get(
-            self.primary).replicas]
         return figures
 
     def notification(self, old):
@@ -305,7 +309,9 @@ class Bench:
             if not instances:
                 return
             for instance in instances:
-                if not getattr(instance, 'replicas', None) and \
+                # The list's own keys: a missing attribute would make
+                # the client GET an instance that may be gone by now.
+                if not instance._info.get('replicas') and \
                         instance.status not in ('SHUTDOWN_DELETING',):
                     try:
                         self.client.instances.delete(instance.id)

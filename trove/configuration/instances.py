@@ -129,7 +129,9 @@ def _fault_if_silent(context, instance_id, what, configuration_id):
     """A guest that did not answer in time fails the attach or detach
     (504) and leaves a fault on the instance saying so and what to do:
     nothing was recorded, so the same call is to be made again once the
-    agent reports (a restart of the instance brings a hung agent back)."""
+    agent reports (a restart of the instance brings a hung agent back).
+    A call that works clears the fault an earlier one left."""
+    started = db_models.utcnow()
     try:
         yield
     except exception.GuestTimeout:
@@ -143,6 +145,7 @@ def _fault_if_silent(context, instance_id, what, configuration_id):
         LOG.warning('Instance %s: %s', instance_id, message)
         faults.save_fault(context, instance_id, message, '')
         raise
+    faults.clear_fault(context, instance_id, recorded_before=started)
 
 
 def _log_change(context, instance_id, what, restart):

@@ -50,8 +50,14 @@ def save_fault(context, instance_id, message, details=''):
     return True
 
 
-def clear_fault(context, instance_id):
+def clear_fault(context, instance_id, recorded_before=None):
+    """Stop showing the instance's fault (only one recorded before
+    ``recorded_before``, when given)."""
     with db_api.writer(context) as session:
-        session.query(db_models.InstanceFault).filter_by(
-            instance_id=instance_id, deleted=False).update(
-            {'deleted': True, 'deleted_at': db_models.utcnow()})
+        query = session.query(db_models.InstanceFault).filter_by(
+            instance_id=instance_id, deleted=False)
+        if recorded_before is not None:
+            query = query.filter(
+                db_models.InstanceFault.updated < recorded_before)
+        query.update({'deleted': True, 'deleted_at': db_models.utcnow()},
+                     synchronize_session=False)

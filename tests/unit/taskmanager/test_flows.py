@@ -17,7 +17,7 @@ from trove.compute import base as compute_base
 from trove.conf import CONF
 from trove.db import api as db_api
 from trove.db import models as db_models
-from trove.records import service_status
+from trove.records import faults, service_status
 from trove.records import work_claims as claims
 from trove.taskmanager.flows import common, create, delete, restart
 
@@ -32,6 +32,7 @@ class FakeGuest:
 
     calls = []
     on_prepare = 'healthy'
+    restart_works = False
 
     def __init__(self, context, instance_id):
         self.instance_id = instance_id
@@ -57,6 +58,8 @@ class FakeGuest:
 
     def restart(self):
         FakeGuest.calls.append(('restart', self.instance_id, {}))
+        if FakeGuest.restart_works:
+            return
         raise exception.GuestTimeout(instance_id=self.instance_id,
                                      timeout=1)
 
@@ -83,6 +86,7 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setattr(common.guest_api, 'API', FakeGuest)
     FakeGuest.calls = []
     FakeGuest.on_prepare = 'healthy'
+    FakeGuest.restart_works = False
     yield
     CONF.clear_override('template_path')
     CONF.clear_override('usage_sleep_time')
@@ -265,6 +269,45 @@ def test_a_failed_restart_ends_with_no_task_and_a_fault(provider):
     run(restart.RestartFlow, instance_id, provider, flow='restart')
     assert task(instance_id) is Tasks.NONE
     assert fault(instance_id).startswith('Restarting the datastore failed')
+
+
+def test_a_later_success_clears_the_fault_it_got_past(provider):
+    """The failed restart's fault shows until a restart succeeds; a
+    fault recorded while a flow runs is not cleared by its end."""
+    instance_id = factories.create_test_instance(task=Tasks.REBOOTING,
+                                                 work='restart')
+    run(restart.RestartFlow, instance_id, provider, flow='restart')
+    assert fault(instance_id).startswith('Restarting the datastore failed')
+
+    FakeGuest.restart_works = True
+    set_task(instance_id, Tasks.REBOOTING)
+    run(restart.RestartFlow, instance_id, provider, flow='restart')
+    assert task(instance_id) is Tasks.NONE
+    assert fault(instance_id) is None
+
+    set_task(instance_id, Tasks.REBOOTING)
+    work = claims.claim(CONTEXT, instance_id, 'restart', owner='tm-1')
+    flow = restart.RestartFlow(CONTEXT, work, provider)
+    original = FakeGuest.restart
+
+    def restart_with_a_fault(guest):
+        faults.save_fault(CONTEXT, instance_id, 'reported meanwhile')
+        return original(guest)
+
+    FakeGuest.restart = restart_with_a_fault
+    try:
+        flow.run()
+    finally:
+        FakeGuest.restart = original
+    assert fault(instance_id) == 'reported meanwhile'
+
+
+def set_task(instance_id, task_state):
+    """What the API does for a restart: the task, and the work due."""
+    with db_api.writer(CONTEXT) as session:
+        session.get(db_models.Instance, instance_id).task_id = \
+            task_state.code
+        claims.submit(session, instance_id, 'instance', 'restart')
 
 
 def test_a_lost_claim_stops_the_flow_without_recording(provider):

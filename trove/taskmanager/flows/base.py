@@ -110,6 +110,7 @@ class Flow:
                 self.check_cancelled()
                 self.run_step(step)
             self.succeeded()
+            self.clear_resolved()
             self.log_event(events.TASK_END,
                            '%s finished.' % self.what.capitalize())
         except (Cancelled, claims.ClaimLost) as stop:
@@ -227,6 +228,10 @@ class Flow:
 
     def succeeded(self):
         """Record the success."""
+
+    def clear_resolved(self):
+        """After the success: clear what it resolved (an instance's
+        fault from before it)."""
 
     def on_failed(self, failure):
         """Record a failure (the resource's error state)."""

@@ -13,6 +13,7 @@ from oslo_log import log as logging
 
 from trove.common import exception, states, template
 from trove.conf import CONF
+from trove.db import models as db_models
 from trove.guestagent import api as guest_api
 from trove.records import faults
 from trove.taskmanager import instance_records as records
@@ -38,6 +39,7 @@ class InstanceFlow(base.Flow):
     def __init__(self, context, work, provider, runner=None):
         super().__init__(context, work, provider, runner)
         self.record = None
+        self.started_at = None
 
     @property
     def instance_id(self):
@@ -52,6 +54,7 @@ class InstanceFlow(base.Flow):
         return self.provider.volumes
 
     def before(self):
+        self.started_at = db_models.utcnow()
         self.load()
 
     def load(self):
@@ -104,6 +107,15 @@ class InstanceFlow(base.Flow):
         records.update(self.context, self.instance_id,
                        task=states.InstanceTasks.NONE,
                        only_if_task=self.task, **values)
+
+    def clear_resolved(self):
+        """A fault recorded before this flow began described a failure
+        the flow has now got past (a resize after a full volume, a
+        restart after a failed one): the view stops showing it. It stays
+        in the event log; a fault recorded while the flow ran stays."""
+        if self.started_at is not None:
+            faults.clear_fault(self.context, self.instance_id,
+                               recorded_before=self.started_at)
 
     def save_fault(self, message, details=''):
         faults.save_fault(self.context, self.instance_id, message, details)

@@ -137,6 +137,9 @@ class DeleteFlow(common.InstanceFlow):
     steps = (StopDatastore(), DeleteServers(), DeleteVolumes(),
              DeleteServerGroup(), DeleteBrokerUser())
 
+    def clear_resolved(self):
+        """``succeeded`` cleared every fault: the instance is gone."""
+
     def succeeded(self):
         records.soft_delete(self.context, self.instance_id)
         service_status.set_status(self.context, self.instance_id,

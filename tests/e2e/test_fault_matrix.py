@@ -568,6 +568,8 @@ def test_agent_paused_during_configuration_attach_ends_by_deadline(
         attached = trove.instances.get(created.id)
         assert attached.configuration['id'] == group.id
         assert attached.status == 'ACTIVE', attached.status
+        # The attach that worked cleared the fault the failed one left.
+        assert _fault(attached) is None, _fault(attached)
         trove.instances.update(created.id, remove_configuration=True)
         trove.configurations.delete(group.id)
     finally:
@@ -680,6 +682,8 @@ def test_full_volume_reported_backup_fails_resize_brings_it_back(
         _healthy(trove, instance.id)
         resized = trove.instances.get(instance.id)
         assert resized.volume['used_percent'] < 60, resized.volume
+        # The resize got past the full volume: its fault is cleared.
+        assert FULL not in (_fault(resized) or ''), _fault(resized)
         assert _kept(datastore, instance) == before
         execute(datastore, instance.ip[0], 'INSERT INTO kept ' + (
             'SELECT seq FROM seq_1001_to_2000' if datastore == 'mariadb'

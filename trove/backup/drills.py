@@ -388,9 +388,10 @@ def _report_point(context, row, sandbox, results, problems, passed):
         problems.append('the row counts of the restore could not be read: '
                         '%s' % counts.get('error', 'no answer'))
         return
-    tables = counts['tables']
-    passed.append('%d tables with %d rows (%s counts) found at that point'
-                  % (len(tables), sum(tables.values()),
+    tables, rows = len(counts['tables']), sum(counts['tables'].values())
+    passed.append('%d table%s with %d row%s (%s counts) found at that point'
+                  % (tables, '' if tables == 1 else 's', rows,
+                     '' if rows == 1 else 's',
                      counts.get('method') or 'exact'))
 
 

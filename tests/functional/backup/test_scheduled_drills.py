@@ -76,9 +76,9 @@ def test_a_drill_schedule_needs_no_retention_and_shows_its_checks(world):
         'query': ' SELECT 1; ', 'database': 'shop',
         'restoreTime': 'LATEST'}))['backup_schedule']
     assert (created['action'], created['drill'], created['retention'],
-            created['last_drill_id']) == (
+            created['full_every'], created['last_drill_id']) == (
         'drill', {'query': 'SELECT 1', 'database': 'shop',
-                  'restoreTime': 'latest'}, {}, None)
+                  'restoreTime': 'latest'}, {}, None, None)
     assert ok(world.api.get(path(instance_id, created['id'])))[
         'backup_schedule'] == created
     # A schedule of backups shows its action, and no drill.

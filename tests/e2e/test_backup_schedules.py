@@ -8,10 +8,15 @@ next run fails, which shows as an event and as the instance's fault. The
 event log holds the create, the restart, the schedule's backups and the
 failed run, in order.
 
+A schedule of restore drills every 10 seconds then drills the latest
+backup of the first instance: at least one drill passes, with its RTO on
+the backup, and no sandbox is left once the schedule is deleted.
+
 A second instance holds about 150 MB: its backup shows its percent and
-ETA growing and records the row counts of its tables; a drill with a
-check query restores it, compares the counts, runs the query, times the
-restore and deletes its sandbox.
+ETA growing and records the row counts of its tables; an instance
+restored from it shows the restore's bytes and percent growing while it
+builds; a drill with a check query restores it, compares the counts,
+runs the query, times the restore and deletes its sandbox.
 """
 
 import os
@@ -71,6 +76,7 @@ def test_schedule_keeps_the_newest_chains_and_failures_are_logged(
         _check_retention(trove, trove_system, instance.id)
         _check_failed_run(trove, trove_system, instance.id, store)
         _check_event_log(trove, instance.id)
+        _check_scheduled_drill(trove, trove_system, instance.id)
     finally:
         if os.path.isfile(store):
             os.remove(store)
@@ -180,6 +186,52 @@ def _check_event_log(trove, instance_id):
     assert times == sorted(times)
 
 
+def _drill_events(trove, instance_id):
+    """(requested, ended) events of the scheduled drills."""
+    logged = [e['message'] for e in events(trove, instance_id)
+              if e['kind'] == 'restore_drill']
+    return ([m for m in logged if 'requested by backup schedule' in m],
+            [m for m in logged if m.startswith('Scheduled restore drill')])
+
+
+def _check_scheduled_drill(trove, trove_system, instance_id):
+    """A schedule of drills every 10 s drills the instance's latest
+    backup: restored into a sandbox, checked, timed and deleted."""
+    url = '/instances/%s/backup_schedules' % instance_id
+    schedule = request(trove, 'post', url, {'backup_schedule': {
+        'name': 'drills', 'action': 'drill', 'interval': INTERVAL,
+        'drill': {'query': 'SELECT 1'}}})['backup_schedule']
+    assert schedule['action'] == 'drill' and schedule['retention'] == {}
+    latest = max((b for b in trove.backups.list(instance_id=instance_id)
+                  if b.status == 'COMPLETED'),
+                 key=lambda b: (b.updated, b.created))
+
+    def passed():
+        return [m for m in _drill_events(trove, instance_id)[1]
+                if ' passed: ' in m]
+    ended = wait_until(passed, timeout=240, interval=1,
+                       message=lambda: 'no scheduled drill passed: %s\n%s' % (
+                           _drill_events(trove, instance_id),
+                           trove_system.logs_tail()))
+    request(trove, 'delete', '%s/%s' % (url, schedule['id']))
+    assert 'of backup %s passed' % latest.id in ended[0], ended
+    assert 'RTO' in ended[0]
+    _response, shown = trove.client.get('/backups/%s' % latest.id)
+    shown = shown['backup']
+    assert shown['last_drill_result'].startswith('passed'), shown
+    assert shown['last_drill_rto_s'] > 0 and shown['last_verified_at']
+
+    # A run that started before the schedule was deleted ends too; then
+    # no sandbox is left.
+    def settled():
+        requested, ended = _drill_events(trove, instance_id)
+        return len(requested) == len(ended) and not [
+            i for i in trove.instances.list() if i.name.startswith('drill-')]
+    wait_until(settled, timeout=180, interval=2,
+               message=lambda: 'a sandbox was left: %s' % (
+                   _drill_events(trove, instance_id),))
+
+
 USER, PASSWORD = 'driller', 'Drill-Secret-42'
 # Rows of hex text: about 150 MB that gzip does not shrink away, so the
 # backup takes some seconds and reports its progress several times.
@@ -219,6 +271,40 @@ def _watch_progress(trove, backup_id):
     return shown, seen
 
 
+def _check_restore_progress(trove, trove_system, backup_id):
+    """An instance restored from the backup shows, while it builds, the
+    restore's bytes written and percent growing (the guest's reports)."""
+    restored = trove.instances.create(
+        'restored', flavor_id='1', volume={'size': 2}, datastore='mariadb',
+        restorePoint={'backupRef': backup_id})
+    readings = []
+    try:
+        def built():
+            _response, shown = trove.client.get('/instances/%s'
+                                                % restored.id)
+            shown = shown['instance']
+            restore = (shown.get('progress') or {}).get('restore')
+            if shown['status'] == 'BUILD' and restore and (
+                    not readings or readings[-1] != restore):
+                readings.append(restore)
+            assert shown['status'] != 'ERROR', shown
+            return shown['status'] == 'ACTIVE'
+        wait_until(built, timeout=300, interval=0.2,
+                   message=lambda: 'the restore never ended\n%s'
+                   % trove_system.logs_tail())
+    finally:
+        trove.instances.delete(restored.id)
+        e2e.wait_for_deleted(trove, restored.id)
+    assert all(r['backup_id'] == backup_id for r in readings), readings
+    written = [r['bytes_written'] for r in readings]
+    percents = [r['percent'] for r in readings]
+    assert len(readings) >= 2 and written == sorted(set(written)), readings
+    assert percents == sorted(percents) and percents[0] < percents[-1], \
+        readings
+    assert readings[0]['percent'] < 100 and readings[0]['total_bytes'] > \
+        readings[0]['bytes_written'], readings
+
+
 def test_a_drill_restores_checks_times_and_deletes_its_sandbox(
         trove, trove_system):
     instance = trove.instances.create(
@@ -245,6 +331,7 @@ def test_a_drill_restores_checks_times_and_deletes_its_sandbox(
         assert shown['row_counts'] == {
             'method': 'exact', 'tables': 2, 'changed_during_backup': [],
             'truncated': False}, shown
+        _check_restore_progress(trove, trove_system, backup.id)
         e2e.wait_for_instance(trove, instance.id, system=trove_system)
         started = time.monotonic()
         drill = request(trove, 'post', '/backups/%s/drill' % backup.id, {

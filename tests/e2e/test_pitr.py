@@ -292,3 +292,60 @@ def test_incremental_backup_as_the_base(pitr_system, datastore):
         assert epoch(restored_to['reached']) <= target, restored_to
     finally:
         delete_instances(trove, created)
+
+
+def test_a_drill_of_a_point_in_time(pitr_system):
+    """A restore drill of a point (MariaDB): the backup rolled forward to
+    a time between two rows in a sandbox, the engine checked, the rows
+    found there reported, the RTO recorded, the sandbox deleted; a time
+    the window does not cover is 400."""
+    system, datastore = pitr_system, 'mariadb'
+    trove = system.client('e2e-pitr-drill')
+    created = []
+    try:
+        source = create_instance(trove, datastore, 'pitr-drilled')
+        created.append(source.id)
+        address = e2e.wait_for_instance(trove, source.id,
+                                        system=system).ip[0]
+        execute(datastore, address,
+                'CREATE TABLE kept (id INT PRIMARY KEY, note VARCHAR(64))')
+        backup = wait_backup(trove, trove.backups.create(
+            'drill-base', source.id).id, system=system)
+        time.sleep(GAP)
+        t1 = insert_row(datastore, address, 1)
+        time.sleep(GAP)
+        t2 = insert_row(datastore, address, 2)
+        view = wait_window_covers(trove, source.id, t2)
+        drill_url = '/backups/%s/drill' % backup.id
+
+        with pytest.raises(exceptions.BadRequest) as error:
+            trove.client.post(drill_url, body={'drill': {
+                'restoreTime': iso(epoch(view['latest']) + 3600)}})
+        assert 'restorable window' in str(error.value)
+
+        target = iso((t1 + t2) / 2)
+        started = time.monotonic()
+        _response, answer = trove.client.post(drill_url, body={'drill': {
+            'restoreTime': target, 'query': 'SELECT id FROM appdb.kept'}})
+        assert answer['drill']['restoreTime'] == target
+
+        def ended():
+            _response, shown = trove.client.get('/backups/%s' % backup.id)
+            return shown['backup']['last_drill_result'] and shown['backup']
+        shown = wait_until(ended, timeout=240, interval=2,
+                           message=lambda: 'the drill never ended\n%s'
+                           % system.logs_tail())
+        result = shown['last_drill_result']
+        assert result.startswith('passed'), result
+        assert 'rolled forward to %s' % target in result
+        # Row 1 only: the point is before row 2's commit.
+        assert '1 table with 1 row (exact counts) found at that point' in \
+            result, result
+        assert 'the check query returned 1 rows' in result
+        assert 0 < shown['last_drill_rto_s'] < time.monotonic() - started
+        wait_until(lambda: not [i for i in trove.instances.list()
+                                if i.name.startswith('drill-')],
+                   timeout=120, interval=2,
+                   message='the sandbox was not deleted')
+    finally:
+        delete_instances(trove, created)

@@ -102,9 +102,12 @@ def test_every_table_round_trips(db, ctx):
                          message='Restart started.'),
          m.BackupSchedule(tenant_id='p1', instance_id=instance.id,
                           name='nightly', interval_s=3600,
-                          next_run_at=STAMP),
+                          next_run_at=STAMP, action='drill',
+                          drill_query='SELECT 1', drill_database='shop',
+                          drill_restore_time='latest'),
          m.BackupDrill(backup_id='b-1', tenant_id='p1', state='NEW',
-                       check_query='SELECT 1', check_database='shop'),
+                       check_query='SELECT 1', check_database='shop',
+                       restore_time='latest', schedule_id='s-1'),
          m.VolumeType(id='vt-1', name='fast'))
     with db_api.reader(ctx) as session:
         counts = {model.__tablename__: session.query(model).count()

@@ -20,6 +20,16 @@ per ``backup_drill_check_interval``) moves each drill on:
    read-only account, through the sandbox guest's ``get_diagnostics``);
    then the sandbox is deleted.
 
+A drill of a point in time (``restoreTime``, as a point-in-time restore
+takes it) rolls the backup forward to that time in the sandbox (the
+restore path of trove.instance.pitr; 400 when the instance's restorable
+window does not cover it). The row counts the backup recorded do not
+apply to a later point: the sandbox's counts are reported, not compared,
+nor are the source's databases.
+
+A backup schedule with ``action`` "drill" requests drills too
+(trove.backup.schedule_drills); the drill names it.
+
 The backup shows ``last_verified_at`` (the last drill that passed),
 ``last_drill_rto_s`` and ``last_drill_result``; a failed drill is an event
 and a fault of the backup's instance.
@@ -41,6 +51,7 @@ from trove.guestagent import api as guest_api
 from trove.instance import actions as instance_actions
 from trove.instance import create as instance_create
 from trove.instance import models as instance_models
+from trove.instance import pitr
 from trove.records import events
 from trove.records import faults
 
@@ -59,7 +70,7 @@ class DrillRunning(exception.UnprocessableEntity):
     message = 'A restore drill of backup %(backup_id)s is already running.'
 
 
-def _check_query(query):
+def check_query(query):
     """The user's query, if it is one SELECT (or WITH ... SELECT)."""
     text = query.strip().rstrip(';').strip()
     first = text.split(None, 1)[0].lower() if text else ''
@@ -69,15 +80,27 @@ def _check_query(query):
     return text
 
 
-def request(context, backup, query=None, database=None):
+def _check_point(context, backup, restore_time):
+    """The restoreTime of a drill of a point in time, as it is kept: ISO
+    8601 in UTC, or "latest"; 400 when the window does not cover it."""
+    point = pitr.resolve(context, {'backupRef': backup.id,
+                                   'restoreTime': restore_time})
+    return 'latest' if point.target is None else pitr.iso(point.target)
+
+
+def request(context, backup, query=None, database=None, restore_time=None,
+            schedule=None):
     """Record a drill of ``backup`` (a row of the API's load), with the
-    user's check query if any."""
+    user's check query and the point in time, if any; ``schedule`` is
+    the backup schedule (row) that asks for it."""
     if query is not None:
-        query = _check_query(query)
+        query = check_query(query)
     if backup.state != states.BackupState.COMPLETED:
         raise exception.UnprocessableEntity(
             'Backup %s is %s; only a COMPLETED backup can be drilled.'
             % (backup.id, backup.state))
+    if restore_time is not None:
+        restore_time = _check_point(context, backup, restore_time)
     with db_api.writer(context) as session:
         running = session.scalars(sa.select(Row.id).where(
             Row.backup_id == backup.id, Row.state.in_(RUNNING))).first()
@@ -86,22 +109,37 @@ def request(context, backup, query=None, database=None):
         row = Row(id=db_models.generate_uuid(), backup_id=backup.id,
                   tenant_id=backup.tenant_id, instance_id=backup.instance_id,
                   state=PENDING, created=db_models.utcnow(),
-                  check_query=query, check_database=database)
+                  check_query=query, check_database=database,
+                  restore_time=restore_time,
+                  schedule_id=schedule.id if schedule else None)
         session.add(row)
         session.flush()
         session.expunge(row)
     if backup.instance_id:
-        events.record(context, backup.instance_id, events.DRILL,
-                      'A restore drill of backup %s was requested.'
-                      % backup.id)
+        events.record(
+            context, backup.instance_id, events.DRILL,
+            'A restore drill of backup %s%s was requested%s.' % (
+                backup.id, _point_text(restore_time),
+                ' by backup schedule %s ("%s")' % (schedule.id, schedule.name)
+                if schedule else ''),
+            actor='system' if schedule else None)
     return row
+
+
+def _point_text(restore_time):
+    if restore_time is None:
+        return ''
+    if restore_time == 'latest':
+        return ' rolled forward to the latest restorable time'
+    return ' rolled forward to %s' % restore_time
 
 
 def view(row):
     return {'id': row.id, 'backup_id': row.backup_id, 'state': row.state,
             'sandbox_id': row.sandbox_id, 'rto_s': row.rto_s,
             'result': row.result, 'query': row.check_query,
-            'database': row.check_database}
+            'database': row.check_database, 'restoreTime': row.restore_time,
+            'schedule_id': row.schedule_id}
 
 
 def run(context, now=None):
@@ -164,6 +202,9 @@ def _start(context, row):
         'datastore': {'type': version.datastore.name,
                       'version': version.name},
         'restorePoint': {'backupRef': row.backup_id}}}
+    if row.restore_time:
+        # The point-in-time restore path, as POST /instances takes it.
+        body['instance']['restorePoint']['restoreTime'] = row.restore_time
     if not body['instance']['flavorRef']:
         raise exception.BadRequest('no flavor for the sandbox (the source '
                                    'instance is gone; set '
@@ -277,10 +318,13 @@ def _check(context, row, sandbox):
         problems.append('the engine of the sandbox is %s'
                         % sandbox.service_status.api_status)
         return problems, passed
-    restored = _databases(context, sandbox.id)
-    source = _source(context, row)
+    # At a later point than the backup, the source's databases now and
+    # the counts the backup recorded say nothing about the restore.
+    point = row.restore_time is not None
+    source = None if point else _source(context, row)
     if source is not None and source.service_status in \
             states.DATASTORE_RUNNING_STATUSES:
+        restored = _databases(context, sandbox.id)
         expected = _databases(context, source.id)
         missing = sorted(set(expected) - set(restored))
         if missing:
@@ -291,13 +335,17 @@ def _check(context, row, sandbox):
     with db_api.reader(context) as session:
         recorded = recorded_counts(session.get(Backup, row.backup_id))
     try:
-        results = _sandbox_checks(context, sandbox, recorded, row)
+        results = _sandbox_checks(
+            context, sandbox, {'method': (recorded or {}).get('method')
+                               or 'exact'} if point else recorded, row)
     except exception.TroveError as error:
         # A sandbox guest that cannot answer (or predates the checks).
         problems.append('the checks could not run in the sandbox: %s'
                         % str(error).rstrip('.'))
         return problems, passed
-    if recorded is not None:
+    if point:
+        _report_point(context, row, sandbox, results, problems, passed)
+    elif recorded is not None:
         counts = results.get('row_counts') or {}
         if 'tables' not in counts:
             problems.append('the row counts of the restore could not be '
@@ -324,6 +372,29 @@ def _check(context, row, sandbox):
     return problems, passed
 
 
+def _report_point(context, row, sandbox, results, problems, passed):
+    """What a drill of a point in time found: the time the restore
+    reached, and the rows of the tables there (reported, not compared)."""
+    restored = pitr.restore_view(context, sandbox.id) or {}
+    target = restored.get('restoreTime') or row.restore_time
+    if restored.get('reached'):
+        passed.append('rolled forward to %s (the last transaction '
+                      'replayed is of %s)' % (target, restored['reached']))
+    else:
+        passed.append('rolled forward to %s (no transaction replayed)'
+                      % target)
+    counts = results.get('row_counts') or {}
+    if 'tables' not in counts:
+        problems.append('the row counts of the restore could not be read: '
+                        '%s' % counts.get('error', 'no answer'))
+        return
+    tables, rows = len(counts['tables']), sum(counts['tables'].values())
+    passed.append('%d table%s with %d row%s (%s counts) found at that point'
+                  % (tables, '' if tables == 1 else 's', rows,
+                     '' if rows == 1 else 's',
+                     counts.get('method') or 'exact'))
+
+
 def _end(context, row, passed, result, rto=None):
     now = db_models.utcnow()
     _set(context, row, state=PASSED if passed else FAILED, result=result,
@@ -341,9 +412,10 @@ def _end(context, row, passed, result, rto=None):
                 context, instance_models.load(context, row.sandbox_id))
         except exception.InstanceNotFound:
             pass
-    message = ('Restore drill of backup %s %s: %s%s.' % (
-        row.backup_id, 'passed' if passed else 'failed', result,
-        '; RTO %.1f s' % rto if rto is not None else ''))
+    message = ('%sestore drill of backup %s%s %s: %s%s.' % (
+        'Scheduled r' if row.schedule_id else 'R', row.backup_id,
+        _point_text(row.restore_time), 'passed' if passed else 'failed',
+        result, '; RTO %.1f s' % rto if rto is not None else ''))
     if row.instance_id:
         events.record(context, row.instance_id, events.DRILL, message,
                       actor='system')

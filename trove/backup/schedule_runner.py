@@ -11,6 +11,10 @@ store refuses), a run that was missed (the taskmanagers were down) and a
 scheduled backup that fails later are each an event and a fault of the
 instance.
 
+A schedule with ``action`` "drill" runs restore drills instead of
+taking backups (trove.backup.schedule_drills); the missed-run and
+deleted-instance rules are the same.
+
 Retention deletes whole chains only (a full backup and the incrementals
 built on it, through trove.backup.models.delete), newest chains kept:
 beyond ``count`` completed chains, or whose newest backup is older than
@@ -26,6 +30,7 @@ from oslo_log import log as logging
 
 from trove.backup import create as backup_create
 from trove.backup import models as backup_models
+from trove.backup import schedule_drills
 from trove.backup import schedules
 from trove.common import context as trove_context
 from trove.common import exception
@@ -54,6 +59,9 @@ def run_due(context, now=None):
         if outcome is not None:
             ran[row.id] = outcome
     for row in _live(context):
+        if row.action == schedules.DRILL:
+            schedule_drills.follow_up(context, row)
+            continue
         _follow_up(context, row)
         apply_retention(context, row, now)
     return ran
@@ -146,6 +154,9 @@ def _run_one(context, row, now):
                 'now.' % (row.id, row.name,
                           row.next_run_at.isoformat(timespec='seconds'),
                           behind))
+    if row.action == schedules.DRILL:
+        return schedule_drills.run(context, _project_context(row), row,
+                                   _failed)
     if _still_running(context, row.last_backup_id):
         # Its own previous backup outlasted the interval: not a failure
         # of the store or the instance, so an event without a fault.

@@ -41,12 +41,14 @@ class BackupScheduleController(wsgi.Controller):
         instance = self._instance(req, id, 'backup_schedule:create')
         row = schedules.create(context, instance, body['backup_schedule'])
         events.record(context, instance.id, events.SCHEDULE,
-                      'Backup schedule %s ("%s") created: %s, first run at '
-                      '%s UTC.' % (row.id, row.name,
-                                   'cron "%s"' % row.cron if row.cron
-                                   else 'every %d seconds' % row.interval_s,
-                                   row.next_run_at.isoformat(
-                                       timespec='seconds')))
+                      'Backup schedule %s ("%s") created: %s%s, first run '
+                      'at %s UTC.' % (
+                          row.id, row.name,
+                          'restore drills, ' if row.action ==
+                          schedules.DRILL else '',
+                          'cron "%s"' % row.cron if row.cron
+                          else 'every %d seconds' % row.interval_s,
+                          row.next_run_at.isoformat(timespec='seconds')))
         return {'backup_schedule': schedules.view(row)}
 
     def delete(self, req, tenant_id, id, schedule_id):

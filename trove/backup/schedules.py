@@ -7,6 +7,12 @@ incrementals on it), a retention (``retention``: ``count`` chains and/or
 ``max_age_days``) and optionally where the backups go
 (``storage_driver``, ``swift_container``). The taskmanager runs them
 (trove.backup.schedule_runner).
+
+With ``"action": "drill"`` a schedule runs restore drills instead: each
+run drills the instance's latest restorable backup (``drill``: the
+check ``query`` and its ``database``, and ``"restoreTime": "latest"``
+to roll it forward to the end of the restorable window); it takes no
+retention, ``full_every`` or storage (trove.backup.schedule_drills).
 """
 
 import datetime
@@ -15,6 +21,7 @@ import sqlalchemy as sa
 from oslo_utils import uuidutils
 
 from trove.backup import cron
+from trove.backup import drills
 from trove.common import exception
 from trove.common import views as common_views
 from trove.conf import CONF
@@ -46,7 +53,37 @@ def period(row):
     return (next_run(row, first) - first).total_seconds()
 
 
+BACKUP, DRILL = 'backup', 'drill'
+# What only a schedule of backups takes.
+BACKUP_ONLY = ('retention', 'full_every', 'storage_driver', 'swift_container')
+
+
+def _check_drill(data):
+    """A drill schedule's settings; 400 for what it cannot use."""
+    given = [key for key in BACKUP_ONLY if key in data]
+    if given:
+        raise exception.BadRequest(
+            'A schedule of restore drills ("action": "drill") takes no %s: '
+            'it drills the latest backup of the instance.'
+            % ', '.join('"%s"' % key for key in given))
+    drill = data.get('drill') or {}
+    if drill.get('query') is not None:
+        drill['query'] = drills.check_query(drill['query'])
+    point = drill.get('restoreTime')
+    if point is not None and point.strip().lower() != 'latest':
+        raise exception.BadRequest(
+            'A schedule of restore drills rolls forward to "latest" only '
+            '(restoreTime %r); drill a fixed time once with POST '
+            '/backups/{id}/drill.' % point)
+    if point is not None:
+        drill['restoreTime'] = 'latest'
+
+
 def _check(data):
+    if data.get('action', BACKUP) == BACKUP and 'drill' in data:
+        raise exception.BadRequest(
+            '"drill" settings need "action": "drill"; a schedule either '
+            'takes backups or runs restore drills.')
     if bool(data.get('cron')) == bool(data.get('interval')):
         raise exception.BadRequest('A backup schedule needs either "cron" '
                                    '(a cron expression, UTC) or "interval" '
@@ -61,6 +98,9 @@ def _check(data):
         raise exception.BadRequest(
             'The interval of a backup schedule must be at least %d '
             'seconds.' % CONF.backup_schedule_min_interval)
+    if data.get('action') == DRILL:
+        _check_drill(data)
+        return
     retention = data.get('retention') or {}
     if not retention.get('count') and not retention.get('max_age_days'):
         raise exception.BadRequest(
@@ -76,10 +116,14 @@ def create(context, instance, data):
             'Backups as volume snapshots (storage_driver "cinder") are not '
             'supported by this deployment.')
     retention = data.get('retention') or {}
+    drill = data.get('drill') or {}
     now = db_models.utcnow()
     values = dict(
         tenant_id=instance.tenant_id, instance_id=instance.id,
         name=data['name'], description=data.get('description'),
+        action=data.get('action', BACKUP),
+        drill_query=drill.get('query'), drill_database=drill.get('database'),
+        drill_restore_time=drill.get('restoreTime'),
         cron=data.get('cron'), interval_s=data.get('interval'),
         full_every=data.get('full_every', 1),
         retain_count=retention.get('count'),
@@ -132,10 +176,17 @@ def view(row):
         retention['count'] = row.retain_count
     if row.retain_days:
         retention['max_age_days'] = row.retain_days
+    drill = None
+    if row.action == DRILL:
+        drill = {'query': row.drill_query, 'database': row.drill_database,
+                 'restoreTime': row.drill_restore_time}
     return {
         'id': row.id, 'name': row.name, 'description': row.description,
+        'action': row.action or BACKUP, 'drill': drill,
+        'last_drill_id': row.last_drill_id,
         'instance_id': row.instance_id, 'cron': row.cron,
-        'interval': row.interval_s, 'full_every': row.full_every,
+        'interval': row.interval_s,
+        'full_every': row.full_every if drill is None else None,
         'retention': retention, 'storage_driver': row.storage_driver,
         'swift_container': row.swift_container, 'runs': row.runs,
         'next_run_at': common_views.isotime(row.next_run_at),

@@ -122,14 +122,16 @@ class BackupController(wsgi.Controller):
         """``POST /backups/{id}/drill``: restore it into a sandbox, check
         it, time it, delete the sandbox (trove.backup.drills); 202. The
         optional body ``{"drill": {"query": "SELECT ...", "database":
-        "..."}}`` adds the user's check query."""
+        "...", "restoreTime": "..."}}`` adds the user's check query and
+        the point in time the backup is rolled forward to."""
         context = req.context
         row = models.load(context, id)
         policy.authorize_on_target(context, 'backup:drill',
                                    {'tenant': row.tenant_id})
         wanted = (body or {}).get('drill') or {}
         drill = drills.request(context, row, query=wanted.get('query'),
-                               database=wanted.get('database'))
+                               database=wanted.get('database'),
+                               restore_time=wanted.get('restoreTime'))
         return wsgi.Result({'drill': drills.view(drill)}, 202)
 
     def create(self, req, tenant_id, body):

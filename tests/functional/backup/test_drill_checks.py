@@ -88,11 +88,12 @@ def checked(world, monkeypatch):
         session.get(db_models.Backup, backup_id).row_counts = json.dumps(
             RECORDED)
 
-    def check(answers, query=None):
+    def check(answers, query=None, restore_time=None):
         FakeGuest.answers = answers
         row = drills.Row(id='d', backup_id=backup_id, instance_id=instance_id,
                          tenant_id='p', state=drills.RESTORING,
-                         check_query=query, check_database='shop')
+                         check_query=query, check_database='shop',
+                         restore_time=restore_time)
         return drills._check(world.context, row, Sandbox())
     return check
 
@@ -150,3 +151,30 @@ def test_a_sandbox_guest_that_cannot_answer_fails_the_drill(checked,
     problems, _passed = checked({})
     assert len(problems) == 1 and problems[0].startswith(
         'the checks could not run in the sandbox: ')
+
+
+def test_a_drill_of_a_point_reports_the_counts_it_finds(checked,
+                                                        monkeypatch):
+    """Rows written after the backup are no failure at a later point: the
+    counts are reported, and the source's databases not compared."""
+    def not_asked(context, instance_id):
+        raise AssertionError('the databases are not compared')
+    monkeypatch.setattr(drills, '_databases', not_asked)
+    problems, passed = checked({
+        'row_counts': {'method': 'exact', 'tables': {
+            'shop.orders': 150, 'shop.log': 2}},
+        'query': {'rows': 1}}, query='SELECT 1',
+        restore_time='2026-12-05T11:50:30.000000Z')
+    assert problems == []
+    assert passed == [
+        'the engine answers',
+        'rolled forward to 2026-12-05T11:50:30.000000Z (no transaction '
+        'replayed)',
+        '2 tables with 152 rows (exact counts) found at that point',
+        'the check query returned 1 rows']
+    assert FakeGuest.asked == [{'row_counts': 'exact', 'query': 'SELECT 1',
+                                'database': 'shop'}]
+    problems, _passed = checked({'row_counts': {'error': 'denied'}},
+                                restore_time='latest')
+    assert problems == ['the row counts of the restore could not be read: '
+                        'denied']

@@ -28,14 +28,19 @@ create = types.wrapped('backup', {
     },
 })
 
-# ``POST /backups/{id}/drill`` takes no body, or the user's check query.
+# What a drill checks: the user's query (and its database), and the
+# point in time the backup is rolled forward to (as a restorePoint's).
+drill_properties = {
+    'query': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
+    'database': {'type': 'string', 'minLength': 1, 'maxLength': 64},
+    'restoreTime': {'type': 'string', 'minLength': 1, 'maxLength': 64},
+}
+
+# ``POST /backups/{id}/drill`` takes no body, or the drill's checks.
 drill = types.wrapped('drill', {
     'type': 'object',
     'additionalProperties': False,
-    'properties': {
-        'query': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
-        'database': {'type': 'string', 'minLength': 1, 'maxLength': 64},
-    },
+    'properties': drill_properties,
 }, additionalProperties=False)
 
 strategy_create = types.wrapped('backup_strategy', {
@@ -48,13 +53,19 @@ strategy_create = types.wrapped('backup_strategy', {
     },
 }, additionalProperties=False)
 
+# A schedule takes backups ("action": "backup", with a retention) or runs
+# restore drills of the instance's latest backup ("action": "drill",
+# with the drill's checks); trove.backup.schedules checks the pairing.
 schedule_create = types.wrapped('backup_schedule', {
     'type': 'object',
-    'required': ['name', 'retention'],
+    'required': ['name'],
     'additionalProperties': False,
     'properties': {
         'name': types.non_empty_string,
         'description': {'type': 'string', 'maxLength': 512},
+        'action': {'type': 'string', 'enum': ['backup', 'drill']},
+        'drill': {'type': 'object', 'additionalProperties': False,
+                  'properties': drill_properties},
         'cron': {'type': 'string', 'minLength': 9, 'maxLength': 255},
         'interval': {'type': 'integer', 'minimum': 1,
                      'maximum': 366 * 24 * 3600},

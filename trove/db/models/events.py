@@ -40,7 +40,8 @@ class InstanceEvent(Base):
 
 class BackupSchedule(Base):
     """Backups of an instance taken on a cron expression or an interval,
-    with a full/incremental pattern and a retention of whole chains."""
+    with a full/incremental pattern and a retention of whole chains; or
+    (``action`` "drill") restore drills of its latest backup on one."""
 
     __tablename__ = 'backup_schedules'
     __table_args__ = (
@@ -55,6 +56,11 @@ class BackupSchedule(Base):
         sa.String(36), nullable=False, index=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
     description: orm.Mapped[str | None] = orm.mapped_column(sa.String(512))
+    # "backup" takes backups; "drill" runs restore drills of the
+    # instance's latest backup (migration 0014).
+    action: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16), nullable=False, default='backup',
+        server_default='backup')
     cron: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     interval_s: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
     # Every full_every-th backup is a full one; the others are
@@ -74,6 +80,14 @@ class BackupSchedule(Base):
         sa.DateTime)
     last_backup_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
     last_result: orm.Mapped[str | None] = orm.mapped_column(sa.String(512))
+    # A drill schedule's check query, its database, "latest" to drill the
+    # end of the restorable window, and the drill it started last.
+    drill_query: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    drill_database: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
+    drill_restore_time: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(64))
+    last_drill_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
     created: orm.Mapped[datetime.datetime | None] = created_column()
     updated: orm.Mapped[datetime.datetime | None] = updated_column()
     deleted: orm.Mapped[bool] = deleted_column()
@@ -112,5 +126,10 @@ class BackupDrill(Base):
     check_query: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     check_database: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(255))
+    # A drill of a point in time: the restoreTime (ISO 8601 or "latest")
+    # the backup is rolled forward to in the sandbox.
+    restore_time: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    # The schedule that started the drill, if one did.
+    schedule_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
     created: orm.Mapped[datetime.datetime | None] = created_column()
     updated: orm.Mapped[datetime.datetime | None] = updated_column()

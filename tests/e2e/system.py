@@ -230,10 +230,27 @@ def keystone_client(identity, credentials):
 _POOLS_TAKEN = set()
 
 
+def _pool_range():
+    """The second octets this test process may use: 100-199, split
+    between the pytest-xdist workers of the run, so two workers never
+    pick the same pool at the same time."""
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    count = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return range(100 + index * 100 // count,
+                 100 + (index + 1) * 100 // count)
+
+
 def free_address_pool():
     """A loopback /16 of its own, so concurrent runs never share one (and
     no two systems of this session do)."""
-    second = random.choice(sorted(set(range(100, 200)) - _POOLS_TAKEN))
+    left = set(_pool_range()) - _POOLS_TAKEN
+    if not left:
+        # Every pool of this worker was used once: the systems that had
+        # the first ones were torn down with their modules long since.
+        _POOLS_TAKEN.clear()
+        left = set(_pool_range())
+    second = random.choice(sorted(left))
     _POOLS_TAKEN.add(second)
     return '127.%d.0.0/16' % second
 

@@ -32,6 +32,14 @@ guest_opts = [
     cfg.StrOpt('template_path', default='/etc/trove/templates/',
                help='Controller: directory searched for datastore config '
                     'templates before the packaged ones.'),
+    cfg.IntOpt('conductor_unroutable_resend_timeout', default=900, min=0,
+               help='Seconds a guest agent keeps sending again a message '
+                    'the broker could not route to the conductor\'s queue '
+                    '(after a broker restart, until a conductor has '
+                    'declared its queue again): a backup\'s result or a '
+                    'fault is not lost meanwhile. A heartbeat is sent '
+                    'again only until the next one is due '
+                    '(report_interval). 0 sends nothing again.'),
 ]
 
 

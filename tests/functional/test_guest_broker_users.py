@@ -215,6 +215,24 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
     broker_users.remove(instance_id, broker_users.Rabbitmqctl())
 
 
+def test_a_user_whose_vhost_is_gone_is_not_left():
+    """A vhost deleted while an instance's user is made (a test system
+    torn down during a create): no user is left without permissions,
+    where no cleanup of a vhost's users would find it."""
+    instance_id = str(uuid.uuid4())
+    name = broker_users.user_name(instance_id)
+    try:
+        with pytest.raises(broker_users.BrokerUserError):
+            broker_users.provision(
+                instance_id, 'rabbit://guest:guest@127.0.0.1:5672/'
+                'trove-test-gone-' + uuid.uuid4().hex[:8],
+                CONF.control_exchange, CONDUCTOR,
+                users=broker_users.Rabbitmqctl())
+        assert not _user_exists(name)
+    finally:
+        broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+
+
 def test_a_resumed_build_resets_the_password(vhost):
     vhost, made = vhost
     instance_id = str(uuid.uuid4())

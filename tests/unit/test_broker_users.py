@@ -136,7 +136,10 @@ class _FakeManagementApi(http.server.BaseHTTPRequestHandler):
                               self.headers.get('Authorization')))
         parts = [urllib.parse.unquote(part) for part in path.split('/')]
         status = 204
-        if parts[2] == 'users':
+        if parts[2] in ('permissions', 'topic-permissions') and \
+                parts[3] == 'gone':
+            status = 404        # the vhost was deleted
+        elif parts[2] == 'users':
             if self.command == 'PUT':
                 self.users.add(parts[3])
                 status = 201
@@ -187,6 +190,24 @@ def test_management_api_client():
         server.server_close()
     with pytest.raises(broker_users.BrokerUserError):
         users.exists(name)
+
+
+def test_management_api_user_without_its_vhost_is_not_left():
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                             _FakeManagementApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        users = broker_users.ManagementApi(
+            'http://127.0.0.1:%d/' % server.server_port, 'admin', 'secret')
+        with pytest.raises(broker_users.BrokerUserError, match='404'):
+            broker_users.provision(
+                OTHER, 'rabbit://guest:guest@127.0.0.1:5672/gone', 'trove',
+                'trove-conductor', users=users)
+        assert not users.exists('trove-guest-' + OTHER)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class _RecordingUsers(broker_users.BrokerUsers):

@@ -134,12 +134,20 @@ class Rabbitmqctl(BrokerUsers):
         if result.returncode == self.ALREADY_EXISTS:
             # A build resumed after its taskmanager died: a new password.
             self._run('change_password', name, stdin=password)
-        self._run('set_permissions', '-p', vhost, name,
-                  permissions.configure, permissions.write,
-                  permissions.read)
-        self._run('set_topic_permissions', '-p', vhost, name,
-                  permissions.control_exchange, permissions.topic_write,
-                  permissions.topic_read)
+        try:
+            self._run('set_permissions', '-p', vhost, name,
+                      permissions.configure, permissions.write,
+                      permissions.read)
+            self._run('set_topic_permissions', '-p', vhost, name,
+                      permissions.control_exchange, permissions.topic_write,
+                      permissions.topic_read)
+        except BrokerUserError:
+            # (The vhost went away meanwhile, say.) A user without its
+            # permissions is listed on no vhost, so nothing that cleans
+            # up a vhost's users would ever find it.
+            if result.returncode == 0:
+                self.delete(name)
+            raise
 
     def delete(self, name):
         self._run('delete_user', name, ok=(0, self.NO_USER))
@@ -194,16 +202,22 @@ class ManagementApi(BrokerUsers):
         return status
 
     def ensure(self, name, password, vhost, permissions):
-        self._request('PUT', ('users', name),
-                      {'password': password, 'tags': ''})
-        self._request('PUT', ('permissions', vhost, name),
-                      {'configure': permissions.configure,
-                       'write': permissions.write,
-                       'read': permissions.read})
-        self._request('PUT', ('topic-permissions', vhost, name),
-                      {'exchange': permissions.control_exchange,
-                       'write': permissions.topic_write,
-                       'read': permissions.topic_read})
+        created = self._request('PUT', ('users', name),
+                                {'password': password, 'tags': ''}) == 201
+        try:
+            self._request('PUT', ('permissions', vhost, name),
+                          {'configure': permissions.configure,
+                           'write': permissions.write,
+                           'read': permissions.read})
+            self._request('PUT', ('topic-permissions', vhost, name),
+                          {'exchange': permissions.control_exchange,
+                           'write': permissions.topic_write,
+                           'read': permissions.topic_read})
+        except BrokerUserError:
+            # As Rabbitmqctl.ensure: no user left without permissions.
+            if created:
+                self.delete(name)
+            raise
 
     def delete(self, name):
         self._request('DELETE', ('users', name), ok=(200, 204, 404))

@@ -19,8 +19,9 @@ Casts are published as mandatory: one the broker cannot route (no
 conductor queue: the broker restarted and no conductor has declared it
 again yet, and RabbitMQ drops such a message without a word) comes back
 as undeliverable and is sent again, with the same ``sent``, until
-``conductor_unroutable_resend_timeout`` (a heartbeat only until the next
-one is due). A stopped conductor's queue stays, and takes the messages.
+``conductor_unroutable_resend_timeout`` (a heartbeat for a few seconds
+at most: the next one replaces it). A stopped conductor's queue stays,
+and takes the messages.
 
 A guest that has a message key (``instance_rpc_encr_key``, from its
 guest_info.conf) seals every message with it
@@ -46,6 +47,9 @@ LOG = logging.getLogger(__name__)
 # Seconds between two sends of an unroutable message: the first, then
 # doubled up to the last.
 RESEND_DELAYS = (0.5, 5.0)
+# Seconds at most a heartbeat is sent again (a conductor redeclares its
+# queue within a second or two of the broker's return).
+HEARTBEAT_RESEND = 5.0
 
 
 def _serializer():
@@ -105,9 +109,11 @@ class API:
 
     def heartbeat(self, instance_id, payload, sent=None):
         # The next heartbeat replaces an unroutable one, unless it
-        # carries a fault (sent once).
+        # carries a fault (sent once); an operation holding the agent's
+        # lock while it reports is not held up for long.
         resend_for = None if (payload or {}).get('fault') else min(
-            CONF.report_interval, CONF.conductor_unroutable_resend_timeout)
+            CONF.report_interval, HEARTBEAT_RESEND,
+            CONF.conductor_unroutable_resend_timeout)
         self._cast('heartbeat', resend_for=resend_for,
                    instance_id=instance_id, payload=payload,
                    sent=sent if sent is not None else time.time())

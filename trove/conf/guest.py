@@ -37,9 +37,10 @@ guest_opts = [
                     'the broker could not route to the conductor\'s queue '
                     '(after a broker restart, until a conductor has '
                     'declared its queue again): a backup\'s result or a '
-                    'fault is not lost meanwhile. A heartbeat is sent '
-                    'again only until the next one is due '
-                    '(report_interval). 0 sends nothing again.'),
+                    'fault is not lost meanwhile. A heartbeat or a '
+                    'backup\'s progress is sent again for a few seconds '
+                    'at most (the next one replaces it). 0 sends nothing '
+                    'again.'),
 ]
 
 

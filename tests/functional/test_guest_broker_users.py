@@ -10,8 +10,8 @@ exchange, trove.common.rpc_replies). With the same credentials, plain
 AMQP (kombu) is refused by the broker when it consumes another
 instance's guest queue or the taskmanager's queue, publishes to the
 taskmanager through the control exchange or the default exchange,
-deletes the replies exchange, or binds its queue to another routing
-key.
+deletes the replies exchange or the control exchange, or binds its
+queue to another routing key.
 """
 
 import shutil
@@ -77,6 +77,7 @@ class Conductor:
     def __init__(self):
         self.heartbeats = []
         self.received = threading.Event()
+        self.ended = threading.Event()
 
     def heartbeat(self, context, instance_id, payload):
         self.heartbeats.append((instance_id, payload))
@@ -84,6 +85,10 @@ class Conductor:
 
     def replication_standing(self, context, instance_id):
         return {'instance_id': instance_id, 'fenced': False}
+
+    def notify_end(self, context, instance_id, event_type, payload=None,
+                   sent=None):
+        self.ended.set()
 
 
 class Agent:
@@ -188,6 +193,9 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
         'delete the replies exchange': _refused(
             guest_url, lambda channel: channel.exchange_delete(
                 rpc_replies.reply_exchange())),
+        'delete the control exchange': _refused(
+            guest_url, lambda channel: channel.exchange_delete(
+                CONF.control_exchange)),
         'bind its queue to the conductor key': _refused(
             guest_url, lambda channel: channel.queue_bind(
                 'guestagent.' + instance_id, CONF.control_exchange,
@@ -213,6 +221,46 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
     broker_users.remove(instance_id, broker_users.Rabbitmqctl())
     assert not _user_exists(name)
     broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+
+
+def test_a_guest_cast_before_the_control_exchange_exists_arrives(vhost):
+    """On a fresh vhost (as after a broker restart, before the services
+    declared it again) there is no control exchange, and the guest may
+    only declare it passively: its cast is sent again until the
+    conductor's server has declared exchange and queue."""
+    from trove.common import context as trove_context
+    from trove.common import rpc
+    from trove.conductor import api as conductor_api
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    guest_url = _guest_url(vhost, made, instance_id)
+    rpc.cleanup()
+    overrides = {'transport_url': guest_url, 'conductor_queue': CONDUCTOR,
+                 'guest_id': instance_id}
+    for name, value in overrides.items():
+        CONF.set_override(name, value)
+    conductor = Conductor()
+    admin = messaging.get_rpc_transport(CONF, url=vhost.transport_url)
+    server = None
+    try:
+        client = conductor_api.API(trove_context.get_admin_context())
+        sending = threading.Thread(
+            target=client.notify_end, daemon=True,
+            args=(instance_id, 'instance_create'))
+        sending.start()
+        sending.join(1.5)
+        assert sending.is_alive(), 'the cast returned with no exchange'
+        server = _server(admin, CONDUCTOR, 'conductor-1', conductor)
+        sending.join(30)
+        assert not sending.is_alive()
+        assert conductor.ended.wait(20), 'the cast was lost'
+    finally:
+        if server is not None:
+            _stop(server)
+        admin.cleanup()
+        rpc.cleanup()
+        for name in overrides:
+            CONF.clear_override(name)
 
 
 def test_a_user_whose_vhost_is_gone_is_not_left():

@@ -48,7 +48,8 @@ def test_permissions_name_only_the_instances_resources():
     for regex in (permissions.configure, permissions.read,
                   permissions.write):
         allowed = [name for name in own
-                   if regex != permissions.write or name != reply]
+                   if (regex != permissions.write or name != reply)
+                   and (regex != permissions.configure or name != 'trove')]
         assert all(_matches(regex, name) for name in allowed), regex
         assert not any(_matches(regex, name) for name in others), regex
     # Its reply queue: declared and consumed, never written to.
@@ -56,6 +57,8 @@ def test_permissions_name_only_the_instances_resources():
     assert not _matches(permissions.write, 'amq.default')
     assert _matches(permissions.write, 'trove_replies')
     assert not _matches(permissions.configure, 'trove_replies')
+    # The control exchange: declared passively, never deleted.
+    assert not _matches(permissions.configure, 'trove')
     assert not _matches(permissions.read, 'trove_replies')
     assert not _matches(permissions.read, 'amq.default')
     assert not _matches(permissions.configure, 'amq.default')

@@ -15,9 +15,10 @@ control exchange, which restrict routing keys):
 * its own RPC server's queues and fanout exchange
   (``guestagent.<id>``, ``guestagent.<id>.<id>``,
   ``guestagent.<id>_fanout[_<hex>]``): declare, bind, consume;
-* the control exchange (``trove``): declare it, bind its own queues to
-  it only with its own routing keys, publish to it only with the
-  conductor's routing key (``trove-conductor``);
+* the control exchange (``trove``): bind its own queues to it only with
+  its own routing keys, publish to it only with the conductor's routing
+  key (``trove-conductor``); no configure on it (it declares it only
+  passively, trove.common.rpc_replies: it cannot delete it);
 * RPC replies: publish to the replies exchange (``trove_replies``,
   trove.common.rpc_replies: it routes only to reply queues), and
   declare and consume its own reply queue (``reply_<hex>``) for the one
@@ -26,8 +27,8 @@ control exchange, which restrict routing keys):
 Everything else is refused by the broker (ACCESS_REFUSED): consuming
 another instance's queue or the taskmanager's, publishing to the
 taskmanager through the control exchange, binding a queue to another
-routing key. What oslo.messaging makes unavoidable is written down in
-the doc (the default exchange, configure on the control exchange).
+routing key, deleting the control exchange. What oslo.messaging makes
+unavoidable is written down in the doc.
 
 Two ways to manage users, behind :class:`BrokerUsers`: the management
 HTTP API when ``broker_management_url`` is set (a cloud's broker), else
@@ -86,7 +87,10 @@ class Permissions:
         # not the default one, which reaches every queue.
         replies = re.escape(control_exchange + '_replies')
         self.control_exchange = control_exchange
-        self.configure = '^(%s|%s|%s)$' % (own, reply, exchange)
+        # Not the control exchange: the guest declares it only passively
+        # (trove.common.rpc_replies), and configure would let it delete
+        # the exchange.
+        self.configure = '^(%s|%s)$' % (own, reply)
         self.write = '^(%s|%s|%s)$' % (own, exchange, replies)
         self.read = '^(%s|%s|%s)$' % (own, reply, exchange)
         # Routing keys on the control exchange (a topic exchange).

@@ -18,7 +18,9 @@ accepted for the same instance and method.
 Casts are published as mandatory: one the broker cannot route (no
 conductor queue: the broker restarted and no conductor has declared it
 again yet, and RabbitMQ drops such a message without a word) comes back
-as undeliverable and is sent again, with the same ``sent``, until
+as undeliverable (or, for a guest that may only declare the control
+exchange passively, finds no exchange yet) and is sent again, with the
+same ``sent``, until
 ``conductor_unroutable_resend_timeout`` (a heartbeat for a few seconds
 at most: the next one replaces it). A stopped conductor's queue stays,
 and takes the messages.
@@ -60,6 +62,17 @@ def _serializer():
     return None
 
 
+def _unroutable(error):
+    """Whether the broker had nowhere to put the message: no queue bound
+    for it, or (a guest with a broker user of its own declares the
+    control exchange only passively, trove.common.rpc_replies) no
+    control exchange yet after a restart."""
+    if isinstance(error, messaging.MessageUndeliverable):
+        return True
+    text = str(error)
+    return 'NOT_FOUND' in text and 'no exchange' in text
+
+
 class API:
 
     def __init__(self, context):
@@ -85,7 +98,10 @@ class API:
             try:
                 cctxt.cast(self.context, method, **kwargs)
                 return
-            except messaging.MessageUndeliverable:
+            except (messaging.MessageUndeliverable,
+                    messaging.MessageDeliveryFailure) as error:
+                if not _unroutable(error):
+                    raise
                 left = deadline - time.monotonic()
                 if left <= 0:
                     LOG.error('The broker has no conductor queue %s for %s '

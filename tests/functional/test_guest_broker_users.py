@@ -17,6 +17,7 @@ queue to another routing key.
 import shutil
 import subprocess
 import threading
+import time
 import uuid
 
 import kombu
@@ -261,6 +262,63 @@ def test_a_guest_cast_before_the_control_exchange_exists_arrives(vhost):
         rpc.cleanup()
         for name in overrides:
             CONF.clear_override(name)
+
+
+def _close_connections_of(vhost_name, prefix):
+    listed = subprocess.run(
+        ['rabbitmqctl', '-q', 'list_connections', '-p', vhost_name, 'user',
+         'pid', '--no-table-headers'], capture_output=True, text=True,
+        timeout=60).stdout
+    for line in listed.splitlines():
+        user, pid = line.split('\t')
+        if user.startswith(prefix):
+            subprocess.run(['rabbitmqctl', '-q', 'close_connection', pid,
+                            'test'], capture_output=True, timeout=60)
+
+
+def test_a_guest_serves_again_once_the_control_exchange_is_back(vhost):
+    """As after a broker restart: the control exchange and the guest's
+    queues are gone and its connection drops. The guest may only
+    declare the exchange passively; its server retries until a service
+    has declared the exchange again, then serves its queue."""
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    guest_url = _guest_url(vhost, made, instance_id)
+    admin = messaging.get_rpc_transport(CONF, url=vhost.transport_url)
+    guest = messaging.get_rpc_transport(CONF, url=guest_url)
+    taskmanager = _server(admin, TASKMANAGER, 'tm-1', Agent())
+    served = _server(guest, 'guestagent.' + instance_id, instance_id,
+                     Agent())
+    to_guest = messaging.get_rpc_client(
+        admin, messaging.Target(topic='guestagent.' + instance_id,
+                                server=instance_id), timeout=10)
+    plain = kombu.Connection(vhost.transport_url.replace(
+        'rabbit://', 'amqp://', 1))
+    try:
+        assert to_guest.call({}, 'ping', word='before') == 'BEFORE'
+        _stop(taskmanager)
+        channel = plain.channel()
+        channel.exchange_delete(CONF.control_exchange)
+        for queue in ('guestagent.' + instance_id,
+                      'guestagent.%s.%s' % (instance_id, instance_id)):
+            channel.queue_delete(queue)
+        _close_connections_of(vhost.name, broker_users.USER_PREFIX)
+        time.sleep(3)
+        # The taskmanager comes back and declares the exchange again.
+        taskmanager = _server(admin, TASKMANAGER, 'tm-1', Agent())
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert to_guest.call({}, 'ping', word='after') == 'AFTER'
+                break
+            except messaging.MessagingTimeout:
+                assert time.monotonic() < deadline, 'the guest stays deaf'
+    finally:
+        _stop(served)
+        _stop(taskmanager)
+        plain.release()
+        admin.cleanup()
+        guest.cleanup()
 
 
 def test_a_user_whose_vhost_is_gone_is_not_left():

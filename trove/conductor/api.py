@@ -104,10 +104,10 @@ class API:
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    LOG.error('The broker has no conductor queue %s for %s '
-                              'of instance %s; not sent again',
-                              CONF.conductor_queue, method,
-                              kwargs.get('instance_id'))
+                    LOG.warning('The broker has no conductor queue %s for '
+                                '%s of instance %s; not sent again',
+                                CONF.conductor_queue, method,
+                                kwargs.get('instance_id'))
                     raise
             LOG.warning('The broker has no conductor queue %s yet (did it '
                         'restart?): %s of instance %s is sent again in '

@@ -341,11 +341,6 @@ def test_broker_restarted_during_create(on_broker, broker_system, broker,
     wait_backup(trove, backup.id, system=broker_system)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    'known defect, issue 23: a backup result cast while the broker '
-    'restarts can be lost, and heartbeats were not recorded afterwards, '
-    'leaving the backup BUILDING while its agent answers pings (seen once '
-    'in a two-worker run, never alone)'))
 def test_broker_restarted_during_backup(on_broker, broker_system, broker,
                                        datastore):
     trove = on_broker

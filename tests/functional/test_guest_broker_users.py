@@ -10,13 +10,14 @@ exchange, trove.common.rpc_replies). With the same credentials, plain
 AMQP (kombu) is refused by the broker when it consumes another
 instance's guest queue or the taskmanager's queue, publishes to the
 taskmanager through the control exchange or the default exchange,
-deletes the replies exchange, or binds its queue to another routing
-key.
+deletes the replies exchange or the control exchange, or binds its
+queue to another routing key.
 """
 
 import shutil
 import subprocess
 import threading
+import time
 import uuid
 
 import kombu
@@ -77,6 +78,7 @@ class Conductor:
     def __init__(self):
         self.heartbeats = []
         self.received = threading.Event()
+        self.ended = threading.Event()
 
     def heartbeat(self, context, instance_id, payload):
         self.heartbeats.append((instance_id, payload))
@@ -84,6 +86,10 @@ class Conductor:
 
     def replication_standing(self, context, instance_id):
         return {'instance_id': instance_id, 'fenced': False}
+
+    def notify_end(self, context, instance_id, event_type, payload=None,
+                   sent=None):
+        self.ended.set()
 
 
 class Agent:
@@ -188,6 +194,9 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
         'delete the replies exchange': _refused(
             guest_url, lambda channel: channel.exchange_delete(
                 rpc_replies.reply_exchange())),
+        'delete the control exchange': _refused(
+            guest_url, lambda channel: channel.exchange_delete(
+                CONF.control_exchange)),
         'bind its queue to the conductor key': _refused(
             guest_url, lambda channel: channel.queue_bind(
                 'guestagent.' + instance_id, CONF.control_exchange,
@@ -213,6 +222,121 @@ def test_guest_user_serves_its_queue_and_reaches_only_the_conductor(vhost):
     broker_users.remove(instance_id, broker_users.Rabbitmqctl())
     assert not _user_exists(name)
     broker_users.remove(instance_id, broker_users.Rabbitmqctl())
+
+
+def test_a_guest_cast_before_the_control_exchange_exists_arrives(vhost):
+    """On a fresh vhost (as after a broker restart, before the services
+    declared it again) there is no control exchange, and the guest may
+    only declare it passively: its cast is sent again until the
+    conductor's server has declared exchange and queue."""
+    from trove.common import context as trove_context
+    from trove.common import rpc
+    from trove.conductor import api as conductor_api
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    guest_url = _guest_url(vhost, made, instance_id)
+    rpc.cleanup()
+    overrides = {'transport_url': guest_url, 'conductor_queue': CONDUCTOR,
+                 'guest_id': instance_id}
+    for name, value in overrides.items():
+        CONF.set_override(name, value)
+    conductor = Conductor()
+    admin = messaging.get_rpc_transport(CONF, url=vhost.transport_url)
+    server = None
+    try:
+        client = conductor_api.API(trove_context.get_admin_context())
+        sending = threading.Thread(
+            target=client.notify_end, daemon=True,
+            args=(instance_id, 'instance_create'))
+        sending.start()
+        sending.join(1.5)
+        assert sending.is_alive(), 'the cast returned with no exchange'
+        server = _server(admin, CONDUCTOR, 'conductor-1', conductor)
+        sending.join(30)
+        assert not sending.is_alive()
+        assert conductor.ended.wait(20), 'the cast was lost'
+    finally:
+        if server is not None:
+            _stop(server)
+        admin.cleanup()
+        rpc.cleanup()
+        for name in overrides:
+            CONF.clear_override(name)
+
+
+def _close_connections_of(vhost_name, prefix):
+    listed = subprocess.run(
+        ['rabbitmqctl', '-q', 'list_connections', '-p', vhost_name, 'user',
+         'pid', '--no-table-headers'], capture_output=True, text=True,
+        timeout=60).stdout
+    for line in listed.splitlines():
+        user, pid = line.split('\t')
+        if user.startswith(prefix):
+            subprocess.run(['rabbitmqctl', '-q', 'close_connection', pid,
+                            'test'], capture_output=True, timeout=60)
+
+
+def test_a_guest_serves_again_once_the_control_exchange_is_back(vhost):
+    """As after a broker restart: the control exchange and the guest's
+    queues are gone and its connection drops. The guest may only
+    declare the exchange passively; its server retries until a service
+    has declared the exchange again, then serves its queue."""
+    vhost, made = vhost
+    instance_id = str(uuid.uuid4())
+    guest_url = _guest_url(vhost, made, instance_id)
+    admin = messaging.get_rpc_transport(CONF, url=vhost.transport_url)
+    guest = messaging.get_rpc_transport(CONF, url=guest_url)
+    taskmanager = _server(admin, TASKMANAGER, 'tm-1', Agent())
+    served = _server(guest, 'guestagent.' + instance_id, instance_id,
+                     Agent())
+    to_guest = messaging.get_rpc_client(
+        admin, messaging.Target(topic='guestagent.' + instance_id,
+                                server=instance_id), timeout=10)
+    plain = kombu.Connection(vhost.transport_url.replace(
+        'rabbit://', 'amqp://', 1))
+    try:
+        assert to_guest.call({}, 'ping', word='before') == 'BEFORE'
+        _stop(taskmanager)
+        channel = plain.channel()
+        channel.exchange_delete(CONF.control_exchange)
+        for queue in ('guestagent.' + instance_id,
+                      'guestagent.%s.%s' % (instance_id, instance_id)):
+            channel.queue_delete(queue)
+        _close_connections_of(vhost.name, broker_users.USER_PREFIX)
+        time.sleep(3)
+        # The taskmanager comes back and declares the exchange again.
+        taskmanager = _server(admin, TASKMANAGER, 'tm-1', Agent())
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert to_guest.call({}, 'ping', word='after') == 'AFTER'
+                break
+            except messaging.MessagingTimeout:
+                assert time.monotonic() < deadline, 'the guest stays deaf'
+    finally:
+        _stop(served)
+        _stop(taskmanager)
+        plain.release()
+        admin.cleanup()
+        guest.cleanup()
+
+
+def test_a_user_whose_vhost_is_gone_is_not_left():
+    """A vhost deleted while an instance's user is made (a test system
+    torn down during a create): no user is left without permissions,
+    where no cleanup of a vhost's users would find it."""
+    instance_id = str(uuid.uuid4())
+    name = broker_users.user_name(instance_id)
+    try:
+        with pytest.raises(broker_users.BrokerUserError):
+            broker_users.provision(
+                instance_id, 'rabbit://guest:guest@127.0.0.1:5672/'
+                'trove-test-gone-' + uuid.uuid4().hex[:8],
+                CONF.control_exchange, CONDUCTOR,
+                users=broker_users.Rabbitmqctl())
+        assert not _user_exists(name)
+    finally:
+        broker_users.remove(instance_id, broker_users.Rabbitmqctl())
 
 
 def test_a_resumed_build_resets_the_password(vhost):

@@ -48,7 +48,8 @@ def test_permissions_name_only_the_instances_resources():
     for regex in (permissions.configure, permissions.read,
                   permissions.write):
         allowed = [name for name in own
-                   if regex != permissions.write or name != reply]
+                   if (regex != permissions.write or name != reply)
+                   and (regex != permissions.configure or name != 'trove')]
         assert all(_matches(regex, name) for name in allowed), regex
         assert not any(_matches(regex, name) for name in others), regex
     # Its reply queue: declared and consumed, never written to.
@@ -56,6 +57,8 @@ def test_permissions_name_only_the_instances_resources():
     assert not _matches(permissions.write, 'amq.default')
     assert _matches(permissions.write, 'trove_replies')
     assert not _matches(permissions.configure, 'trove_replies')
+    # The control exchange: declared passively, never deleted.
+    assert not _matches(permissions.configure, 'trove')
     assert not _matches(permissions.read, 'trove_replies')
     assert not _matches(permissions.read, 'amq.default')
     assert not _matches(permissions.configure, 'amq.default')
@@ -136,7 +139,10 @@ class _FakeManagementApi(http.server.BaseHTTPRequestHandler):
                               self.headers.get('Authorization')))
         parts = [urllib.parse.unquote(part) for part in path.split('/')]
         status = 204
-        if parts[2] == 'users':
+        if parts[2] in ('permissions', 'topic-permissions') and \
+                parts[3] == 'gone':
+            status = 404        # the vhost was deleted
+        elif parts[2] == 'users':
             if self.command == 'PUT':
                 self.users.add(parts[3])
                 status = 201
@@ -187,6 +193,24 @@ def test_management_api_client():
         server.server_close()
     with pytest.raises(broker_users.BrokerUserError):
         users.exists(name)
+
+
+def test_management_api_user_without_its_vhost_is_not_left():
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                             _FakeManagementApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        users = broker_users.ManagementApi(
+            'http://127.0.0.1:%d/' % server.server_port, 'admin', 'secret')
+        with pytest.raises(broker_users.BrokerUserError, match='404'):
+            broker_users.provision(
+                OTHER, 'rabbit://guest:guest@127.0.0.1:5672/gone', 'trove',
+                'trove-conductor', users=users)
+        assert not users.exists('trove-guest-' + OTHER)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class _RecordingUsers(broker_users.BrokerUsers):

@@ -15,9 +15,10 @@ control exchange, which restrict routing keys):
 * its own RPC server's queues and fanout exchange
   (``guestagent.<id>``, ``guestagent.<id>.<id>``,
   ``guestagent.<id>_fanout[_<hex>]``): declare, bind, consume;
-* the control exchange (``trove``): declare it, bind its own queues to
-  it only with its own routing keys, publish to it only with the
-  conductor's routing key (``trove-conductor``);
+* the control exchange (``trove``): bind its own queues to it only with
+  its own routing keys, publish to it only with the conductor's routing
+  key (``trove-conductor``); no configure on it (it declares it only
+  passively, trove.common.rpc_replies: it cannot delete it);
 * RPC replies: publish to the replies exchange (``trove_replies``,
   trove.common.rpc_replies: it routes only to reply queues), and
   declare and consume its own reply queue (``reply_<hex>``) for the one
@@ -26,8 +27,8 @@ control exchange, which restrict routing keys):
 Everything else is refused by the broker (ACCESS_REFUSED): consuming
 another instance's queue or the taskmanager's, publishing to the
 taskmanager through the control exchange, binding a queue to another
-routing key. What oslo.messaging makes unavoidable is written down in
-the doc (the default exchange, configure on the control exchange).
+routing key, deleting the control exchange. What oslo.messaging makes
+unavoidable is written down in the doc.
 
 Two ways to manage users, behind :class:`BrokerUsers`: the management
 HTTP API when ``broker_management_url`` is set (a cloud's broker), else
@@ -86,7 +87,10 @@ class Permissions:
         # not the default one, which reaches every queue.
         replies = re.escape(control_exchange + '_replies')
         self.control_exchange = control_exchange
-        self.configure = '^(%s|%s|%s)$' % (own, reply, exchange)
+        # Not the control exchange: the guest declares it only passively
+        # (trove.common.rpc_replies), and configure would let it delete
+        # the exchange.
+        self.configure = '^(%s|%s)$' % (own, reply)
         self.write = '^(%s|%s|%s)$' % (own, exchange, replies)
         self.read = '^(%s|%s|%s)$' % (own, reply, exchange)
         # Routing keys on the control exchange (a topic exchange).
@@ -134,12 +138,20 @@ class Rabbitmqctl(BrokerUsers):
         if result.returncode == self.ALREADY_EXISTS:
             # A build resumed after its taskmanager died: a new password.
             self._run('change_password', name, stdin=password)
-        self._run('set_permissions', '-p', vhost, name,
-                  permissions.configure, permissions.write,
-                  permissions.read)
-        self._run('set_topic_permissions', '-p', vhost, name,
-                  permissions.control_exchange, permissions.topic_write,
-                  permissions.topic_read)
+        try:
+            self._run('set_permissions', '-p', vhost, name,
+                      permissions.configure, permissions.write,
+                      permissions.read)
+            self._run('set_topic_permissions', '-p', vhost, name,
+                      permissions.control_exchange, permissions.topic_write,
+                      permissions.topic_read)
+        except BrokerUserError:
+            # (The vhost went away meanwhile, say.) A user without its
+            # permissions is listed on no vhost, so nothing that cleans
+            # up a vhost's users would ever find it.
+            if result.returncode == 0:
+                self.delete(name)
+            raise
 
     def delete(self, name):
         self._run('delete_user', name, ok=(0, self.NO_USER))
@@ -194,16 +206,22 @@ class ManagementApi(BrokerUsers):
         return status
 
     def ensure(self, name, password, vhost, permissions):
-        self._request('PUT', ('users', name),
-                      {'password': password, 'tags': ''})
-        self._request('PUT', ('permissions', vhost, name),
-                      {'configure': permissions.configure,
-                       'write': permissions.write,
-                       'read': permissions.read})
-        self._request('PUT', ('topic-permissions', vhost, name),
-                      {'exchange': permissions.control_exchange,
-                       'write': permissions.topic_write,
-                       'read': permissions.topic_read})
+        created = self._request('PUT', ('users', name),
+                                {'password': password, 'tags': ''}) == 201
+        try:
+            self._request('PUT', ('permissions', vhost, name),
+                          {'configure': permissions.configure,
+                           'write': permissions.write,
+                           'read': permissions.read})
+            self._request('PUT', ('topic-permissions', vhost, name),
+                          {'exchange': permissions.control_exchange,
+                           'write': permissions.topic_write,
+                           'read': permissions.topic_read})
+        except BrokerUserError:
+            # As Rabbitmqctl.ensure: no user left without permissions.
+            if created:
+                self.delete(name)
+            raise
 
     def delete(self, name):
         self._request('DELETE', ('users', name), ok=(200, 204, 404))

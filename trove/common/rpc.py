@@ -69,12 +69,18 @@ def version_cap(service, aliases, latest):
 
 
 def get_client(topic, version_cap, server=None, timeout=None,
-               serializer=None):
+               serializer=None, mandatory=False):
+    """``mandatory``: a message no queue receives (nobody declared the
+    topic's queue yet, as after a broker restart) raises
+    ``messaging.MessageUndeliverable`` instead of vanishing."""
     target = messaging.Target(topic=topic, server=server, version='1.0')
+    options = (messaging.TransportOptions(at_least_once=True) if mandatory
+               else None)
     return messaging.get_rpc_client(get_transport(), target,
                                     version_cap=version_cap,
                                     serializer=serializer or ContextSerializer(),
-                                    timeout=timeout)
+                                    timeout=timeout,
+                                    transport_options=options)
 
 
 def get_server(topic, server, endpoints, serializer=None):

@@ -16,6 +16,14 @@ that way could also cast into the taskmanager's queue. Instead:
 Its broker user then needs write on that exchange and nothing on
 ``amq.default``. Replies from other connections go the usual way, and a
 reply queue still receives them (it stays on the default exchange).
+
+Such a connection also declares the control exchange (``trove``) only
+passively -- when its RPC server binds its queues to it and when it
+casts to the conductor -- so its user needs no configure permission on
+it (configure would also let it delete the exchange). Until the services
+have declared the exchange again after a broker restart, the guest's
+server retries its declares (oslo.messaging polls again) and its casts
+are sent again (trove.conductor.api).
 """
 
 import functools
@@ -46,9 +54,23 @@ def _exchange(passive):
                                  passive=passive)
 
 
+def _control_exchange(exchange):
+    return exchange is not None and exchange.name == CONF.control_exchange
+
+
+def _passive(exchange):
+    return kombu.entity.Exchange(name=exchange.name, type=exchange.type,
+                                 durable=exchange.durable,
+                                 auto_delete=exchange.auto_delete,
+                                 passive=True)
+
+
 def _declare(original):
     @functools.wraps(original)
     def declare(self, conn):
+        if _instance_user(conn) and _control_exchange(self.exchange) \
+                and not self.exchange.passive:
+            self.exchange = _passive(self.exchange)
         original(self, conn)
         if (self.exchange_name == ''
                 and self.queue_name.startswith(REPLY_QUEUE_PREFIX)
@@ -77,6 +99,17 @@ def _direct_send(original):
     return direct_send
 
 
+def _publish(original):
+    @functools.wraps(original)
+    def publish(self, exchange, msg, *args, **kwargs):
+        if _instance_user(self) and _control_exchange(exchange) \
+                and not exchange.passive:
+            exchange = _passive(exchange)
+        return original(self, exchange, msg, *args, **kwargs)
+    publish.trove_replies = True
+    return publish
+
+
 def install():
     """Patch the driver once (idempotent)."""
     consumer, connection = impl_rabbit.Consumer, impl_rabbit.Connection
@@ -84,3 +117,5 @@ def install():
         consumer.declare = _declare(consumer.declare)
     if not getattr(connection.direct_send, 'trove_replies', False):
         connection.direct_send = _direct_send(connection.direct_send)
+    if not getattr(connection._publish, 'trove_replies', False):
+        connection._publish = _publish(connection._publish)

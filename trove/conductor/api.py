@@ -15,6 +15,16 @@ Every method is a cast carrying ``sent`` (epoch seconds, float): the
 conductor ignores a message that is not newer than the last one it
 accepted for the same instance and method.
 
+Casts are published as mandatory: one the broker cannot route (no
+conductor queue: the broker restarted and no conductor has declared it
+again yet, and RabbitMQ drops such a message without a word) comes back
+as undeliverable (or, for a guest that may only declare the control
+exchange passively, finds no exchange yet) and is sent again, with the
+same ``sent``, until
+``conductor_unroutable_resend_timeout`` (a heartbeat for a few seconds
+at most: the next one replaces it). A stopped conductor's queue stays,
+and takes the messages.
+
 A guest that has a message key (``instance_rpc_encr_key``, from its
 guest_info.conf) seals every message with it
 (trove.common.sealed_messages): the wire format changes, not the methods
@@ -22,6 +32,9 @@ or their version.
 """
 
 import time
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
 
 from trove.common import rpc
 from trove.common import sealed_messages
@@ -32,6 +45,14 @@ API_LATEST_VERSION = '1.6'
 VERSION_ALIASES = {'icehouse': '1.0', 'juno': '1.0', 'kilo': '1.0',
                    'liberty': '1.0', 'mitaka': '1.0', 'newton': '1.0'}
 
+LOG = logging.getLogger(__name__)
+# Seconds between two sends of an unroutable message: the first, then
+# doubled up to the last.
+RESEND_DELAYS = (0.5, 5.0)
+# Seconds at most a heartbeat is sent again (a conductor redeclares its
+# queue within a second or two of the broker's return).
+HEARTBEAT_RESEND = 5.0
+
 
 def _serializer():
     """Sealing when this process is a guest with a key, else plain."""
@@ -41,6 +62,17 @@ def _serializer():
     return None
 
 
+def _unroutable(error):
+    """Whether the broker had nowhere to put the message: no queue bound
+    for it, or (a guest with a broker user of its own declares the
+    control exchange only passively, trove.common.rpc_replies) no
+    control exchange yet after a restart."""
+    if isinstance(error, messaging.MessageUndeliverable):
+        return True
+    text = str(error)
+    return 'NOT_FOUND' in text and 'no exchange' in text
+
+
 class API:
 
     def __init__(self, context):
@@ -48,11 +80,41 @@ class API:
         cap = rpc.version_cap('conductor', VERSION_ALIASES,
                               API_LATEST_VERSION)
         self.client = rpc.get_client(CONF.conductor_queue, cap,
-                                     serializer=_serializer())
+                                     serializer=_serializer(),
+                                     mandatory=True)
 
-    def _cast(self, method, version=API_BASE_VERSION, **kwargs):
+    def _cast(self, method, version=API_BASE_VERSION, resend_for=None,
+              **kwargs):
+        """Cast; sent again while the broker finds no conductor queue to
+        route it to, for ``resend_for`` seconds (default
+        ``conductor_unroutable_resend_timeout``); then the undeliverable
+        error is raised."""
+        if resend_for is None:
+            resend_for = CONF.conductor_unroutable_resend_timeout
+        deadline = time.monotonic() + resend_for
+        delay, longest = RESEND_DELAYS
         cctxt = self.client.prepare(version=version)
-        cctxt.cast(self.context, method, **kwargs)
+        while True:
+            try:
+                cctxt.cast(self.context, method, **kwargs)
+                return
+            except (messaging.MessageUndeliverable,
+                    messaging.MessageDeliveryFailure) as error:
+                if not _unroutable(error):
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    LOG.warning('The broker has no conductor queue %s for '
+                                '%s of instance %s; not sent again',
+                                CONF.conductor_queue, method,
+                                kwargs.get('instance_id'))
+                    raise
+            LOG.warning('The broker has no conductor queue %s yet (did it '
+                        'restart?): %s of instance %s is sent again in '
+                        '%.1f s', CONF.conductor_queue, method,
+                        kwargs.get('instance_id'), min(delay, left))
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, longest)
 
     def replication_standing(self, instance_id, timeout=10):
         """A call (1.6, the only one): whether this instance is a fenced
@@ -62,7 +124,14 @@ class API:
                           instance_id=instance_id)
 
     def heartbeat(self, instance_id, payload, sent=None):
-        self._cast('heartbeat', instance_id=instance_id, payload=payload,
+        # The next heartbeat replaces an unroutable one, unless it
+        # carries a fault (sent once); an operation holding the agent's
+        # lock while it reports is not held up for long.
+        resend_for = None if (payload or {}).get('fault') else min(
+            CONF.report_interval, HEARTBEAT_RESEND,
+            CONF.conductor_unroutable_resend_timeout)
+        self._cast('heartbeat', resend_for=resend_for,
+                   instance_id=instance_id, payload=payload,
                    sent=sent if sent is not None else time.time())
 
     def heartbeat_with_fault(self, instance_id, status, message, details,
@@ -80,9 +149,11 @@ class API:
                    sent=time.time())
 
     def update_backup(self, instance_id, backup_id, sent=None,
-                      **backup_fields):
-        self._cast('update_backup', instance_id=instance_id,
-                   backup_id=backup_id,
+                      resend_for=None, **backup_fields):
+        """``resend_for``: see _cast (a progress report is replaced by the
+        next one; a backup's end must arrive)."""
+        self._cast('update_backup', resend_for=resend_for,
+                   instance_id=instance_id, backup_id=backup_id,
                    sent=sent if sent is not None else time.time(),
                    **backup_fields)
 

@@ -32,6 +32,15 @@ guest_opts = [
     cfg.StrOpt('template_path', default='/etc/trove/templates/',
                help='Controller: directory searched for datastore config '
                     'templates before the packaged ones.'),
+    cfg.IntOpt('conductor_unroutable_resend_timeout', default=900, min=0,
+               help='Seconds a guest agent keeps sending again a message '
+                    'the broker could not route to the conductor\'s queue '
+                    '(after a broker restart, until a conductor has '
+                    'declared its queue again): a backup\'s result or a '
+                    'fault is not lost meanwhile. A heartbeat or a '
+                    'backup\'s progress is sent again for a few seconds '
+                    'at most (the next one replaces it). 0 sends nothing '
+                    'again.'),
 ]
 
 

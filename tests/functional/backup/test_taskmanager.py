@@ -4,6 +4,7 @@ backup objects."""
 
 import datetime
 import os
+import threading
 
 import oslo_messaging as messaging
 import pytest
@@ -98,6 +99,28 @@ def test_a_live_guest_whose_heartbeats_are_late_keeps_its_backup(world):
     finally:
         server.stop()
     assert world.row(backup_id).state == 'BUILDING'
+
+
+def test_heartbeats_back_while_the_ping_waits_keep_the_backup(world):
+    """Around a broker restart the check finds the heartbeats stale and
+    its ping fails (the broker, then the reply queues, are not back yet)
+    while the agent's heartbeats are recorded again: the silence was the
+    broker's, the backup runs on (its result is on its way)."""
+    instance_id = world.instance()
+    backup_id = world.backup(instance_id, state='BUILDING')
+    world.age(backup_id, days=0.01)
+    set_heartbeat(world, instance_id, CONF.agent_heartbeat_expiry + 5)
+    # No agent answers; a heartbeat is recorded while it is pinged.
+    beat = threading.Timer(1.0, set_heartbeat, (world, instance_id, 0))
+    beat.start()
+    try:
+        assert backup_flows.check_stuck_backups(world.context) == []
+    finally:
+        beat.join()
+    assert world.row(backup_id).state == 'BUILDING'
+    # Silent for real: failed.
+    set_heartbeat(world, instance_id, CONF.agent_heartbeat_expiry + 5)
+    assert backup_flows.check_stuck_backups(world.context) == [backup_id]
 
 
 def test_a_late_check_never_undoes_a_guest_report(world):

@@ -12,6 +12,7 @@ trove.taskmanager, trove.backup.models).
 """
 
 import os
+import threading
 
 from oslo_log import log as logging
 from oslo_utils import importutils
@@ -63,14 +64,24 @@ def create_backup(manager, context, backup_info):
 
 
 def fail_interrupted():
-    """At agent start: report backups a previous run left unfinished."""
+    """At agent start: report backups a previous run left unfinished.
+
+    In a thread of its own: a report is sent again while the broker has
+    no conductor queue (trove.conductor.api), which must not hold up
+    bringing the engine back."""
     from trove.common import context as trove_context
     from trove.guestagent.backup import runner
-    try:
-        runner.fail_interrupted(trove_context.get_admin_context(
-            project_id=CONF.tenant_id))
-    except Exception:
-        LOG.exception('Could not report interrupted backups')
+
+    def report():
+        try:
+            runner.fail_interrupted(trove_context.get_admin_context(
+                project_id=CONF.tenant_id))
+        except Exception:
+            LOG.exception('Could not report interrupted backups')
+    thread = threading.Thread(target=report, daemon=True,
+                              name='fail-interrupted-backups')
+    thread.start()
+    return thread
 
 
 def restore(manager, context, backup_info):

@@ -88,8 +88,11 @@ def fail_interrupted(context):
 
 
 class Reporter:
-    """update_backup casts for one backup; a lost cast is only logged
-    (the taskmanager's deadline catches a backup that never ends)."""
+    """update_backup casts for one backup. One the broker cannot route
+    (no conductor queue after a broker restart) is sent again: a state
+    until conductor_unroutable_resend_timeout, a progress report only
+    until the next is due. A cast that still fails is only logged (the
+    taskmanager's deadline catches a backup that never ends)."""
 
     def __init__(self, context, backup_info):
         self.conductor = conductor_api.API(context)
@@ -97,9 +100,11 @@ class Reporter:
         self.instance_id = backup_info.get('instance_id') or CONF.guest_id
 
     def update(self, **fields):
+        resend_for = (None if 'state' in fields
+                      else CONF.backup_progress_interval)
         try:
             self.conductor.update_backup(self.instance_id, self.backup_id,
-                                         **fields)
+                                         resend_for=resend_for, **fields)
         except Exception:
             LOG.exception('Could not report backup %s as %s',
                           self.backup_id, fields.get('state'))

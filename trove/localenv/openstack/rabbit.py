@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 
+from trove.common import broker_users
 from trove.localenv import external
 
 RABBIT_HOST = os.environ.get('TROVE_TEST_RABBIT_HOST', '127.0.0.1:5672')
@@ -42,4 +43,13 @@ def create_vhost(name):
 
 
 def delete_vhost(name):
+    """Delete the vhost, and before it the instances' own broker users
+    (guest_broker_users) on it: once the vhost is gone nothing lists
+    them any more."""
+    listed = _rabbitmqctl('list_permissions', '-p', name,
+                          '--no-table-headers')
+    for line in listed.stdout.splitlines():
+        user = line.split('\t')[0]
+        if user.startswith(broker_users.USER_PREFIX):
+            _rabbitmqctl('delete_user', user)
     _rabbitmqctl('delete_vhost', name)

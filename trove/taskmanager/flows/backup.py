@@ -12,7 +12,8 @@
   archived logs only that backup needed (past their retention) go too.
 * ``check_stuck_backups`` (periodic): a backup still NEW/BUILDING/SAVING
   whose guest stopped heart-beating (and does not answer a ping: silence
-  may be the conductor's), whose instance is gone, or which
+  may be the conductor's; nor reports while it is pinged: silence may
+  be the broker's, restarting), whose instance is gone, or which
   ran past ``backup_timeout`` becomes FAILED with the reason in its
   description, so no backup stays running forever.
 """
@@ -205,9 +206,43 @@ def _guest_answers(context, instance_id):
         LOG.info('Agent of instance %s does not answer a ping: %s',
                  instance_id, error)
         return False
-    LOG.warning('No heartbeat of instance %s recorded for %d seconds, but '
-                'its agent answers: is the conductor running?', instance_id,
-                CONF.agent_heartbeat_expiry)
+    return True
+
+
+def _last_reports(context, backup_id, instance_id):
+    """(the instance's last heartbeat, the backup's last update) as the
+    control DB has them now."""
+    with db_api.reader(context) as session:
+        heartbeat = session.scalar(
+            sa.select(db_models.ServiceStatusRecord.updated_at).where(
+                db_models.ServiceStatusRecord.instance_id == instance_id))
+        row = session.get(Row, backup_id)
+        updated = (row.updated or row.created) if row is not None else None
+    return heartbeat, updated
+
+
+def _silent(context, backup_id, instance_id, heartbeat, updated):
+    """Whether the agent of a backup whose reports stopped is silent: it
+    does not answer a ping, and nothing came from it while it was
+    pinged. A ping made around a broker restart waits for the broker and
+    then for the reply queues to come back, and may fail while the
+    agent's heartbeats are recorded again: what was read before the
+    ping is stale by then (it was the broker's silence, not the
+    agent's)."""
+    answered = _guest_answers(context, instance_id)
+    heartbeat_now, updated_now = _last_reports(context, backup_id,
+                                               instance_id)
+    reported = ((heartbeat_now is not None and heartbeat_now > heartbeat)
+                or (updated_now is not None and updated_now > updated))
+    if reported:
+        LOG.info('Instance %s reported again while its agent was pinged',
+                 instance_id)
+        return False
+    if answered:
+        LOG.warning('No heartbeat of instance %s recorded for %d seconds, '
+                    'but its agent answers: is the conductor running?',
+                    instance_id, CONF.agent_heartbeat_expiry)
+        return False
     return True
 
 
@@ -236,7 +271,8 @@ def check_stuck_backups(context):
                       % CONF.backup_timeout)
         elif (heartbeat is not None and heartbeat < silent_since
               and (updated or created) < silent_since
-              and not _guest_answers(context, instance_id)):
+              and _silent(context, backup_id, instance_id, heartbeat,
+                          updated or created)):
             reason = ('the guest agent of the instance stopped reporting '
                       'while it ran (no heartbeat for %d seconds)'
                       % CONF.agent_heartbeat_expiry)

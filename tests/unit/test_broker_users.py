@@ -162,14 +162,25 @@ class _FakeManagementApi(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_management_api_client():
+@pytest.fixture
+def management_api():
+    """(a client of a fake management API on a free port, its server)."""
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
                                              _FakeManagementApi)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        users = broker_users.ManagementApi(
-            'http://127.0.0.1:%d/' % server.server_port, 'admin', 'secret')
+        yield broker_users.ManagementApi(
+            'http://127.0.0.1:%d/' % server.server_port, 'admin',
+            'secret'), server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_management_api_client(management_api):
+    users, server = management_api
+    try:
         url = broker_users.provision(
             ID, 'rabbit://guest:guest@127.0.0.1:5672/my/vhost', 'trove',
             'trove-conductor', users=users)
@@ -190,27 +201,18 @@ def test_management_api_client():
         broker_users.remove(ID, users)  # already gone: fine
     finally:
         server.shutdown()
-        server.server_close()
     with pytest.raises(broker_users.BrokerUserError):
         users.exists(name)
 
 
-def test_management_api_user_without_its_vhost_is_not_left():
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                             _FakeManagementApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        users = broker_users.ManagementApi(
-            'http://127.0.0.1:%d/' % server.server_port, 'admin', 'secret')
-        with pytest.raises(broker_users.BrokerUserError, match='404'):
-            broker_users.provision(
-                OTHER, 'rabbit://guest:guest@127.0.0.1:5672/gone', 'trove',
-                'trove-conductor', users=users)
-        assert not users.exists('trove-guest-' + OTHER)
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_management_api_user_without_its_vhost_is_not_left(
+        management_api):
+    users, _server = management_api
+    with pytest.raises(broker_users.BrokerUserError, match='404'):
+        broker_users.provision(
+            OTHER, 'rabbit://guest:guest@127.0.0.1:5672/gone', 'trove',
+            'trove-conductor', users=users)
+    assert not users.exists('trove-guest-' + OTHER)
 
 
 class _RecordingUsers(broker_users.BrokerUsers):

@@ -156,7 +156,7 @@ class World:
     def delete(self, instance_id):
         self.submit(instance_id, states.InstanceTasks.DELETING, 'delete')
         taskmanager_api.API(self.context).delete_instance(instance_id)
-        wait_until(lambda: self.row(instance_id).deleted, timeout=30,
+        wait_until(lambda: self.row(instance_id).deleted, timeout=90,
                    interval=0.2,
                    message='instance %s was not deleted' % instance_id)
 

@@ -237,8 +237,8 @@ def _has_archives_column():
 def load_shown(context, instance_id):
     """``load`` and, in the same SELECT, what ``GET /instances/{id}``
     shows beside the instance (a ``Shown``): one round trip instead of
-    four (the archive index, then the backups only when it has archived
-    logs)."""
+    four (the archive index and the backups, for the point-in-time
+    window, are read afterwards only when it has archived logs)."""
     restore, work = db_models.PitrRestore, db_models.WorkClaim
     row, running_backup, has_archives, restored, due = _find(
         context, instance_id, False, _has_archives_column(), restore, work,

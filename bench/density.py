@@ -194,6 +194,39 @@ def instance_memory(system, instances):
             for kind, entry in sorted(totals.items())}
 
 
+def _cpu_of(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def cpu_seconds(system, instances):
+    """CPU seconds so far of the guest agents, of the engines (with the
+    processes they forked) and of the control-plane services."""
+    agents, engines = [], []
+    for instance_id in instances:
+        instance_dir = system.instance_dir(instance_id)
+        agent = processes.agent_pid(instance_dir)
+        engine = [pid for pid in processes.instance_pids(instance_dir)
+                  if pid != agent]
+        agents += [agent] if agent else []
+        engines += engine + processes.descendants(engine)
+    run_dir = os.path.join(system.state_dir, 'run')
+    services = []
+    for name in os.listdir(run_dir):
+        if name.startswith('trove-') and name.endswith('.pid'):
+            pid = daemon.read_pid(os.path.join(run_dir, name))
+            if pid:
+                services += [pid] + processes.descendants([pid])
+    return {'agents': _cpu_of(agents), 'engines': _cpu_of(engines),
+            'services': _cpu_of(services)}
+
+
 def services_memory(state_dir):
     """RSS in MB of each control-plane service with its workers."""
     figures = {}
@@ -343,6 +376,7 @@ def heartbeat_ages(control_db_url, ids, window, every, conductor_pid):
     readings = []
     conductor = psutil.Process(conductor_pid)
     before = conductor.cpu_times()
+    machine_before = psutil.cpu_times()
     started = time.monotonic()
     try:
         while time.monotonic() - started < window:
@@ -359,7 +393,12 @@ def heartbeat_ages(control_db_url, ids, window, every, conductor_pid):
     elapsed = time.monotonic() - started
     after = conductor.cpu_times()
     cpu = (after.user + after.system - before.user - before.system)
-    return {'readings': len(readings),
+    machine_after = psutil.cpu_times()
+    idle_s = ((machine_after.idle + machine_after.iowait)
+              - (machine_before.idle + machine_before.iowait))
+    all_s = sum(machine_after) - sum(machine_before)
+    return {'machine_busy': round(100.0 * (1 - idle_s / all_s), 1),
+            'readings': len(readings),
             'max_age_s': round(max(r[0] for r in readings), 2),
             'median_age_s': round(statistics.median(r[1] for r in readings),
                                   2),
@@ -459,8 +498,14 @@ def measure(args, system, client, api, instances, results):
 
     conductor_pid = daemon.read_pid(os.path.join(
         system.state_dir, 'run', 'trove-conductor.pid'))
+    cpu_before, started = cpu_seconds(system, instances), time.monotonic()
     beats = heartbeat_ages(args.control_db_url, list(instances),
                            args.window, args.sample_every, conductor_pid)
+    elapsed = time.monotonic() - started
+    cpu_after = cpu_seconds(system, instances)
+    idle = {kind: round(100.0 * (cpu_after[kind] - cpu_before[kind])
+                        / elapsed, 1) for kind in cpu_after}
+    results['idle_cpu_percent'] = idle
     limit = args.report_interval + HEARTBEAT_SLACK_S
     beats['target_max_age_s'] = limit
     beats['within_target'] = beats['max_age_s'] <= limit
@@ -474,6 +519,11 @@ def measure(args, system, client, api, instances, results):
           ' one heartbeat each per %d s)' % (
               beats['conductor_cpu_percent'], len(instances),
               args.report_interval), flush=True)
+    print('  CPU of the idle instances over the window, %% of a core: '
+          'agents %.1f, engines %.1f, control plane %.1f (machine: %.0f%% '
+          'busy, both cores)' % (idle['agents'], idle['engines'],
+                                 idle['services'], beats['machine_busy']),
+          flush=True)
 
     latency = list_latency(api, args.requests)
     latency['target_p90_ms'] = TARGET_LIST_P90_MS

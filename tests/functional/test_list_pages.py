@@ -78,6 +78,22 @@ def test_listed_backups_show_what_each_backup_shows(seeded):
     assert any(item.parent_id for item in listed)
 
 
+def test_backup_pages_at_an_integer_offset_are_the_list_from_there(seeded):
+    """Upstream's integer marker: the page's ids are found in the list's
+    index first, then their rows read (a read of its own shape)."""
+    context = trove_context.TroveContext(project_id=PROJECT, overwrite=False)
+    whole = backup_models.list_page(context, 100)
+    assert len(whole) == 60
+    for offset, limit in ((1, 20), (7, 5), (40, 20), (58, 20), (60, 20)):
+        page = backup_models.list_page(context, limit, offset=offset)
+        expected = whole[offset:offset + limit + 1]
+        assert [b.id for b in page] == [b.id for b in expected]
+        assert ([backup_views.backup_view(b) for b in page]
+                == [backup_views.backup_view(b) for b in expected])
+        assert [b.page_updated for b in page] == [
+            b.page_updated for b in expected]
+
+
 def test_listed_groups_show_what_each_group_shows(seeded):
     context = trove_context.TroveContext(project_id=PROJECT, overwrite=False)
     listed = configuration_models.list_page(context, 100)

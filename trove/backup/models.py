@@ -83,7 +83,8 @@ def list_page(context, limit, offset=0, after=None, datastore=None,
         found, _versions = datastore_models.get_datastore(context, datastore)
         datastore_ids = [found.id]
     query = _page_query(all_projects, bool(instance_id),
-                        datastore_ids is not None, after is not None)
+                        datastore_ids is not None, after is not None,
+                        after is None and offset > 0)
     parameters = {'project_id': project_id or context.project_id,
                   'instance_id': instance_id, 'datastore_ids': datastore_ids,
                   'offset': 0 if after is not None else offset,
@@ -132,10 +133,15 @@ class ListedBackup:
 
 
 @functools.cache
-def _page_query(all_projects, by_instance, by_datastore, after_key):
+def _page_query(all_projects, by_instance, by_datastore, after_key,
+                deep_offset=False):
     """The SELECT of a page, built once per shape (building it costs more
     than running it); the filters, offset and limit are bound
-    parameters."""
+    parameters. ``deep_offset``: upstream's integer marker past page 1 of
+    a project's list, whose skipped rows are counted in the list's index
+    alone (see ``_offset_page``)."""
+    if deep_offset and not (all_projects or by_instance or by_datastore):
+        return _offset_page()
     query = (sa.select(*_LISTED_COLUMNS,
                        Version.name.label('datastore_version_name'),
                        db_models.Datastore.name.label('datastore_name'))
@@ -163,6 +169,31 @@ def _page_query(all_projects, by_instance, by_datastore, after_key):
             query, Row.__table__, 'ix_backups_tenant_id_deleted_updated')
     return (query.order_by(Row.updated.desc(), Row.id.desc())
             .offset(sa.bindparam('offset')).limit(sa.bindparam('limit')))
+
+
+def _offset_page():
+    """A project's page from an integer offset: the ids of the page are
+    found first, reading only the list's index (on InnoDB a secondary
+    index holds the primary key: the skipped rows are index entries, not
+    rows), then only those rows are read and joined. Upstream's marker
+    still costs the rows it skips, but as index entries."""
+    ids = expressions.reading_in_index_order(
+        sa.select(Row.id).where(
+            Row.deleted == sa.false(),
+            Row.tenant_id == sa.bindparam('project_id')),
+        Row.__table__, 'ix_backups_tenant_id_deleted_updated')
+    ids = (ids.order_by(Row.updated.desc(), Row.id.desc())
+           .offset(sa.bindparam('offset')).limit(sa.bindparam('limit'))
+           .subquery('page'))
+    return (sa.select(*_LISTED_COLUMNS,
+                      Version.name.label('datastore_version_name'),
+                      db_models.Datastore.name.label('datastore_name'))
+            .select_from(ids)
+            .join(Row, Row.id == ids.c.id)
+            .outerjoin(Version, Version.id == Row.datastore_version_id)
+            .outerjoin(db_models.Datastore,
+                       db_models.Datastore.id == Version.datastore_id)
+            .order_by(Row.updated.desc(), Row.id.desc()))
 
 
 def latest_completed(context, instance_id, storage_driver):

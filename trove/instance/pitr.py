@@ -257,9 +257,9 @@ def resolve(context, restore_point):
                  chosen.archives)
 
 
-def restore_view(context, instance_id):
-    """``restored_to`` of an instance made by a point-in-time restore."""
-    row = pitr_index.restore_of(context, instance_id)
+def restore_view_of(row):
+    """``restored_to`` of an instance made by a point-in-time restore,
+    from its record in ``pitr_restores`` (None: not made so)."""
     if row is None:
         return None
     return {'restoreTime': iso(row.target) if row.target is not None

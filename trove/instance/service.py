@@ -101,20 +101,26 @@ class InstanceController(wsgi.Controller):
 
     def show(self, req, tenant_id, id):
         context = req.context
-        instance = models.load(context, id)
+        # The instance and what the view shows beside it, in one read.
+        instance, shown = models.load_shown(context, id)
         policy.authorize_on_target(context, 'instance:show',
                                    {'tenant': instance.tenant_id})
         instance.replica_ids = replication.replica_ids(context, instance.id)
         view = views.instance_detail_view(
             req, instance,
             volume_info=models.guest_volume_info(context, instance))
-        # Point-in-time recovery: what this instance can be restored to,
+        # Point-in-time recovery: what this instance can be restored to
+        # (nothing without an archived log: no backups need reading),
         # and (if it was made so) the time it was restored to.
-        view['restorable_window'] = pitr.window(context, instance.id)
-        restored = pitr.restore_view(context, instance.id)
+        view['restorable_window'] = (
+            pitr.window(context, instance.id) if shown.has_archives
+            else pitr.window_of([], []))
+        restored = pitr.restore_view_of(shown.restore)
         if restored is not None:
             view['restored_to'] = restored
-        progress = _progress(context, instance.id)
+        progress = _progress_of(
+            claims.Claim.from_row(shown.work) if shown.work is not None
+            else None)
         if progress is not None:
             view['progress'] = progress
         return {'instance': view}
@@ -231,11 +237,10 @@ def _action_key(body):
     return known[0]
 
 
-def _progress(context, instance_id):
+def _progress_of(work):
     """The operation under way (an extension key the stock clients
     ignore): its flow, the last step that finished and the share of its
-    steps done; None when no work is due."""
-    work = claims.current(context, instance_id)
+    steps done, from the work due (a Claim); None when none is due."""
     if work is None:
         return None
     shown = {'operation': work.flow,

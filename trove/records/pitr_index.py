@@ -241,14 +241,6 @@ def create_restore(session, instance_id, source_instance_id, backup_id,
         backup_id=backup_id, target=target))
 
 
-def restore_of(context, instance_id):
-    with db_api.reader(context) as session:
-        row = session.get(db_models.PitrRestore, instance_id)
-        if row is not None:
-            session.expunge(row)
-        return row
-
-
 def record_reached(context, instance_id, reached):
     with db_api.writer(context) as session:
         row = session.get(db_models.PitrRestore, instance_id)

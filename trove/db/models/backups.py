@@ -18,6 +18,12 @@ class Backup(Base):
         # The project listing: most recently updated first.
         sa.Index('ix_backups_tenant_id_deleted_updated', 'tenant_id',
                  'deleted', 'updated'),
+        # The running backups: each page of instances tells which of its
+        # rows has one. PostgreSQL reads them all at once into a hash
+        # (its plan for the EXISTS of a page): without this index, a scan
+        # of every backup (130 ms at a million backups, on page 1 too).
+        sa.Index('ix_backups_state_deleted_instance_id', 'state',
+                 'deleted', 'instance_id'),
     )
 
     id: orm.Mapped[str] = id_column()

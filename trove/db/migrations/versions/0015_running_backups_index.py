@@ -2,13 +2,13 @@
 every page of instances asks about are read from it
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

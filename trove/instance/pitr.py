@@ -257,6 +257,12 @@ def resolve(context, restore_point):
                  chosen.archives)
 
 
+def restore_view(context, instance_id):
+    """``restored_to`` of one instance, read on its own (the instance
+    view has the record from the instance's load)."""
+    return restore_view_of(pitr_index.restore_of(context, instance_id))
+
+
 def restore_view_of(row):
     """``restored_to`` of an instance made by a point-in-time restore,
     from its record in ``pitr_restores`` (None: not made so)."""

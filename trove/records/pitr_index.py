@@ -241,6 +241,16 @@ def create_restore(session, instance_id, source_instance_id, backup_id,
         backup_id=backup_id, target=target))
 
 
+def restore_of(context, instance_id):
+    """The point-in-time restore record of an instance (None: it was
+    not made by one)."""
+    with db_api.reader(context) as session:
+        row = session.get(db_models.PitrRestore, instance_id)
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
 def record_reached(context, instance_id, reached):
     with db_api.writer(context) as session:
         row = session.get(db_models.PitrRestore, instance_id)

@@ -248,23 +248,25 @@ def test_failover(client, failover_system, datastore, notifications):
     def old_source():
         return (getattr(client.instances.get(primary), 'replica_of', None)
                 or {}).get('id')
-    wait_until(lambda: old_source() == promoted, timeout=240, interval=1,
-               message='the old primary did not rejoin:\n%s\n%s' % (
-                   getattr(client.instances.get(primary), 'fault', None),
-                   system.logs_tail()))
-    old = client.instances.get(primary)
-    assert 'rejoined' in old.fault['message'], old.fault
-    assert old.replication_epoch == 1
-    assert sorted(r['id'] for r in client.instances.get(promoted).replicas) \
-        == sorted([other, primary])
-    execute(datastore, addresses[promoted], 'INSERT INTO kept VALUES (5)')
-    wait_until(lambda: 5 in rows(datastore, p_addr), timeout=60,
-               message='the old primary does not receive new rows')
-    assert on_new | {3, 5} <= rows(datastore, p_addr)
-    with pytest.raises(Exception):
-        execute(datastore, p_addr, 'INSERT INTO kept VALUES (6)')
-    assert 6 not in rows(datastore, addresses[promoted])
-    print('%s: old primary rejoined as a replica' % datastore)
+    def old_fault():
+        return (getattr(client.instances.get(primary), 'fault', None)
+                or {}).get('message', '')
+
+    # Killed between writing a commit to its binary log and the replica's
+    # acknowledgement, the old primary holds a transaction no client was
+    # told of: it stays out, fenced, and says so (tests/e2e/
+    # test_failover_async.py covers that outcome); else it rejoins.
+    wait_until(lambda: old_source() == promoted or 'stays out' in
+               old_fault(), timeout=240, interval=1,
+               message=lambda: 'the old primary did not rejoin:\n%s\n%s' % (
+                   old_fault(), system.logs_tail()))
+    if old_source() != promoted:
+        assert datastore == 'mariadb' and 'transaction' in old_fault(), \
+            old_fault()
+        print('%s: old primary stays out: %s' % (datastore, old_fault()))
+    else:
+        _check_rejoined(client, datastore, primary, promoted, other,
+                        addresses, p_addr, on_new)
     # Out of the way of part 3 (a primary with one replica).
     client.instances.delete(primary)
     e2e.wait_for_deleted(client, primary, timeout=180)
@@ -330,3 +332,22 @@ def test_failover(client, failover_system, datastore, notifications):
     for instance_id in (promoted, other):
         client.instances.delete(instance_id)
         e2e.wait_for_deleted(client, instance_id, timeout=180)
+
+
+def _check_rejoined(client, datastore, primary, promoted, other, addresses,
+                    p_addr, on_new):
+    """The old primary rejoined as a replica of the new primary:
+    read-only, receiving new rows, holding every row."""
+    old = client.instances.get(primary)
+    assert 'rejoined' in old.fault['message'], old.fault
+    assert old.replication_epoch == 1
+    assert sorted(r['id'] for r in client.instances.get(promoted).replicas) \
+        == sorted([other, primary])
+    execute(datastore, addresses[promoted], 'INSERT INTO kept VALUES (5)')
+    wait_until(lambda: 5 in rows(datastore, p_addr), timeout=60,
+               message='the old primary does not receive new rows')
+    assert on_new | {3, 5} <= rows(datastore, p_addr)
+    with pytest.raises(Exception):
+        execute(datastore, p_addr, 'INSERT INTO kept VALUES (6)')
+    assert 6 not in rows(datastore, addresses[promoted])
+    print('%s: old primary rejoined as a replica' % datastore)

@@ -171,7 +171,9 @@ def test_point_in_time_recovery(pitr_system, datastore):
         # binary log times have whole seconds.
         assert t2 - 1 <= epoch(reached['reached']) <= target, reached
         assert latest._info['restored_to']['restoreTime'] == 'latest'
-        assert epoch(latest._info['restored_to']['reached']) >= t3 - 1
+        # Row 3's commit (binary log times have whole seconds), well
+        # after t2 (t3 itself may be read late on a loaded machine).
+        assert epoch(latest._info['restored_to']['reached']) > t2
 
         # The archive object holding row 2 deleted: a gap. It is the last
         # with a commit before t2 (t2 is read after row 2's commit, on a

@@ -84,11 +84,13 @@ def delete_cluster(world, cluster_id, member_ids):
 
 
 @pytest.mark.parametrize('guest, words', [
-    # A member's datastore fails to start: the cluster cannot form.
-    ('fail', 'failed to build'),
+    # A member's datastore fails to start: the cluster cannot form. The
+    # fault is the build's, or the guest's own reason when its report
+    # reaches the conductor after the build's failure was recorded.
+    ('fail', ('failed to build', 'fake engine refused to start')),
     # The members build, but their guests do not serve the cluster RPCs
     # (guest 1.5): the join fails.
-    ('healthy', 'Could not form the cluster'),
+    ('healthy', ('Could not form the cluster',)),
 ])
 def test_a_cluster_that_cannot_form_ends_with_a_fault_on_each_member(
         world, guest, words):
@@ -99,7 +101,7 @@ def test_a_cluster_that_cannot_form_ends_with_a_fault_on_each_member(
     for member_id in member_ids:
         world.wait_task(member_id, Tasks.BUILDING_ERROR_SERVER)
         message = world.fault(member_id).message
-        assert words in message, message
+        assert any(w in message for w in words), message
     # Every member was built as a member (prepare got cluster_config).
     prepares = [call for call in world.calls(member_ids[0])
                 if call['method'] == 'prepare']

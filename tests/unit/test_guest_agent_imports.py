@@ -22,9 +22,21 @@ CONTROL_PLANE_LIBRARIES = ('sqlalchemy', 'oslo_db', 'alembic', 'oslo_policy',
 # Each datastore's agent and the driver of the other datastore's engine.
 OTHER_DRIVER = {'mariadb': 'psycopg', 'postgresql': 'pymysql'}
 
+# What only the control plane's messaging loads: the agent has its own
+# RPC (trove.common.amqp_rpc) and Fernet (trove.common.fernet_tokens).
+CONTROL_PLANE_MESSAGING = ('oslo_messaging', 'kombu', 'eventlet',
+                           'oslo_service')
+
 PROBE = '''
 import json, sys
+from trove.common import messaging_stack
+messaging_stack.use_agent_stack()   # as trove-guestagent's main does
 import trove.cmd.guest
+from trove.cmd import common, service_runner
+from trove.common import rpc, sealed_messages
+from trove.common.amqp_rpc import client, server
+from trove.conductor import api as conductor_api
+from trove.guestagent import service
 from oslo_utils import importutils
 from trove.common import datastore_registry
 importutils.import_class(datastore_registry.manager_class(sys.argv[1]))
@@ -51,3 +63,18 @@ def test_an_agent_loads_no_control_plane_library(datastore):
         loaded & set(CONTROL_PLANE_LIBRARIES))
     assert 'dns' not in loaded
     assert OTHER_DRIVER[datastore] not in loaded
+
+
+@pytest.mark.parametrize('datastore', sorted(OTHER_DRIVER))
+def test_an_agent_loads_no_oslo_messaging(datastore):
+    loaded = loaded_packages(datastore)
+    assert 'amqp' in loaded
+    assert not loaded & set(CONTROL_PLANE_MESSAGING), sorted(
+        loaded & set(CONTROL_PLANE_MESSAGING))
+
+
+def test_a_mariadb_agent_loads_no_cryptography():
+    """PyMySQL is imported without its RSA authentication and messages
+    are sealed with the libcrypto Python maps
+    (trove.guestagent.datastore.mysql_common.driver)."""
+    assert 'cryptography' not in loaded_packages('mariadb')

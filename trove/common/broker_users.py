@@ -47,11 +47,12 @@ import urllib.request
 
 from oslo_log import log as logging
 
+from trove.common import broker_names
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-USER_PREFIX = 'trove-guest-'
+USER_PREFIX = broker_names.INSTANCE_USER_PREFIX
 # Instance ids are UUIDs; anything else is not put into a regex.
 _SAFE_ID = re.compile(r'^[0-9A-Za-z-]{1,64}$')
 

@@ -1,19 +1,22 @@
-"""RPC over oslo.messaging: transport, serialization, clients and servers.
+"""RPC: transport, serialization, clients and servers.
 
 Every service talks over one transport (``transport_url``, exchange
 ``control_exchange`` = trove). Messages carry the request context as a
-dict; arguments are JSON-safe values. Servers use the threading executor.
+dict; arguments are JSON-safe values. The control-plane services use
+oslo.messaging (servers on its threading executor); the guest agent uses
+trove.common.amqp_rpc, the same wire format without oslo.messaging's
+memory (trove.common.messaging_stack chooses). oslo.messaging is
+imported only by the processes that use it.
 """
 
+import sys
 import threading
 
 from oslo_log import log as logging
-import oslo_messaging as messaging
-from oslo_messaging.rpc import dispatcher
 from oslo_serialization import jsonutils
 
 from trove.common import context as trove_context
-from trove.common import rpc_replies
+from trove.common import messaging_stack
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -26,8 +29,19 @@ _lock = threading.Lock()
 _transport = None
 
 
+def _agent_stack():
+    return messaging_stack.agent_stack()
+
+
+def _agent_settings():
+    from trove.common.amqp_rpc import settings
+    return settings.from_conf(CONF)
+
+
 def get_transport():
     global _transport
+    import oslo_messaging as messaging
+    from trove.common import rpc_replies
     with _lock:
         if _transport is None:
             rpc_replies.install()
@@ -38,14 +52,20 @@ def get_transport():
 
 def cleanup():
     global _transport
+    if _agent_stack():
+        from trove.common.amqp_rpc import client
+        client.close_publishers()
+        return
     with _lock:
         if _transport is not None:
             _transport.cleanup()
             _transport = None
 
 
-class ContextSerializer(messaging.Serializer):
-    """Context as a dict on the wire; entities through JSON primitives."""
+class ContextSerializer:
+    """Context as a dict on the wire; entities through JSON primitives
+    (the interface of oslo.messaging's Serializer, which both stacks
+    call)."""
 
     def serialize_entity(self, context, entity):
         return jsonutils.to_primitive(entity, convert_instances=True)
@@ -71,23 +91,37 @@ def version_cap(service, aliases, latest):
 def get_client(topic, version_cap, server=None, timeout=None,
                serializer=None, mandatory=False):
     """``mandatory``: a message no queue receives (nobody declared the
-    topic's queue yet, as after a broker restart) raises
-    ``messaging.MessageUndeliverable`` instead of vanishing."""
+    topic's queue yet, as after a broker restart) raises an error that
+    ``is_undeliverable`` recognises instead of vanishing."""
+    serializer = serializer or ContextSerializer()
+    if _agent_stack():
+        from trove.common.amqp_rpc import client
+        return client.RpcClient(_agent_settings(), topic, version_cap,
+                                server=server, timeout=timeout,
+                                serializer=serializer, mandatory=mandatory,
+                                allowed_modules=ALLOWED_EXMODS)
+    import oslo_messaging as messaging
     target = messaging.Target(topic=topic, server=server, version='1.0')
     options = (messaging.TransportOptions(at_least_once=True) if mandatory
                else None)
     return messaging.get_rpc_client(get_transport(), target,
                                     version_cap=version_cap,
-                                    serializer=serializer or ContextSerializer(),
+                                    serializer=serializer,
                                     timeout=timeout,
                                     transport_options=options)
 
 
 def get_server(topic, server, endpoints, serializer=None):
+    serializer = serializer or ContextSerializer()
+    if _agent_stack():
+        from trove.common.amqp_rpc import server as amqp_server
+        return amqp_server.RpcServer(_agent_settings(), topic, server,
+                                     endpoints, serializer)
+    import oslo_messaging as messaging
+    from oslo_messaging.rpc import dispatcher
     target = messaging.Target(topic=topic, server=server)
     return messaging.get_rpc_server(
-        get_transport(), target, endpoints,
-        serializer=serializer or ContextSerializer(),
+        get_transport(), target, endpoints, serializer=serializer,
         access_policy=dispatcher.DefaultRPCAccessPolicy)
 
 
@@ -102,3 +136,23 @@ def declare_queue(topic, server):
     rpc_server.start()
     rpc_server.stop()
     rpc_server.wait()
+
+
+def is_undeliverable(error):
+    """Whether ``error`` says the broker had nowhere to put a message:
+    no queue bound for it (a mandatory message came back), or no
+    exchange (NOT_FOUND on a passive declare or a publish)."""
+    from trove.common.amqp_rpc import wire
+    undeliverable = [wire.MessageUndeliverable]
+    messaging = sys.modules.get('oslo_messaging')
+    if messaging is not None:
+        undeliverable += [messaging.MessageUndeliverable,
+                          messaging.MessageDeliveryFailure]
+    if not isinstance(error, tuple(undeliverable)):
+        return False
+    if isinstance(error, wire.MessageUndeliverable) or (
+            messaging is not None
+            and isinstance(error, messaging.MessageUndeliverable)):
+        return True
+    text = str(error)
+    return 'NOT_FOUND' in text and 'no exchange' in text

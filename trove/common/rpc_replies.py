@@ -32,20 +32,22 @@ import kombu
 import oslo_messaging
 from oslo_messaging._drivers import impl_rabbit
 
+from trove.common import broker_names
 from trove.conf import CONF
 
-INSTANCE_USER_PREFIX = 'trove-guest-'
-REPLY_QUEUE_PREFIX = 'reply_'
+INSTANCE_USER_PREFIX = broker_names.INSTANCE_USER_PREFIX
+REPLY_QUEUE_PREFIX = broker_names.REPLY_QUEUE_PREFIX
 
 
 def reply_exchange(control_exchange=None):
-    return '%s_replies' % (control_exchange or CONF.control_exchange)
+    return broker_names.reply_exchange(control_exchange
+                                       or CONF.control_exchange)
 
 
 def _instance_user(connection):
     kombu_connection = getattr(connection, 'connection', None)
-    userid = getattr(kombu_connection, 'userid', None) or ''
-    return userid.startswith(INSTANCE_USER_PREFIX)
+    return broker_names.is_instance_user(
+        getattr(kombu_connection, 'userid', None))
 
 
 def _exchange(passive):

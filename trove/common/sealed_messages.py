@@ -22,9 +22,9 @@ import hashlib
 import json
 import threading
 
-from cryptography import fernet
 from oslo_log import log as logging
 
+from trove.common import fernet_tokens
 from trove.common import rpc
 from trove.conf import CONF
 
@@ -36,37 +36,41 @@ class SealError(Exception):
     """A token that does not open with the key it should."""
 
 
-def _fernet(secret):
-    """Fernet of any secret text: its SHA-256, as Fernet wants 32 bytes."""
+def _key_of(secret):
+    """A Fernet key of any secret text: its SHA-256 (Fernet wants 32
+    bytes)."""
     digest = hashlib.sha256(secret.encode()).digest()
-    return fernet.Fernet(base64.urlsafe_b64encode(digest))
+    return base64.urlsafe_b64encode(digest)
 
 
 def new_instance_key():
-    return fernet.Fernet.generate_key().decode()
+    return fernet_tokens.generate_key().decode()
 
 
 def encrypt_instance_key(key):
-    return _fernet(CONF.inst_rpc_key_encr_key).encrypt(key.encode()).decode()
+    return fernet_tokens.encrypt(_key_of(CONF.inst_rpc_key_encr_key),
+                                 key.encode()).decode()
 
 
 def decrypt_instance_key(encrypted):
     try:
-        return _fernet(CONF.inst_rpc_key_encr_key).decrypt(
-            encrypted.encode()).decode()
-    except (fernet.InvalidToken, ValueError) as error:
+        return fernet_tokens.decrypt(_key_of(CONF.inst_rpc_key_encr_key),
+                                     encrypted.encode()).decode()
+    except (fernet_tokens.InvalidToken, ValueError) as error:
         raise SealError('the instance key does not decrypt with '
                         'inst_rpc_key_encr_key') from error
 
 
 def seal(key, value):
-    return _fernet(key).encrypt(json.dumps(value).encode()).decode()
+    return fernet_tokens.encrypt(_key_of(key),
+                                 json.dumps(value).encode()).decode()
 
 
 def unseal(key, token):
     try:
-        return json.loads(_fernet(key).decrypt(str(token).encode()))
-    except (fernet.InvalidToken, ValueError, TypeError) as error:
+        return json.loads(fernet_tokens.decrypt(_key_of(key),
+                                                str(token).encode()))
+    except (fernet_tokens.InvalidToken, ValueError, TypeError) as error:
         raise SealError('the message is not sealed with the key of the '
                         'instance it claims to come from') from error
 

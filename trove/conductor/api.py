@@ -33,7 +33,6 @@ or their version.
 
 import time
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from trove.common import rpc
@@ -62,17 +61,6 @@ def _serializer():
     return None
 
 
-def _unroutable(error):
-    """Whether the broker had nowhere to put the message: no queue bound
-    for it, or (a guest with a broker user of its own declares the
-    control exchange only passively, trove.common.rpc_replies) no
-    control exchange yet after a restart."""
-    if isinstance(error, messaging.MessageUndeliverable):
-        return True
-    text = str(error)
-    return 'NOT_FOUND' in text and 'no exchange' in text
-
-
 class API:
 
     def __init__(self, context):
@@ -98,9 +86,12 @@ class API:
             try:
                 cctxt.cast(self.context, method, **kwargs)
                 return
-            except (messaging.MessageUndeliverable,
-                    messaging.MessageDeliveryFailure) as error:
-                if not _unroutable(error):
+            except Exception as error:
+                # No queue for it, or (a guest with a broker user of its
+                # own declares the control exchange only passively,
+                # trove.common.rpc_replies) no control exchange yet
+                # after a restart.
+                if not rpc.is_undeliverable(error):
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:

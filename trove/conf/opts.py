@@ -16,7 +16,8 @@ import importlib
 
 from oslo_config import cfg
 from oslo_log import log as logging
-import oslo_messaging
+
+from trove.common import messaging_stack
 
 # Modules holding option groups, in the order they appear in the sample.
 GROUP_MODULES = (
@@ -69,7 +70,6 @@ def register_all(conf, control_db=True):
         # Imported on demand, as the group modules are: trove.conf itself
         # must not load oslo.db.
         importlib.import_module('trove.conf.database').register_opts(conf)
-    oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
     _register_messaging(conf)
 
 
@@ -78,6 +78,14 @@ def _register_messaging(conf):
     once a transport is created, so tools and tests can read and override
     them at any time. The very option objects oslo.messaging registers
     itself are used, so its later registration is a no-op."""
+    if messaging_stack.agent_stack():
+        # The guest agent's own RPC (trove.common.amqp_rpc) reads the
+        # same options under the same names; oslo.messaging is not loaded.
+        importlib.import_module('trove.conf.agent_transport').register_opts(
+            conf)
+        return
+    import oslo_messaging
+    oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
     from oslo_messaging import transport
     conf.register_opts(transport._transport_opts)
 
@@ -112,4 +120,5 @@ def set_lib_defaults():
     # set_default does not change; set them on the option objects.
     # Imported here only: the generator is not the guest agent.
     importlib.import_module('trove.conf.database').set_lib_defaults()
+    import oslo_messaging
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)

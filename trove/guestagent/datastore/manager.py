@@ -16,10 +16,10 @@ import os
 import threading
 import traceback
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from trove.common import failures
+from trove.common.amqp_rpc import dispatch as rpc_target
 from trove.common.states import ServiceStatuses
 from trove.conf import CONF
 from trove.guestagent import backup, errors, models, operating_system, volume
@@ -65,7 +65,7 @@ def ensure_users(admin, users):
 class Manager(replication_endpoints.ReplicationEndpoints):
     """Base of every datastore manager; subclasses set ``engine_class``."""
 
-    target = messaging.Target(version='1.8')
+    target = rpc_target.Target(version='1.8')
     manager_name = None
     engine_class = None
     # Whether this datastore's agent can be a cluster member (guest 1.5).

@@ -27,7 +27,7 @@ import os
 import time
 
 from oslo_log import log as logging
-import pymysql
+from trove.guestagent.datastore.mysql_common.driver import pymysql
 
 from trove.guestagent import errors
 from trove.guestagent import operating_system

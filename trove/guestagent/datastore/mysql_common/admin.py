@@ -26,7 +26,7 @@ import contextlib
 import re
 
 from oslo_log import log as logging
-import pymysql
+from trove.guestagent.datastore.mysql_common.driver import pymysql
 
 from trove.common import exception
 from trove.guestagent import models

@@ -18,7 +18,7 @@ import dataclasses
 import re
 
 from oslo_log import log as logging
-import pymysql
+from trove.guestagent.datastore.mysql_common.driver import pymysql
 
 from trove.guestagent import operating_system
 from trove.guestagent.datastore.mysql_common import admin as mysql_admin

@@ -13,7 +13,7 @@ import os
 import re
 
 from oslo_log import log as logging
-import pymysql
+from trove.guestagent.datastore.mysql_common.driver import pymysql
 
 from trove.guestagent import operating_system
 from trove.guestagent.datastore.mysql_common import admin as mysql_admin

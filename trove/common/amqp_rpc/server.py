@@ -139,6 +139,14 @@ class RpcServer:
             LOG.warning('Stopping: message %s not handled', unique_id)
 
     def _handle(self, request):
+        # In a pool thread: what it raises would only be kept in a
+        # future nobody reads.
+        try:
+            self._serve(request)
+        except Exception:
+            LOG.exception('Could not serve a message on %s', self.topic)
+
+    def _serve(self, request):
         msg_id = request.pop('_msg_id', None)
         reply_q = request.pop('_reply_q', None)
         request.pop('_timeout', None)

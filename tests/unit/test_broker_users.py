@@ -279,3 +279,12 @@ def test_trove_local_leaves_a_private_broker_node_alone():
     local = local_config.LocalConfig.__new__(local_config.LocalConfig)
     local.transport_url = 'rabbit://guest:guest@127.0.0.1:25673/trove-x'
     assert local.guest_broker_users() is False
+
+
+def test_the_password_goes_to_rabbitmqctl_as_rabbitmqs_salted_hash():
+    import base64
+    import hashlib
+    stored = base64.b64decode(broker_users.password_hash('pässword'))
+    salt, digest = stored[:4], stored[4:]
+    assert digest == hashlib.sha256(salt + 'pässword'.encode()).digest()
+    assert broker_users.password_hash('x') != broker_users.password_hash('x')

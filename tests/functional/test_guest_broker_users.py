@@ -27,6 +27,8 @@ import pytest
 
 from tests.helpers import rabbit
 from trove.common import broker_users
+from trove.common.amqp_rpc import link as amqp_link
+from trove.common.amqp_rpc import settings as amqp_settings
 from trove.common import rpc_replies
 from trove.conf import CONF
 
@@ -370,3 +372,62 @@ def test_trove_local_down_removes_and_up_restores_the_users(vhost, tmp_path):
         str(tmp_path / 'instances')) == [name]
     assert _refused(url, lambda channel: channel.queue_declare(
         'guestagent.' + instance_id, auto_delete=True)) is None
+
+
+def test_concurrent_users_share_imports_and_a_bad_one_fails_alone(vhost):
+    """Builds asking for users at once share rabbitmqctl runs (each an
+    Erlang VM); a user whose vhost is gone fails alone, leaves no user,
+    and the others log in."""
+    rabbit_vhost, made = vhost
+    users = broker_users.Rabbitmqctl()
+    runs = []
+    real_run = users._run
+
+    def counting_run(*args, **kwargs):
+        runs.append(args[0])
+        return real_run(*args, **kwargs)
+
+    users._run = counting_run
+    urls, errors = {}, {}
+
+    def provision(instance_id, transport_url):
+        try:
+            urls[instance_id] = broker_users.provision(
+                instance_id, transport_url, CONF.control_exchange,
+                CONDUCTOR, users=users)
+        except broker_users.BrokerUserError as error:
+            errors[instance_id] = error
+
+    def at_once(requests):
+        threads = [threading.Thread(target=provision, args=request)
+                   for request in requests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+
+    good = [str(uuid.uuid4()) for _ in range(5)]
+    made.extend(good)
+    at_once([(instance_id, rabbit_vhost.transport_url)
+             for instance_id in good])
+    assert set(urls) == set(good) and not errors
+    # The first alone, the four that came while it ran together.
+    assert runs.count('import_definitions') <= 2, runs
+
+    bad, more = str(uuid.uuid4()), [str(uuid.uuid4()) for _ in range(2)]
+    made.extend([bad] + more)
+    gone = rabbit_vhost.transport_url.rsplit('/', 1)[0] + '/no-such-vhost'
+    at_once([(bad, gone)] + [(instance_id, rabbit_vhost.transport_url)
+                             for instance_id in more])
+    assert set(errors) == {bad}
+    assert not _user_exists(broker_users.user_name(bad))
+    assert set(urls) == set(good + more)
+    for instance_id in good + more:
+        brokers, vhost_name = amqp_settings.parse_url(urls[instance_id])
+        link = amqp_link.Link(amqp_settings.Settings(
+            brokers=brokers, virtual_host=vhost_name,
+            exchange=CONF.control_exchange), 'login')
+        try:
+            link.open()     # refused (ACCESS_REFUSED) without the user
+        finally:
+            link.close()

@@ -42,6 +42,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -127,6 +128,37 @@ def password_hash(password):
     return base64.b64encode(salt + digest).decode('ascii')
 
 
+_DEFINITION_KEYS = ('users', 'permissions', 'topic_permissions')
+
+
+def _definitions(name, password, vhost, permissions):
+    return {
+        'users': [{'name': name, 'password_hash': password_hash(password),
+                   'hashing_algorithm': HASHING_ALGORITHM, 'tags': []}],
+        'permissions': [{'user': name, 'vhost': vhost,
+                         'configure': permissions.configure,
+                         'write': permissions.write,
+                         'read': permissions.read}],
+        'topic_permissions': [{'user': name, 'vhost': vhost,
+                               'exchange': permissions.control_exchange,
+                               'write': permissions.topic_write,
+                               'read': permissions.topic_read}],
+    }
+
+
+class _UserRequest:
+    def __init__(self, name, definitions):
+        self.name = name
+        self.definitions = definitions
+        self.error = None
+        self.done = threading.Event()
+
+    def finish(self, error):
+        if not self.done.is_set():
+            self.error = error
+            self.done.set()
+
+
 class Rabbitmqctl(BrokerUsers):
     """``rabbitmqctl`` of the local node (passwords go on its stdin,
     never on a command line)."""
@@ -144,36 +176,66 @@ class Rabbitmqctl(BrokerUsers):
                 args[0], (result.stderr or result.stdout).strip()))
         return result
 
+    def __init__(self):
+        self._pending = []
+        self._wakeup = threading.Condition()
+        self._worker = None
+
     def ensure(self, name, password, vhost, permissions):
-        """One ``import_definitions`` (RabbitMQ 3.9 or later) makes or
-        resets the user with its permissions and topic permissions:
-        each rabbitmqctl run starts an Erlang VM (about 0.4 CPU
-        seconds), three separate commands cost every create over a CPU
-        second. The password travels as RabbitMQ's salted SHA-256 hash,
-        on stdin."""
-        definitions = {
-            'users': [{'name': name,
-                       'password_hash': password_hash(password),
-                       'hashing_algorithm': HASHING_ALGORITHM,
-                       'tags': []}],
-            'permissions': [{'user': name, 'vhost': vhost,
-                             'configure': permissions.configure,
-                             'write': permissions.write,
-                             'read': permissions.read}],
-            'topic_permissions': [{'user': name, 'vhost': vhost,
-                                   'exchange': permissions.control_exchange,
-                                   'write': permissions.topic_write,
-                                   'read': permissions.topic_read}],
-        }
+        """``import_definitions`` (RabbitMQ 3.9 or later) makes or resets
+        the user with its permissions and topic permissions: each
+        rabbitmqctl run starts an Erlang VM (about 0.4 CPU seconds), so
+        one import serves every user asked for while the previous one
+        ran (concurrent builds share it), where three commands a user
+        cost every create over a CPU second. The password travels as
+        RabbitMQ's salted SHA-256 hash, on stdin."""
+        request = _UserRequest(name, _definitions(name, password, vhost,
+                                                  permissions))
+        with self._wakeup:
+            self._pending.append(request)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._import_batches, daemon=True,
+                    name='broker-users')
+                self._worker.start()
+            self._wakeup.notify()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+
+    def _import_batches(self):
+        while True:
+            with self._wakeup:
+                while not self._pending:
+                    self._wakeup.wait()
+                batch, self._pending = self._pending, []
+            try:
+                self._import(batch)
+            except Exception as error:  # whatever it was, nobody waits on
+                for request in batch:
+                    request.finish(error)
+
+    def _import(self, batch):
+        merged = {key: [item for request in batch
+                        for item in request.definitions[key]]
+                  for key in _DEFINITION_KEYS}
         try:
-            self._run('import_definitions', stdin=json.dumps(definitions))
-        except BrokerUserError:
-            # (The vhost went away meanwhile, say.) The import is not
-            # atomic: the user may exist without its permissions, listed
-            # on no vhost, where nothing that cleans up a vhost's users
-            # would ever find it.
-            self.delete(name)
-            raise
+            self._run('import_definitions', stdin=json.dumps(merged))
+        except BrokerUserError as error:
+            if len(batch) > 1:
+                # One bad user (its vhost went away, say) must not fail
+                # the others: each on its own.
+                for request in batch:
+                    self._import([request])
+                return
+            # The import is not atomic: the user may exist without its
+            # permissions, listed on no vhost, where nothing that cleans
+            # up a vhost's users would ever find it.
+            self.delete(batch[0].name)
+            batch[0].finish(error)
+            return
+        for request in batch:
+            request.finish(None)
 
     def delete(self, name):
         self._run('delete_user', name, ok=(0, self.NO_USER))
@@ -258,7 +320,16 @@ def manager():
         return ManagementApi(CONF.broker_management_url,
                              CONF.broker_management_user,
                              CONF.broker_management_password)
-    return Rabbitmqctl()
+    global _rabbitmqctl
+    with _rabbitmqctl_lock:
+        if _rabbitmqctl is None:
+            # One per process: its imports are shared by concurrent builds.
+            _rabbitmqctl = Rabbitmqctl()
+        return _rabbitmqctl
+
+
+_rabbitmqctl = None
+_rabbitmqctl_lock = threading.Lock()
 
 
 def vhost_of(transport_url):

@@ -253,9 +253,14 @@ def release(context, work):
                                  Row.owner == work.owner,
                                  Row.flow == work.flow)).rowcount
         if not removed:
+            # Handed over only while nobody has claimed the new flow
+            # (submit sets attempts to 0): the same taskmanager may have
+            # claimed it already (a delete cast while its own build
+            # runs), and that claim must not be undone.
             session.execute(
                 sa.update(Row).where(Row.resource_id == work.resource_id,
-                                     Row.owner == work.owner)
+                                     Row.owner == work.owner,
+                                     Row.attempts == 0)
                 .values(owner=None, updated=_now(),
                         lease_expires=_after(CONF.work_pickup_timeout)))
 

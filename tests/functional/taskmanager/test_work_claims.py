@@ -194,6 +194,26 @@ def test_a_superseded_claim_is_lost_and_handed_over(world):
     assert claims.current(context, resource_id) is None
 
 
+def test_a_build_ending_after_its_own_taskmanager_took_the_delete(world):
+    """One taskmanager runs a build, the delete is submitted and the same
+    taskmanager claims it at once (its owner is the build's); the build
+    then lets go of its claim: the delete's claim stays (before, the
+    build's release handed the resource over again, and the delete lost
+    its claim at its next step and waited for the sweep)."""
+    context = trove_context.get_admin_context()
+    resource_id = str(uuid.uuid4())
+    claims.submit_now(context, resource_id, 'instance', 'create')
+    build = claims.claim(context, resource_id, 'create', owner='tm-a')
+    claims.submit_now(context, resource_id, 'instance', 'delete')
+    delete = claims.claim(context, resource_id, 'delete', owner='tm-a')
+    assert delete is not None
+    claims.release(context, build)
+    claims.checkpoint(context, delete, 'stop_datastore')
+    assert claims.still_held(context, delete)
+    claims.release(context, delete)
+    assert claims.current(context, resource_id) is None
+
+
 def test_periodic_checks_take_turns(world):
     context = trove_context.get_admin_context()
     name = 'test-check-%s' % uuid.uuid4().hex[:6]

@@ -211,7 +211,7 @@ class Rabbitmqctl(BrokerUsers):
                 batch, self._pending = self._pending, []
             try:
                 self._import(batch)
-            except Exception as error:  # whatever it was, nobody waits on
+            except Exception as error:  # no builder may wait forever
                 for request in batch:
                     request.finish(error)
 

@@ -84,7 +84,7 @@ class _OpenSSLAes:
     """AES-128-CBC with PKCS#7 padding through libcrypto's EVP API."""
 
     def __init__(self, library):
-        self._lib = lib = ctypes.CDLL(library)
+        lib = ctypes.CDLL(library)
         pointer, integer = ctypes.c_void_p, ctypes.c_int
         lib.EVP_CIPHER_CTX_new.restype = pointer
         lib.EVP_CIPHER_CTX_new.argtypes = []
@@ -92,6 +92,9 @@ class _OpenSSLAes:
         lib.EVP_CIPHER_CTX_free.argtypes = [pointer]
         lib.EVP_aes_128_cbc.restype = pointer
         lib.EVP_aes_128_cbc.argtypes = []
+        self._lib = lib
+        # (init, update, final) of each direction, typed once.
+        self._steps = {}
         for step in ('Encrypt', 'Decrypt'):
             init = getattr(lib, 'EVP_%sInit_ex' % step)
             init.restype = integer
@@ -104,23 +107,23 @@ class _OpenSSLAes:
             final = getattr(lib, 'EVP_%sFinal_ex' % step)
             final.restype = integer
             final.argtypes = [pointer, pointer, ctypes.POINTER(integer)]
+            self._steps[step] = (init, update, final)
 
     def _run(self, step, key, iv, data):
         lib = self._lib
+        init, update, final = self._steps[step]
         context = lib.EVP_CIPHER_CTX_new()
         if not context:
             raise MemoryError('EVP_CIPHER_CTX_new failed')
         try:
             out = ctypes.create_string_buffer(len(data) + BLOCK)
             written, last = ctypes.c_int(0), ctypes.c_int(0)
-            ok = (getattr(lib, 'EVP_%sInit_ex' % step)(
-                      context, lib.EVP_aes_128_cbc(), None, key, iv)
-                  and getattr(lib, 'EVP_%sUpdate' % step)(
-                      context, ctypes.addressof(out), ctypes.byref(written),
-                      data, len(data))
-                  and getattr(lib, 'EVP_%sFinal_ex' % step)(
-                      context, ctypes.addressof(out) + written.value,
-                      ctypes.byref(last)))
+            address = ctypes.addressof(out)
+            ok = (init(context, lib.EVP_aes_128_cbc(), None, key, iv)
+                  and update(context, address, ctypes.byref(written),
+                             data, len(data))
+                  and final(context, address + written.value,
+                            ctypes.byref(last)))
             if not ok:
                 raise InvalidToken('the token does not decrypt')
             return out.raw[:written.value + last.value]
@@ -178,6 +181,8 @@ _aes_lock = threading.Lock()
 
 def _aes():
     global _aes_impl
+    if _aes_impl is not None:   # every seal and unseal: no lock once made
+        return _aes_impl
     with _aes_lock:
         if _aes_impl is None:
             library = mapped_libcrypto()

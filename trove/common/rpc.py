@@ -29,10 +29,6 @@ _lock = threading.Lock()
 _transport = None
 
 
-def _agent_stack():
-    return messaging_stack.agent_stack()
-
-
 def _agent_settings():
     from trove.common.amqp_rpc import settings
     return settings.from_conf(CONF)
@@ -52,7 +48,7 @@ def get_transport():
 
 def cleanup():
     global _transport
-    if _agent_stack():
+    if messaging_stack.agent_stack():
         from trove.common.amqp_rpc import client
         client.close_publishers()
         return
@@ -94,7 +90,7 @@ def get_client(topic, version_cap, server=None, timeout=None,
     topic's queue yet, as after a broker restart) raises an error that
     ``is_undeliverable`` recognises instead of vanishing."""
     serializer = serializer or ContextSerializer()
-    if _agent_stack():
+    if messaging_stack.agent_stack():
         from trove.common.amqp_rpc import client
         return client.RpcClient(_agent_settings(), topic, version_cap,
                                 server=server, timeout=timeout,
@@ -113,7 +109,7 @@ def get_client(topic, version_cap, server=None, timeout=None,
 
 def get_server(topic, server, endpoints, serializer=None):
     serializer = serializer or ContextSerializer()
-    if _agent_stack():
+    if messaging_stack.agent_stack():
         from trove.common.amqp_rpc import server as amqp_server
         return amqp_server.RpcServer(_agent_settings(), topic, server,
                                      endpoints, serializer)
@@ -143,16 +139,14 @@ def is_undeliverable(error):
     no queue bound for it (a mandatory message came back), or no
     exchange (NOT_FOUND on a passive declare or a publish)."""
     from trove.common.amqp_rpc import wire
-    undeliverable = [wire.MessageUndeliverable]
+    if isinstance(error, wire.MessageUndeliverable):
+        return True
+    # oslo.messaging (loaded only where it is used) says it its own way.
     messaging = sys.modules.get('oslo_messaging')
-    if messaging is not None:
-        undeliverable += [messaging.MessageUndeliverable,
-                          messaging.MessageDeliveryFailure]
-    if not isinstance(error, tuple(undeliverable)):
+    if messaging is None:
         return False
-    if isinstance(error, wire.MessageUndeliverable) or (
-            messaging is not None
-            and isinstance(error, messaging.MessageUndeliverable)):
+    if isinstance(error, messaging.MessageUndeliverable):
         return True
     text = str(error)
-    return 'NOT_FOUND' in text and 'no exchange' in text
+    return (isinstance(error, messaging.MessageDeliveryFailure)
+            and 'NOT_FOUND' in text and 'no exchange' in text)

@@ -35,9 +35,6 @@ from oslo_messaging._drivers import impl_rabbit
 from trove.common import broker_names
 from trove.conf import CONF
 
-INSTANCE_USER_PREFIX = broker_names.INSTANCE_USER_PREFIX
-REPLY_QUEUE_PREFIX = broker_names.REPLY_QUEUE_PREFIX
-
 
 def reply_exchange(control_exchange=None):
     return broker_names.reply_exchange(control_exchange
@@ -75,7 +72,8 @@ def _declare(original):
             self.exchange = _passive(self.exchange)
         original(self, conn)
         if (self.exchange_name == ''
-                and self.queue_name.startswith(REPLY_QUEUE_PREFIX)
+                and self.queue_name.startswith(
+                    broker_names.REPLY_QUEUE_PREFIX)
                 and not _instance_user(conn)):
             # A caller's reply queue: reachable through the replies
             # exchange too (again after every reconnect).

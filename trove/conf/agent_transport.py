@@ -5,7 +5,7 @@ Registered instead of oslo.messaging's in the guest agent only
 names, groups and defaults, so the same guest config file works for
 either stack. These are the options the agent honours; the other
 [oslo_messaging_rabbit] options of a guest config are not read by it
-(doc/guest-agent.md). Not in the sample config: oslo.messaging's own
+(doc/architecture.md, doc/compatibility.md). Not in the sample config: oslo.messaging's own
 definitions are.
 """
 

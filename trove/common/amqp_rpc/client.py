@@ -117,7 +117,8 @@ class RpcClient:
             channel = link.open()
             channel.queue_declare(reply_q, exclusive=True, auto_delete=True)
             channel.basic_consume(reply_q, callback=on_reply, no_ack=True)
-            publisher = _LinkPublisher(link)
+            publisher = amqp_publisher.Publisher(self.settings, link.name,
+                                                 link=link)
             publisher.publish(self.settings.exchange, self.routing_key,
                               message, mandatory=True, retry_for=0)
             while not replies:
@@ -134,15 +135,3 @@ class RpcClient:
             raise wire.exception_of(reply['failure'], self.allowed_modules)
         return self.serializer.deserialize_entity(context,
                                                   reply.get('result'))
-
-
-class _LinkPublisher(amqp_publisher.Publisher):
-    """A publisher on a call's own, already open connection."""
-
-    def __init__(self, link):
-        super().__init__(link.settings, link.name)
-        self._link = link
-        link.channel.events['basic_return'].add(self._on_return)
-
-    def _channel(self):
-        return self._link.channel

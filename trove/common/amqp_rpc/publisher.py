@@ -28,21 +28,25 @@ CONFIRM_TIMEOUT = 30.0
 
 class Publisher:
 
-    def __init__(self, settings, name):
+    def __init__(self, settings, name, link=None):
+        """``link``: an open connection to publish on (a call's own);
+        by default one of the publisher's, opened when first needed."""
         self.settings = settings
-        self._link = amqp_link.Link(settings, name)
+        self._link = link or amqp_link.Link(settings, name)
         self._lock = threading.Lock()
         self._returned = []
+        self._watched = None
         self._closing = threading.Event()
 
     def _channel(self):
         if self._link.connection is None:
-            channel = self._link.open()
+            self._link.open()
         elif self._link.channel is None:
-            channel = self._link.reopen_channel()
-        else:
-            return self._link.channel
-        channel.events['basic_return'].add(self._on_return)
+            self._link.reopen_channel()
+        channel = self._link.channel
+        if channel is not self._watched:
+            channel.events['basic_return'].add(self._on_return)
+            self._watched = channel
         return channel
 
     def _on_return(self, error, exchange, routing_key, message):

@@ -16,8 +16,10 @@ import sys
 
 import pytest
 
+# psycopg: the agent's PostgreSQL client is its own (postgresql.wire).
 CONTROL_PLANE_LIBRARIES = ('sqlalchemy', 'oslo_db', 'alembic', 'oslo_policy',
-                           'keystonemiddleware', 'webob', 'routes')
+                           'keystonemiddleware', 'webob', 'routes', 'psycopg',
+                           'psycopg_binary', 'psycopg_c', 'pg8000')
 
 # Each datastore's agent and the driver of the other datastore's engine.
 OTHER_DRIVER = {'mariadb': 'psycopg', 'postgresql': 'pymysql'}

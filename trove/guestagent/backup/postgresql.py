@@ -24,7 +24,6 @@ import re
 import time
 
 from oslo_log import log as logging
-from psycopg import sql
 
 from trove.conf import CONF
 from trove.guestagent import errors
@@ -32,6 +31,7 @@ from trove.guestagent import operating_system
 from trove.guestagent.backup import pipeline
 from trove.guestagent.backup import strategy
 from trove.guestagent.datastore import engine as engine_base
+from trove.guestagent.datastore.postgresql import sql
 
 LOG = logging.getLogger(__name__)
 

@@ -28,9 +28,7 @@ def ensure(manager_name, admin):
                 cursor.execute("ALTER USER 'os_probe'@'%%' IDENTIFIED BY %s",
                                (password,))
         elif manager_name == 'postgresql':
-            # Only PostgreSQL's agent needs psycopg (a MariaDB agent
-            # never loads it).
-            from psycopg import sql
+            from trove.guestagent.datastore.postgresql import sql
             with admin.cursor() as cursor:
                 cursor.execute('SELECT 1 FROM pg_roles WHERE rolname = %s',
                                (PROBE_USER,))

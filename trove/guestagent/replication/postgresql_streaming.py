@@ -33,13 +33,13 @@ import re
 import time
 
 from oslo_log import log as logging
-from psycopg import sql
 
 from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.backup import postgresql as pg_backup
 from trove.guestagent.backup import restorer
 from trove.guestagent.datastore import engine as engine_base
+from trove.guestagent.datastore.postgresql import sql
 from trove.guestagent.replication import base
 from trove.guestagent.replication import divergence
 

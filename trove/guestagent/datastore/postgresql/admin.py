@@ -1,8 +1,9 @@
 """SQL administration of PostgreSQL as os_admin, over the unix socket.
 
-Identifiers are composed with psycopg.sql.Identifier and values with
-sql.Literal (DDL such as CREATE ROLE ... PASSWORD cannot take server-side
-parameters); queries that can take parameters bind them.
+Statements go through the agent's own client (``wire``). Identifiers are
+composed with sql.Identifier and values with sql.Literal (DDL such as
+CREATE ROLE ... PASSWORD cannot take server-side parameters); queries
+that can take parameters bind them.
 
 Semantics (upstream's, except where noted):
 
@@ -27,10 +28,9 @@ Semantics (upstream's, except where noted):
 import contextlib
 
 from oslo_log import log as logging
-import psycopg
-from psycopg import sql
-
 from trove.common import exception
+from trove.guestagent.datastore.postgresql import sql
+from trove.guestagent.datastore.postgresql import wire
 from trove.guestagent import models
 
 LOG = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class PgSqlAdmin:
         # synchronous_commit = local: the agent's own changes (accounts,
         # slots for replicas about to connect) never wait for a standby's
         # acknowledgement, which in sync mode could be the one they are for.
-        connection = psycopg.connect(
+        connection = wire.connect(
             host=self.socket_dir, port=self.port, user=self.user,
             password=self.password or '', dbname=database, autocommit=True,
             connect_timeout=CONNECT_TIMEOUT,
@@ -83,7 +83,7 @@ class PgSqlAdmin:
         400 with the server's words when it refuses a statement."""
         try:
             yield
-        except psycopg.Error as error:
+        except wire.Error as error:
             state = error.sqlstate or ''
             text = (error.diag.message_primary if error.diag and
                     error.diag.message_primary else str(error)).strip()
@@ -108,7 +108,7 @@ class PgSqlAdmin:
             with self.cursor() as cursor:
                 cursor.execute('SELECT 1')
                 return cursor.fetchone()[0] == 1
-        except (psycopg.Error, OSError) as error:
+        except (wire.Error, OSError) as error:
             LOG.debug('Health query failed: %s', error)
             return False
 

@@ -11,10 +11,10 @@ only read data (pg_read_all_data), in a read-only transaction.
 import contextlib
 
 from oslo_log import log as logging
-import psycopg
-from psycopg import sql
 
 from trove.guestagent import operating_system
+from trove.guestagent.datastore.postgresql import sql
+from trove.guestagent.datastore.postgresql import wire
 
 LOG = logging.getLogger(__name__)
 
@@ -121,10 +121,10 @@ def _check_role(admin, database):
 
 
 def run_query(admin, query, database=None):
-    """Rows the user's SELECT returns; raises psycopg.Error if it fails."""
+    """Rows the user's SELECT returns; raises wire.Error if it fails."""
     database = database or (databases(admin) or ['postgres'])[0]
     with _check_role(admin, database) as password:
-        with psycopg.connect(
+        with wire.connect(
                 host=admin.socket_dir, port=admin.port, user=CHECK_USER,
                 password=password, dbname=database, autocommit=False,
                 connect_timeout=5,

@@ -112,6 +112,13 @@ def system_cpu(state_dir):
                              'mariadbd'):
                     if kind in cmdline:
                         found[kind] = found.get(kind, 0.0) + _cpu(process)
+                        if kind == 'trove-guestagent':
+                            # What the agents ran (mariadb-install-db...)
+                            # apart from their own Python.
+                            times = process.cpu_times()
+                            found['agent-commands'] = found.get(
+                                'agent-commands', 0.0) + (
+                                times.children_user + times.children_system)
                         break
             elif name in ('beam.smp', 'mariadbd'):
                 # The longest-running of each: the shared servers (pids

@@ -21,6 +21,15 @@ guest_opts = [
                     'engine runtime files).'),
     cfg.StrOpt('engine_bind_host', default='0.0.0.0',
                help='Address the engine listens on.'),
+    cfg.StrOpt('engine_template_dir', default='',
+               help='A directory the guest agents of one host share: the '
+                    'first instance of an engine version and set of '
+                    'initialisation settings keeps a freshly initialised '
+                    'data directory there, and later ones copy it instead '
+                    'of initialising their own (MariaDB). Empty: every '
+                    'instance initialises its own. The local provider '
+                    'sets it; on a cloud each instance is alone on its '
+                    'server.'),
     cfg.StrOpt('guest_config', default='/etc/trove/trove-guestagent.conf',
                help='Controller: file copied into each instance as its '
                     'trove-guestagent.conf.'),

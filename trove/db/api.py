@@ -11,6 +11,7 @@ The connection comes from ``[database] connection``; ``configure`` points the
 facade elsewhere (tests, trove-manage --connection).
 """
 
+import ipaddress
 import threading
 
 from oslo_db import exception as db_exception
@@ -78,6 +79,32 @@ def _read_committed_on_mysql(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
     cursor.close()
+
+
+@event.listens_for(sa.engine.Engine, 'do_connect')
+def _no_tls_on_this_host(dialect, connection_record, cargs, cparams):
+    """No TLS to a MySQL control DB on this host, unless asked for.
+
+    PyMySQL tries TLS whenever no ``ssl*`` argument is given, and builds
+    a TLS context (reading the system's CA certificates, about 25 ms of
+    CPU) for every new connection: unverified encryption that protects
+    nothing over a unix socket or the loopback. A database elsewhere
+    keeps PyMySQL's default, and any ``ssl*`` URL parameter wins.
+    """
+    if dialect.driver != 'pymysql' or any(
+            name.startswith('ssl') for name in cparams):
+        return
+    if cparams.get('unix_socket') or _on_this_host(cparams.get('host')):
+        cparams['ssl_disabled'] = True
+
+
+def _on_this_host(host):
+    if host in (None, '', 'localhost'):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @event.listens_for(sa.engine.Engine, 'begin')

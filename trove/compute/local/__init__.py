@@ -14,8 +14,10 @@ state of the provider (see ``layout``):
 * ``<server>/logs/``  guest agent and engine logs
 * ``<volume>/volume.json`` and ``<volume>/mount/``  a data volume
 
-``<instances_dir>/.address.lock`` serialises address allocation and
-``<instances_dir>/.server-groups/`` holds server groups.
+``<instances_dir>/.address.lock`` serialises address allocation,
+``<instances_dir>/.server-groups/`` holds server groups and
+``<instances_dir>/.engine-templates/`` the freshly initialised data
+directories the agents copy instead of initialising their own.
 """
 
 from trove.compute import base

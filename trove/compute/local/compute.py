@@ -29,6 +29,9 @@ LOG = logging.getLogger(__name__)
 INTENT_ACTIVE = 'active'
 INTENT_SHUTDOWN = 'shutdown'
 FAULT_LINES = 3
+# Under instances_dir: the data directory templates the agents of this
+# host share (trove.guestagent.datastore.data_templates).
+TEMPLATES_DIR = '.engine-templates'
 FAULT_CHARS = 240
 
 
@@ -40,10 +43,11 @@ def guest_command():
                          'trove-guestagent')]
 
 
-def guest_info_contents(generic, paths, address):
+def guest_info_contents(generic, paths, address, template_dir=''):
     """One coherent guest_info.conf: the generic keys from the
-    taskmanager plus where this server's files and address are. The
-    data volume's paths come later, in prepare (from the attachment)."""
+    taskmanager plus where this server's files and address are, and the
+    data directory templates the agents of this host share. The data
+    volume's paths come later, in prepare (from the attachment)."""
     parser = configparser.RawConfigParser()
     parser.optionxform = str        # option names are case-sensitive
     parser.read_string(generic or '', source='guest_info')
@@ -53,6 +57,7 @@ def guest_info_contents(generic, paths, address):
         'volume_driver': 'directory',
         'log_dir': paths.logs_dir,
         'log_file': os.path.basename(paths.guest_log),
+        'engine_template_dir': template_dir,
     }
     for key, value in local.items():
         parser.set(configparser.DEFAULTSECT, key, value)
@@ -158,7 +163,8 @@ class LocalComputeDriver(base.ComputeDriver):
         files = spec.guest_files or base.GuestFiles('', '')
         # The files may carry credentials (transport_url): owner only.
         layout.write_text(paths.guest_info_conf, guest_info_contents(
-            files.guest_info, paths, address), mode=0o600)
+            files.guest_info, paths, address,
+            os.path.join(self.instances_dir, TEMPLATES_DIR)), mode=0o600)
         layout.write_text(paths.guest_conf, files.guest_config or '',
                           mode=0o600)
         for name, contents in sorted(files.extra.items()):

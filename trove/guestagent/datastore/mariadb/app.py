@@ -13,6 +13,7 @@ from trove.common import engines
 from trove.guestagent import errors
 from trove.guestagent import operating_system
 from trove.guestagent.datastore import galera
+from trove.guestagent.datastore.mysql_common import engine_settings
 from trove.guestagent.datastore.mysql_common import app
 
 
@@ -50,10 +51,10 @@ class MariaDBEngine(app.MySqlFamilyEngine):
     def server_binary(self):
         return os.path.join(self._installation().bin_dir, 'mariadbd')
 
-    def init_command(self):
+    def init_command(self, data_dir=None):
         command = [self._install_db(),
                    '--defaults-file=%s' % self.defaults_file,
-                   '--datadir=%s' % self.data_dir,
+                   '--datadir=%s' % (data_dir or self.data_dir),
                    '--skip-test-db',
                    '--auth-root-authentication-method=socket',
                    '--auth-root-socket-user=%s'
@@ -61,6 +62,20 @@ class MariaDBEngine(app.MySqlFamilyEngine):
         if operating_system.running_as_root():
             command.append('--user=%s' % (self.user or 'root'))
         return command
+
+    def template_key_material(self):
+        """mariadb-install-db's result depends on the server's version,
+        its options and the settings it reads, not on the instance: the
+        bootstrap account is the agent's OS user over unix_socket until
+        secure() replaces it. Galera members initialise their own."""
+        if galera.is_member(self):
+            return None
+        return {'server': self.server_binary(),
+                'version': self._installation().version,
+                'command': [arg for arg in self.init_command('DATA')
+                            if not arg.startswith('--defaults-file=')],
+                'engine_user': self.user,
+                'settings': engine_settings.read(self.defaults_file)}
 
     def bootstrap_account(self):
         # unix_socket authentication: MariaDB user = our OS user name.

@@ -34,11 +34,11 @@ class MySqlEngine(app.MySqlFamilyEngine):
     def server_binary(self):
         return os.path.join(self._installation().bin_dir, 'mysqld')
 
-    def init_command(self):
+    def init_command(self, data_dir=None):
         command = [self.server_binary(),
                    '--defaults-file=%s' % self.defaults_file,
                    '--initialize-insecure',
-                   '--datadir=%s' % self.data_dir]
+                   '--datadir=%s' % (data_dir or self.data_dir)]
         if operating_system.running_as_root():
             command.append('--user=%s' % (self.user or 'root'))
         return command

@@ -18,9 +18,11 @@ import abc
 import os
 import re
 
+from trove.conf import CONF
 from trove.guestagent.datastore.mysql_common import guest_logs
 from trove.guestagent import errors
 from trove.guestagent import operating_system
+from trove.guestagent.datastore import data_templates
 from trove.guestagent.datastore import engine
 from trove.guestagent.datastore.mysql_common import admin as mysql_admin
 from trove.guestagent.datastore.mysql_common import table_stats
@@ -76,8 +78,9 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
         """Path of the server (mariadbd / mysqld)."""
 
     @abc.abstractmethod
-    def init_command(self):
-        """Command creating the system tables in the data dir."""
+    def init_command(self, data_dir=None):
+        """Command creating the system tables in ``data_dir`` (the
+        instance's data directory by default)."""
 
     @abc.abstractmethod
     def bootstrap_account(self):
@@ -147,15 +150,29 @@ class MySqlFamilyEngine(engine.Engine, abc.ABC):
     def initialize(self):
         self.prepare_volume()
         self.prepare_runtime()
+        key_material = self.template_key_material()
+        if not (key_material and CONF.engine_template_dir
+                and data_templates.initialize(
+                    CONF.engine_template_dir, self.manager, key_material,
+                    self._initialize_into, self.data_dir, self.user)):
+            self._initialize_into(self.data_dir)
+        operating_system.chown(self.data_dir, self.user, recursive=True)
+
+    def _initialize_into(self, data_dir):
         try:
-            operating_system.run(self.init_command()
+            operating_system.run(self.init_command(data_dir)
                                  + ['--tmpdir=%s' % self.tmp_dir])
         except errors.CommandError as error:
             raise self.failure(
                 '%s could not initialise its data directory'
                 % self.display_name, mysql_error_lines(error.output),
                 error.output) from error
-        operating_system.chown(self.data_dir, self.user, recursive=True)
+
+    def template_key_material(self):
+        """What a freshly initialised data directory of this engine
+        depends on, for ``data_templates``; None: never from a template
+        (MySQL writes the server's own UUID into it)."""
+        return None
 
     def server_command(self):
         command = [self.server_binary(),

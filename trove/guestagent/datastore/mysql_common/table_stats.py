@@ -111,7 +111,7 @@ def run_query(admin, query, database=None):
             password=password, database=database or None,
             charset='utf8mb4', autocommit=False,
             connect_timeout=mysql_admin.CONNECT_TIMEOUT,
-            read_timeout=QUERY_TIMEOUT)
+            read_timeout=QUERY_TIMEOUT, ssl_disabled=True)
         try:
             with connection.cursor() as cursor:
                 try:    # MariaDB's name of the statement deadline

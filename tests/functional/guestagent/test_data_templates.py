@@ -10,18 +10,10 @@ import pymysql
 import pytest
 
 from tests.functional.guestagent import utils
-from trove.common import engines
 
-pytestmark = [
-    pytest.mark.functional,
-    pytest.mark.skipif(engines.find_mariadb() is None,
-                       reason='MariaDB is not installed'),
-]
-
-APP_USER = {'_name': 'app', '_host': '%', '_password': 'app-Secret-42',
-            '_databases': [{'_name': 'appdb'}]}
-APP_DB = {'_name': 'appdb', '_character_set': 'utf8mb4',
-          '_collate': 'utf8mb4_general_ci'}
+from tests.functional.guestagent.test_mariadb_guest import APP_DB
+from tests.functional.guestagent.test_mariadb_guest import APP_USER
+from tests.functional.guestagent.test_mariadb_guest import pytestmark  # noqa
 
 
 def sharing_templates(world_tmp_dir, conductor, template_dir):

@@ -19,7 +19,8 @@ def fake_initialisation(calls, fail=False):
             calls.append(directory)
         os.mkdir(os.path.join(directory, 'mysql'))
         with open(os.path.join(directory, 'ibdata1'), 'wb') as data:
-            data.write(b'\0' * 4096)
+            # Mostly zeros, as a fresh InnoDB tablespace is.
+            data.write(b'header' + bytes(1 << 20) + b'trailer')
         if fail:
             raise RuntimeError('install-db failed')
     return build
@@ -44,6 +45,11 @@ def test_one_build_for_many_instances_at_once(tmp_path):
     assert len(calls) == 1
     for data_dir in data_dirs:
         assert sorted(os.listdir(data_dir)) == ['ibdata1', 'mysql']
+        copied = os.path.join(data_dir, 'ibdata1')
+        with open(copied, 'rb') as data:
+            assert data.read() == b'header' + bytes(1 << 20) + b'trailer'
+        # The zeros were not written: the copy is sparse.
+        assert os.stat(copied).st_blocks * 512 < (1 << 20) // 2
         assert oct(os.stat(data_dir).st_mode & 0o777) == '0o750'
         assert not os.path.exists(data_dir + '.from-template')
     # Another key (another version or setting) gets a template of its own.

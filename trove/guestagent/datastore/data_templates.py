@@ -17,6 +17,7 @@ seconds).
 * One agent builds a template at a time (an flock per key); it is built
   in a temporary directory and renamed into place only once complete,
   so a crash never leaves a partial template behind.
+* Files are copied sparse (zero chunks left as holes).
 * The copy goes to a sibling of the data directory and is renamed onto
   it, so a crash mid-copy leaves an uninitialised data directory (the
   next prepare starts again), never a partial one.
@@ -74,6 +75,28 @@ def _ensure_template(root, name, build, owner):
     return template
 
 
+_CHUNK = 65536
+_ZEROS = bytes(_CHUNK)
+
+
+def _copy_sparse(source, target):
+    """Copy a file leaving its all-zero chunks as holes: a fresh InnoDB
+    system tablespace is 86% zeros and its redo log almost all, so the
+    copy writes a few MB instead of the whole size."""
+    with open(source, 'rb') as reader, open(target, 'wb') as writer:
+        while True:
+            chunk = reader.read(_CHUNK)
+            if not chunk:
+                break
+            if chunk == _ZEROS[:len(chunk)]:
+                writer.seek(len(chunk), os.SEEK_CUR)
+            else:
+                writer.write(chunk)
+        writer.truncate()
+    shutil.copymode(source, target)
+    return target
+
+
 def initialize(root, kind, key_material, build, data_dir, owner=None):
     """Fill the empty ``data_dir`` from this host's template for
     ``key_material``, building the template first (``build(directory)``
@@ -88,7 +111,8 @@ def initialize(root, kind, key_material, build, data_dir, owner=None):
         root, '%s-%s' % (kind, template_key(key_material)), build, owner)
     staging = data_dir.rstrip('/') + '.from-template'
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(template, staging, symlinks=True)
+    shutil.copytree(template, staging, symlinks=True,
+                    copy_function=_copy_sparse)
     mode = os.stat(data_dir).st_mode & 0o7777
     os.rmdir(data_dir)
     os.rename(staging, data_dir)

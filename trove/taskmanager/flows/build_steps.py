@@ -25,6 +25,7 @@ from trove.taskmanager import instance_records as records
 from trove.taskmanager import instance_tls
 from trove.taskmanager.flows import backup as backup_flows
 from trove.taskmanager.flows import base, common
+from trove.taskmanager.flows import guest_status_watch
 
 LOG = logging.getLogger(__name__)
 
@@ -274,8 +275,9 @@ class WaitForGuest(base.Step):
     fails, or the deadline passes.
 
     The guest's report is one row of the control DB, read every
-    STATUS_POLL seconds: the instance is ACTIVE as soon as the guest says
-    so. The server is asked only every ``usage_sleep_time`` seconds (on a
+    STATUS_POLL seconds (in one statement for all the builds waiting in
+    this process, ``guest_status_watch``): the instance is ACTIVE as soon
+    as the guest says so. The server is asked only every ``usage_sleep_time`` seconds (on a
     real cloud each check is a call to Nova)."""
 
     name = 'wait_for_guest'
@@ -287,10 +289,16 @@ class WaitForGuest(base.Step):
                                        restoring)
         LOG.info('Waiting up to %ds for instance %s to become active',
                  timeout, flow.instance_id)
+        with guest_status_watch.watching(flow.instance_id):
+            self._wait(flow, timeout)
+
+    @staticmethod
+    def _wait(flow, timeout):
         deadline = time.monotonic() + timeout
         next_server_check = time.monotonic()
         while True:
-            status, _ = service_status.get(flow.context, flow.instance_id)
+            status = guest_status_watch.status(flow.context,
+                                               flow.instance_id, STATUS_POLL)
             if status in states.SERVICE_ACTIVE_STATUSES:
                 return
             if (status is not None

@@ -260,8 +260,10 @@ def leftovers(system, pids):
     for kind in ('instances', 'volumes'):
         path = os.path.join(state_dir, kind)
         entries = sorted(os.listdir(path)) if os.path.isdir(path) else []
-        entries = [e for e in entries
-                   if os.path.isdir(os.path.join(path, e))]
+        # Dot entries are the host's own (the data directory templates,
+        # server groups), not an instance's.
+        entries = [e for e in entries if not e.startswith('.')
+                   and os.path.isdir(os.path.join(path, e))]
         if entries:
             found[kind + '_dirs'] = entries
     services = set()

@@ -108,3 +108,18 @@ def test_settings_follow_includes_and_leave_out_the_instance(tmp_path):
     assert engine_settings.read(str(tmp_path / 'my.cnf')) == {
         'innodb_page_size': '16k', 'skip_name_resolve': None,
         'innodb_log_file_size': '32M'}
+
+
+def test_an_unusable_template_directory_falls_back(tmp_path):
+    """A template directory that cannot be written (here: a file in its
+    place) leaves the data directory to the caller, empty and intact."""
+    blocker = tmp_path / 'templates'
+    blocker.write_text('not a directory')
+    data_dir = empty_data_dir(tmp_path, 'i')
+    calls = []
+    assert not data_templates.initialize(str(blocker), 'mariadb', {'v': 1},
+                                         fake_initialisation(calls), data_dir)
+    assert calls == []
+    assert os.path.isdir(data_dir) and os.listdir(data_dir) == []
+    assert oct(os.stat(data_dir).st_mode & 0o777) == '0o750'
+    assert not os.path.exists(data_dir + '.from-template')

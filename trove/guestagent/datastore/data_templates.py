@@ -102,20 +102,34 @@ def initialize(root, kind, key_material, build, data_dir, owner=None):
     ``key_material``, building the template first (``build(directory)``
     initialises a data directory in ``directory`` as the engine's user
     ``owner``). False, having done nothing, when ``data_dir`` is not
-    empty. The caller gives the copy to the engine's user."""
+    empty or the template directory cannot be used (the caller then
+    initialises ``data_dir`` itself). The caller gives the copy to the
+    engine's user."""
     if os.listdir(data_dir):
         return False
-    # Other users (the engine's) may pass through, not list.
-    operating_system.ensure_dir(root, 0o711)
-    template = _ensure_template(
-        root, '%s-%s' % (kind, template_key(key_material)), build, owner)
-    staging = data_dir.rstrip('/') + '.from-template'
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(template, staging, symlinks=True,
-                    copy_function=_copy_sparse)
     mode = os.stat(data_dir).st_mode & 0o7777
-    os.rmdir(data_dir)
-    os.rename(staging, data_dir)
+    staging = data_dir.rstrip('/') + '.from-template'
+    try:
+        # Other users (the engine's) may pass through, not list.
+        operating_system.ensure_dir(root, 0o711)
+        template = _ensure_template(
+            root, '%s-%s' % (kind, template_key(key_material)), build,
+            owner)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(template, staging, symlinks=True,
+                        copy_function=_copy_sparse)
+        os.rmdir(data_dir)
+        os.rename(staging, data_dir)
+    except OSError as error:
+        # A host-level cache must not fail a create that initialising
+        # the instance's own directory would not (full or read-only
+        # template directory, its permissions...).
+        LOG.warning('Could not use the data directory template in %s '
+                    '(%s); initialising the data directory itself', root,
+                    error)
+        shutil.rmtree(staging, ignore_errors=True)
+        operating_system.ensure_dir(data_dir, mode, owner)
+        return False
     os.chmod(data_dir, mode)
     LOG.info('Data directory %s copied from the template %s', data_dir,
              template)

@@ -249,10 +249,12 @@ def test_a_drill_of_a_point_restores_it_into_the_sandbox(world):
     assert latest['restoreTime'] == 'latest'
 
 
+# Seconds after T0, not times: the test ids must not depend on the clock
+# (each xdist worker collects them, and their ids must agree).
 @pytest.mark.parametrize('when, words', [
-    (T0 + 3600, 'outside the restorable window'),
-    (T0 + 10, 'outside the restorable window'),
-    (T0 + 150, 'completed after that time'),
+    (3600, 'outside the restorable window'),
+    (10, 'outside the restorable window'),
+    (150, 'completed after that time'),
     ('yesterday', 'not an ISO 8601 time'),
 ])
 def test_a_drill_of_a_point_the_window_does_not_cover_is_400(world, when,
@@ -260,7 +262,7 @@ def test_a_drill_of_a_point_the_window_does_not_cover_is_400(world, when,
     instance_id = world.instance()
     _full, incremental = archived_window(world, instance_id)
     message = fault(world.api.request('POST', drill_url(incremental), {
-        'drill': {'restoreTime': at(when) if isinstance(when, int)
+        'drill': {'restoreTime': at(T0 + when) if isinstance(when, int)
                   else when}}), 400)
     assert words in message
     with db_api.reader(world.context) as session:

@@ -4,6 +4,7 @@ SQLite control database: steps, checkpoints, resumption, failure and
 cancellation, without processes or a broker."""
 
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -244,6 +245,33 @@ def test_a_build_deleted_while_it_waits_stops_quietly(provider):
     assert task(instance_id) is Tasks.BUILDING
     # The delete is due and free to claim.
     assert claims.claim(CONTEXT, instance_id, 'delete', owner='tm-2')
+
+
+def test_a_build_whose_guest_the_delete_stopped_is_cancelled_not_failed(
+        provider):
+    """The delete that superseded the build stops the guest at once: the
+    build reads SHUTDOWN before its once-a-second claim check would have
+    told it. That is the build cancelled, not the datastore failing."""
+    FakeGuest.on_prepare = 'silent'
+    CONF.set_override('usage_timeout', 30, group='mariadb')
+    instance_id = factories.create_test_instance()
+    thread = threading.Thread(target=run, args=(create.CreateFlow,
+                                                instance_id, provider))
+    thread.start()
+    try:
+        from tests.helpers.processes import wait_until
+        wait_until(lambda: any(c[0] == 'prepare' for c in FakeGuest.calls),
+                   timeout=10)
+        time.sleep(0.3)     # past the build's first claim check
+        claims.submit_now(CONTEXT, instance_id, 'instance', 'delete')
+        service_status.set_status(CONTEXT, instance_id,
+                                  states.ServiceStatuses.SHUTDOWN)
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        thread.join()
+    assert fault(instance_id) is None
+    assert task(instance_id) is Tasks.BUILDING
 
 
 def test_delete_removes_what_a_build_made_without_recording_it(provider):

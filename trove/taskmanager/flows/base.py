@@ -193,14 +193,15 @@ class Flow:
                           self.resource_id)
 
     # Cancellation ------------------------------------------------------------
-    def check_cancelled(self):
+    def check_cancelled(self, read_claim=False):
         """Cancelled if the runner learned the work is no longer ours, or
-        (read at most once a second) the claim says so."""
+        the claim says so (read at most once a second, or now with
+        ``read_claim``)."""
         if self.runner is not None and self.runner.is_cancelled(
                 self.resource_id):
             raise Cancelled('its work was superseded or taken over')
         now = time.monotonic()
-        if now - self._last_claim_check >= 1.0:
+        if read_claim or now - self._last_claim_check >= 1.0:
             self._last_claim_check = now
             if not claims.still_held(self.context, self.work):
                 raise Cancelled('its work was superseded or taken over')

@@ -303,6 +303,10 @@ class WaitForGuest(base.Step):
                 return
             if (status is not None
                     and status not in states.SERVICE_PENDING_STATUSES):
+                # A delete that superseded this build stops the guest
+                # (SHUTDOWN): that is the build cancelled, not the
+                # datastore failing to start.
+                flow.check_cancelled(read_claim=True)
                 guest_failed(flow, status)
             now = time.monotonic()
             if now >= next_server_check:

@@ -3,6 +3,7 @@ which passes the provider contract suite) and a stand-in guest, with an
 SQLite control database: steps, checkpoints, resumption, failure and
 cancellation, without processes or a broker."""
 
+import contextlib
 import threading
 import time
 
@@ -225,7 +226,10 @@ def test_a_prepare_is_not_sent_again_to_an_agent_that_does_not_answer(
     assert [c for c in FakeGuest.calls if c[0] == 'rpc_ping']
 
 
-def test_a_build_deleted_while_it_waits_stops_quietly(provider):
+@contextlib.contextmanager
+def build_waiting_for_a_silent_guest(provider):
+    """A build in its own thread, waiting for a guest that took its
+    prepare and says nothing; the block must make it stop within 10 s."""
     FakeGuest.on_prepare = 'silent'
     CONF.set_override('usage_timeout', 30, group='mariadb')
     instance_id = factories.create_test_instance()
@@ -236,11 +240,16 @@ def test_a_build_deleted_while_it_waits_stops_quietly(provider):
         from tests.helpers.processes import wait_until
         wait_until(lambda: any(c[0] == 'prepare' for c in FakeGuest.calls),
                    timeout=10)
-        claims.submit_now(CONTEXT, instance_id, 'instance', 'delete')
+        yield instance_id
         thread.join(10)
         assert not thread.is_alive()
     finally:
         thread.join()
+
+
+def test_a_build_deleted_while_it_waits_stops_quietly(provider):
+    with build_waiting_for_a_silent_guest(provider) as instance_id:
+        claims.submit_now(CONTEXT, instance_id, 'instance', 'delete')
     assert fault(instance_id) is None
     assert task(instance_id) is Tasks.BUILDING
     # The delete is due and free to claim.
@@ -252,24 +261,11 @@ def test_a_build_whose_guest_the_delete_stopped_is_cancelled_not_failed(
     """The delete that superseded the build stops the guest at once: the
     build reads SHUTDOWN before its once-a-second claim check would have
     told it. That is the build cancelled, not the datastore failing."""
-    FakeGuest.on_prepare = 'silent'
-    CONF.set_override('usage_timeout', 30, group='mariadb')
-    instance_id = factories.create_test_instance()
-    thread = threading.Thread(target=run, args=(create.CreateFlow,
-                                                instance_id, provider))
-    thread.start()
-    try:
-        from tests.helpers.processes import wait_until
-        wait_until(lambda: any(c[0] == 'prepare' for c in FakeGuest.calls),
-                   timeout=10)
+    with build_waiting_for_a_silent_guest(provider) as instance_id:
         time.sleep(0.3)     # past the build's first claim check
         claims.submit_now(CONTEXT, instance_id, 'instance', 'delete')
         service_status.set_status(CONTEXT, instance_id,
                                   states.ServiceStatuses.SHUTDOWN)
-        thread.join(10)
-        assert not thread.is_alive()
-    finally:
-        thread.join()
     assert fault(instance_id) is None
     assert task(instance_id) is Tasks.BUILDING
 

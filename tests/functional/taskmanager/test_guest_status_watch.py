@@ -11,10 +11,10 @@ import uuid
 
 import sqlalchemy as sa
 
+from tests.functional.api import app as api_app
 from trove.common import context as trove_context
 from trove.common import states
 from trove.db import api as db_api
-from trove.db import migration
 from trove.records import service_status
 from trove.taskmanager.flows import guest_status_watch
 
@@ -24,11 +24,7 @@ BUILDS = 5
 
 
 def test_waiting_builds_share_one_read_per_round(control_db_url):
-    engine = sa.create_engine(control_db_url)
-    try:
-        migration.upgrade(engine)
-    finally:
-        engine.dispose()
+    api_app.migrate(control_db_url)
     db_api.configure(control_db_url)
     context = trove_context.TroveContext(project_id='demo', overwrite=False)
     ids = [str(uuid.uuid4()) for _ in range(BUILDS)]

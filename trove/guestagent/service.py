@@ -25,6 +25,10 @@ from trove.guestagent import volume
 
 LOG = logging.getLogger(__name__)
 
+# How long the service waits for its start-up recovery to take the
+# manager's lock (uncontended then: a moment) before serving anyway.
+RECOVERY_LOCK_WAIT = 10
+
 
 class ConfigurationError(Exception):
     pass
@@ -79,6 +83,14 @@ class GuestService(service.RpcService):
 
     def start(self):
         operating_system.ensure_dir(CONF.guest_state_dir, 0o755)
+        # Bringing a prepared engine back up may take a while. It runs in
+        # a thread of its own, but takes the manager's lock before RPC is
+        # served: operations that come meanwhile wait for the engine
+        # (they take the lock too) while pings are answered.
+        holding = threading.Event()
+        threading.Thread(target=self._recover, args=(holding,), daemon=True,
+                         name='recover-engine').start()
+        holding.wait(RECOVERY_LOCK_WAIT)
         super().start()
         operating_system.write_file(self.ready_path, '%d\n' % os.getpid())
         # Kept after the agent exits: it had served (see the local
@@ -86,16 +98,14 @@ class GuestService(service.RpcService):
         operating_system.write_file(self.served_path, '%d\n' % os.getpid())
         LOG.info('Guest agent of instance %s (%s) ready', CONF.guest_id,
                  CONF.datastore_manager)
-        # Bringing a prepared engine back up may take a while; RPC is
-        # served meanwhile (operations wait for the manager's lock).
-        threading.Thread(target=self._recover, daemon=True,
-                         name='recover-engine').start()
 
-    def _recover(self):
+    def _recover(self, holding):
         try:
-            self.manager.on_agent_start()
+            self.manager.on_agent_start(holding)
         except Exception:
             LOG.exception('Could not check the engine at start-up')
+        finally:
+            holding.set()   # RPC is served even if the recovery failed
 
     def stop(self):
         operating_system.remove(self.ready_path)

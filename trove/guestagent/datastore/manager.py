@@ -136,13 +136,22 @@ class Manager(replication_endpoints.ReplicationEndpoints):
             return message
         return None
 
-    def on_agent_start(self):
+    def on_agent_start(self, holding=None):
         """A (re)started agent brings a prepared engine back up, unless
-        it was stopped on request; it never re-initialises anything."""
-        backup.fail_interrupted()
-        if not self.status.is_prepared or self.status.stopped_on_request:
-            return
+        it was stopped on request; it never re-initialises anything.
+
+        ``holding`` (a threading.Event) is set once this holds the lock
+        every engine change takes. The service serves RPC only then, so
+        an operation that arrives at once (a failover's rejoin, which
+        pings the agent and then attaches it) waits for the engine to be
+        back instead of finding it down."""
         with self._lock:
+            if holding is not None:
+                holding.set()
+            backup.fail_interrupted()
+            if not self.status.is_prepared or \
+                    self.status.stopped_on_request:
+                return
             if self.engine.is_alive():
                 LOG.info('%s is running (pid %s)',
                          self.engine.display_name, self.engine.pid())

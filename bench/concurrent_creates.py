@@ -44,6 +44,7 @@ from bench import provisioning  # noqa: E402
 from tests.e2e import system as e2e  # noqa: E402
 from tests.helpers import databases  # noqa: E402
 from trove.common import daemon  # noqa: E402
+from trove.compute.local import processes  # noqa: E402
 
 TARGET_RATIO = 1.5
 
@@ -96,30 +97,55 @@ def raw_concurrent(count, buffer_pool):
     return elapsed, cpu
 
 
+SERVICE_KINDS = ('trove-api', 'trove-taskmanager', 'trove-conductor',
+                 'mariadbd')
+
+
+def _agent_pids(state_dir):
+    """The guest agents' pids, from the instances' pid files: a forked
+    agent's command line is its fork server's."""
+    return {pid for pid in (
+        processes.agent_pid(path) for path in processes.instance_dirs(
+            os.path.join(state_dir, 'instances'))) if pid}
+
+
+def _kind(process, cmdline, state_dir, agents):
+    if process.info['pid'] in agents or (
+            state_dir in cmdline and 'trove-guestagent' in cmdline):
+        return 'trove-guestagent'
+    if state_dir in cmdline:
+        return next((kind for kind in SERVICE_KINDS if kind in cmdline),
+                    None)
+    if 'trove.cmd.guest_forkserver' in cmdline:
+        # The taskmanager's: its imports are the agents' common part.
+        parent = process.parent()
+        if parent and state_dir in ' '.join(parent.cmdline()):
+            return 'agent-forkserver'
+    return None
+
+
 def system_cpu(state_dir):
     """CPU seconds so far of the system's processes by kind: its services,
-    the guest agents (with the commands they ran and reaped) and the
-    engines they started, and the shared broker and control DB server."""
+    the guest agents (with the commands they ran and reaped) and their
+    fork server, the engines they started, and the shared broker and
+    control DB server."""
     found = {}
     shared = {}
+    agents = _agent_pids(state_dir)
     for process in psutil.process_iter(['pid', 'name', 'cmdline']):
         try:
             cmdline = ' '.join(process.info['cmdline'] or [])
             name = process.info['name']
-            if state_dir in cmdline:
-                for kind in ('trove-api', 'trove-taskmanager',
-                             'trove-conductor', 'trove-guestagent',
-                             'mariadbd'):
-                    if kind in cmdline:
-                        found[kind] = found.get(kind, 0.0) + _cpu(process)
-                        if kind == 'trove-guestagent':
-                            # What the agents ran (mariadb-install-db...)
-                            # apart from their own Python.
-                            times = process.cpu_times()
-                            found['agent-commands'] = found.get(
-                                'agent-commands', 0.0) + (
-                                times.children_user + times.children_system)
-                        break
+            kind = _kind(process, cmdline, state_dir, agents)
+            if kind:
+                found[kind] = found.get(kind, 0.0) + _cpu(process)
+                if kind == 'trove-guestagent':
+                    # What the agents ran (mariadb-install-db...) apart
+                    # from their own Python.
+                    times = process.cpu_times()
+                    found['agent-commands'] = found.get(
+                        'agent-commands', 0.0) + (
+                        times.children_user + times.children_system)
             elif name in ('beam.smp', 'mariadbd'):
                 # The longest-running of each: the shared servers (pids
                 # wrap; rabbitmqctl runs a beam.smp of its own).

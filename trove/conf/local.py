@@ -36,6 +36,11 @@ local_opts = [
     cfg.StrOpt('guest_agent_command',
                help='Command starting a guest agent (default: '
                     'trove-guestagent next to this Python).'),
+    cfg.BoolOpt('guest_agent_fork_server', default=True,
+                help='Start guest agents as forks of one process that '
+                     'has imported the agent (about 0.2 CPU seconds less '
+                     'per instance, and memory shared between agents); '
+                     'not used with guest_agent_command.'),
     cfg.IntOpt('guest_start_timeout', default=60, min=1,
                help='Seconds a guest agent may take to start serving.'),
 ]

@@ -10,18 +10,16 @@ Every server gets its own loopback address (see ``addresses``).
 import configparser
 import io
 import os
-import shlex
 import shutil
-import sys
 import time
 import uuid
 
 from oslo_log import log as logging
 
-from trove.common import daemon, exception, states
+from trove.common import exception, states
 from trove.compute import base
-from trove.compute.local import (addresses, choices, layout, processes,
-                                 server_groups, volume)
+from trove.compute.local import (addresses, agent_launcher, choices, layout,
+                                 processes, server_groups, volume)
 from trove.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -33,14 +31,6 @@ FAULT_LINES = 3
 # host share (trove.guestagent.datastore.data_templates).
 TEMPLATES_DIR = '.engine-templates'
 FAULT_CHARS = 240
-
-
-def guest_command():
-    """The command starting a guest agent, as a list."""
-    if CONF.local.guest_agent_command:
-        return shlex.split(CONF.local.guest_agent_command)
-    return [os.path.join(os.path.dirname(sys.executable),
-                         'trove-guestagent')]
 
 
 def guest_info_contents(generic, paths, address, template_dir=''):
@@ -185,10 +175,9 @@ class LocalComputeDriver(base.ComputeDriver):
                 os.unlink(marker)
             except FileNotFoundError:
                 pass
-        command = guest_command() + ['--config-dir', paths.etc_dir]
         try:
-            pid = daemon.spawn(command, pid_path=paths.guest_pid,
-                               log_path=paths.guest_out)
+            pid = agent_launcher.start(paths.etc_dir, paths.guest_pid,
+                                       paths.guest_out)
         except (OSError, RuntimeError) as error:
             raise exception.ComputeError(
                 reason='the guest agent of server %s could not be started: '

@@ -2,6 +2,7 @@
 
 from oslo_utils import importutils
 
+from trove import compute
 from trove.backup import drills
 from trove.backup import schedule_runner
 from trove.cmd import common
@@ -20,6 +21,8 @@ def main():
                                schedule_runner.run_due)
     manager.add_periodic_check('run_backup_drills',
                                CONF.backup_drill_check_interval, drills.run)
+    # Before serving: the first build then finds it ready.
+    compute.get_provider().compute.warm_up()
     rpc_service = service.RpcService(CONF.taskmanager_queue, CONF.host,
                                      [manager],
                                      periodic_tasks=manager.periodic_tasks())

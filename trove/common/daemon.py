@@ -4,8 +4,10 @@
 the program ends up in its own session, re-parented to init (so it is
 never left a zombie of a long-running starter such as the taskmanager),
 optionally as another OS user, with its output in a log file and its pid
-in a pid file. ``is_running`` and ``terminate`` work from the pid file
-alone, so a restarted starter finds its processes again.
+in a pid file. ``start_child`` does the same from a long-running starter
+that reaps its children itself. ``is_running`` and ``terminate`` work
+from the pid file alone, so a restarted starter finds its processes
+again.
 """
 
 import argparse
@@ -14,6 +16,7 @@ import pwd
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -35,6 +38,39 @@ def spawn(args, pid_path, log_path, env=None, cwd=None, user=None,
         raise RuntimeError('Could not start %s: %s'
                            % (args[0], launcher.stderr.strip()))
     return read_pid(pid_path)
+
+
+def start_child(args, pid_path, log_path, cwd=None, user=None):
+    """Start ``args`` in a session of its own, as ``spawn`` does, but as
+    a child of this process, which a thread of it reaps when it ends:
+    for a long-running starter (the guest agent starting its engine),
+    without the launcher interpreter ``spawn`` costs (about 30 ms of
+    CPU). Should this process end first, the program is re-parented to
+    init like any other. Returns its pid, in the pid file too."""
+    if os.path.exists(pid_path):
+        os.unlink(pid_path)
+    as_user, env = {}, None
+    if user:
+        entry = pwd.getpwnam(user)
+        as_user = {'user': entry.pw_uid, 'group': entry.pw_gid,
+                   'extra_groups': []}
+        env = dict(os.environ, HOME=entry.pw_dir, USER=user, LOGNAME=user)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                     0o644)
+    try:
+        child = subprocess.Popen(
+            list(args), stdin=subprocess.DEVNULL, stdout=log_fd,
+            stderr=log_fd, cwd=cwd, env=env, start_new_session=True,
+            **as_user)
+    finally:
+        os.close(log_fd)
+    tmp_pid = pid_path + '.tmp'
+    with open(tmp_pid, 'w') as pid_file:
+        pid_file.write('%d\n' % child.pid)
+    os.rename(tmp_pid, pid_path)
+    threading.Thread(target=child.wait, daemon=True,
+                     name='reap-%d' % child.pid).start()
+    return child.pid
 
 
 def read_pid(pid_path):

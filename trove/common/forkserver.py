@@ -170,6 +170,11 @@ class ForkServer:
         self._lock = threading.Lock()
         atexit.register(self.close)
 
+    def start(self):
+        """Start the server now rather than at the first request."""
+        with self._lock:
+            self._running()
+
     def spawn(self, argv, pid_file, log_file, cwd=None):
         """The pid of a detached run of the server's program with
         ``argv``; ForkServerError if the server could not do it."""

@@ -21,6 +21,7 @@ This module only reads templates; it never talks to guests or databases.
 
 import os
 import re
+import threading
 import zlib
 
 import jinja2
@@ -84,11 +85,24 @@ def candidate_names(datastore_name, version_name, manager,
     return unique
 
 
-def _environment(paths):
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(paths),
-        keep_trailing_newline=True,
-        autoescape=False)
+_ENVIRONMENTS = {}
+_ENVIRONMENTS_LOCK = threading.Lock()
+
+
+def _environment(directory):
+    """One environment per template directory, so a template is
+    compiled once, not at every build (about 50 ms of CPU each); Jinja2
+    checks the file's modification time, so an operator's edit applies
+    to the next build."""
+    key = str(directory)
+    with _ENVIRONMENTS_LOCK:
+        environment = _ENVIRONMENTS.get(key)
+        if environment is None:
+            environment = _ENVIRONMENTS[key] = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(key),
+                keep_trailing_newline=True,
+                autoescape=False)
+        return environment
 
 
 def find_template(datastore_name, version_name, manager,
@@ -98,15 +112,22 @@ def find_template(datastore_name, version_name, manager,
     paths = paths if paths is not None else search_paths()
     names = candidate_names(datastore_name, version_name, manager,
                             version_number, template)
-    environment = _environment(paths)
+    # Which file applies is looked up every time (an operator may have
+    # dropped a more specific one since); compiling it is not.
+    for name in names:
+        for directory in paths:
+            if os.path.isfile(os.path.join(directory, name)):
+                return _compiled(directory, name)
+    raise TemplateNotFound(
+        template=template, datastore=datastore_name or manager,
+        version=version_name or version_number,
+        candidates=', '.join(names),
+        paths=', '.join(str(path) for path in paths))
+
+
+def _compiled(directory, name):
     try:
-        return environment.select_template(names)
-    except jinja2.TemplatesNotFound:
-        raise TemplateNotFound(
-            template=template, datastore=datastore_name or manager,
-            version=version_name or version_number,
-            candidates=', '.join(names),
-            paths=', '.join(paths)) from None
+        return _environment(directory).get_template(name)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(template=error.filename or error.name,
                             reason='line %s: %s' % (error.lineno,

@@ -201,6 +201,10 @@ class ComputeDriver(abc.ABC):
     def capabilities(self):
         """A Capabilities (the compute side of it)."""
 
+    def warm_up(self):
+        """Make ready what the first build would otherwise wait for
+        (the taskmanager calls it when it starts); nothing by default."""
+
     def validate(self, spec):
         """ProviderCannot (400) for what this provider cannot build."""
         caps = self.capabilities()

@@ -4,6 +4,7 @@ process forks every agent, a failed server falls back to starting the
 agent as a program, and ``guest_agent_command`` or
 ``guest_agent_fork_server = False`` do without it."""
 
+import subprocess
 import sys
 
 import pytest
@@ -79,4 +80,39 @@ def test_a_failed_fork_server_falls_back_to_the_program(driver, real_agent,
 def test_without_the_fork_server_no_server_is_started(driver, real_agent):
     CONF.set_override('guest_agent_fork_server', False, group='local')
     fails_with_its_words(driver, create(driver, 'program-1'))
+    assert agent_launcher._server is None
+
+
+def test_the_server_asks_the_engines_versions_once_for_every_agent():
+    # In a process of its own: preload chooses the agent's RPC stack.
+    probe = ('from trove.cmd import guest_forkserver\n'
+             'found = guest_forkserver.preload()\n'
+             'import subprocess\n'
+             'from trove.common import engines\n'
+             'def no_command(*args, **kwargs):\n'
+             '    raise AssertionError("ran %s" % (args,))\n'
+             'subprocess.run = no_command\n'
+             'again = engines.installed_engines()\n'
+             'assert again == found, (again, found)\n'
+             'print(sorted(engine.datastore for engine in again))\n')
+    result = subprocess.run([sys.executable, '-c', probe],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert 'mariadb' in result.stdout and 'postgresql' in result.stdout
+
+
+def test_warm_up_starts_the_server_before_the_first_agent(driver,
+                                                          real_agent):
+    driver.warm_up()
+    server = agent_launcher._server
+    assert server is not None and server.pid
+    fails_with_its_words(driver, create(driver, 'warm-1'))
+    assert agent_launcher._server is server and server.pid
+
+
+def test_warm_up_starts_nothing_for_a_guest_agent_command(driver,
+                                                          local_provider,
+                                                          monkeypatch):
+    monkeypatch.setattr(agent_launcher, '_server', None)
+    driver.warm_up()        # the fixture's fake agent command is set
     assert agent_launcher._server is None

@@ -1,5 +1,7 @@
 """Finding and rendering datastore configuration templates."""
 
+import os
+
 import pytest
 
 from trove.common import template
@@ -12,6 +14,7 @@ def write(root, name, text):
     path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    return path
 
 
 def find(paths, name='mariadb', version='10.11', manager='mariadb',
@@ -131,3 +134,18 @@ def test_the_packaged_templates_render_through_the_default_search(
     finally:
         CONF.clear_override('template_path')
     assert rendered.strip()
+
+
+def test_a_template_is_compiled_once_and_an_edit_applies_next_time(
+        tmp_path):
+    path = write(tmp_path, 'mariadb/config.template', 'first')
+    paths = [str(tmp_path)]
+    found = template.find_template(None, None, 'mariadb', paths=paths)
+    # Not compiled again for the next build.
+    assert template.find_template(None, None, 'mariadb',
+                                  paths=paths) is found
+    path.write_text('edited {{ server_id }}')
+    later = os.stat(path).st_mtime + 5
+    os.utime(path, (later, later))
+    assert template.render_config({}, None, None, 'mariadb', 'x',
+                                  paths=paths).startswith('edited ')

@@ -91,6 +91,9 @@ class LocalComputeDriver(base.ComputeDriver):
     def instances_dir(self):
         return self._instances_dir or CONF.local.instances_dir
 
+    def warm_up(self):
+        agent_launcher.warm_up()
+
     def _layout(self, server_id):
         return layout.ServerLayout(self.instances_dir, server_id)
 

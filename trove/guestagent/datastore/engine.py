@@ -1,6 +1,6 @@
 """One database engine of this instance: its files, process and health.
 
-An engine runs detached (trove.common.daemon.spawn), in its own session,
+An engine runs detached (trove.common.daemon.start_child), in its own session,
 with its pid file directly in ``guest_state_dir`` (the local provider
 kills every ``*.pid`` there when the instance is deleted). It therefore
 survives the agent, and a restarted agent finds it again from that file.
@@ -214,8 +214,9 @@ class Engine(abc.ABC):
         LOG.info('Starting %s: %s', self.display_name,
                  ' '.join(self.server_command()))
         try:
-            daemon.spawn(self.server_command(), self.pid_path, self.log_path,
-                         user=self.user, cwd=self.data_dir)
+            daemon.start_child(self.server_command(), self.pid_path,
+                               self.log_path, user=self.user,
+                               cwd=self.data_dir)
         except (RuntimeError, OSError) as error:
             raise errors.EngineError('%s could not be started: %s'
                                      % (self.display_name, error)) from error

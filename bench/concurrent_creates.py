@@ -216,10 +216,7 @@ def create_at_once(client, count, flavor_id, prefix, timeout=900,
     def create(index):
         barrier.wait()
         started = time.monotonic()
-        # A manager of its own: troveclient's managers keep per-call
-        # state (the completion cache) that threads would share.
-        instances = type(client.instances)(client.instances.api)
-        instance = instances.create(
+        instance = provisioning.thread_instances(client).create(
             '%s-%d' % (prefix, index), flavor_id=flavor_id,
             volume={'size': 1}, datastore='mariadb')
         posted[instance.id] = started

@@ -165,7 +165,7 @@ def create_all(client, api, count, datastores, flavor_id, wave, timeout,
 
         def post(index):
             datastore = datastores[index % len(datastores)]
-            instance = client.instances.create(
+            instance = provisioning.thread_instances(client).create(
                 'density-%03d' % index, flavor_id=flavor_id,
                 volume={'size': 1}, datastore=datastore)
             return instance.id, datastore

@@ -130,9 +130,8 @@ def raw_postgresql(work_dir, address):
 
 def trove_create(client, datastore, name, system):
     start = time.monotonic()
-    created = client.instances.create(name, flavor_id='1',
-                                      volume={'size': 1},
-                                      datastore=datastore)
+    created = thread_instances(client).create(
+        name, flavor_id='1', volume={'size': 1}, datastore=datastore)
     while True:
         instance = client.instances.get(created.id)
         if instance.status == 'ACTIVE':
@@ -179,6 +178,13 @@ def control_plane_pids(state_dir):
         except OSError:
             pass
     return pids + children
+
+
+def thread_instances(client):
+    """An instances manager of its own for a thread: troveclient's
+    managers keep per-call state (the completion cache) that threads
+    sharing one would trip over."""
+    return type(client.instances)(client.instances.api)
 
 
 def percentile(values, fraction):

@@ -54,9 +54,8 @@ def start_child(args, pid_path, log_path, cwd=None, user=None):
         entry = pwd.getpwnam(user)
         as_user = {'user': entry.pw_uid, 'group': entry.pw_gid,
                    'extra_groups': []}
-        env = dict(os.environ, HOME=entry.pw_dir, USER=user, LOGNAME=user)
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                     0o644)
+        env = dict(os.environ, **_user_environment(entry))
+    log_fd = _open_log(log_path)
     try:
         child = subprocess.Popen(
             list(args), stdin=subprocess.DEVNULL, stdout=log_fd,
@@ -64,13 +63,32 @@ def start_child(args, pid_path, log_path, cwd=None, user=None):
             **as_user)
     finally:
         os.close(log_fd)
-    tmp_pid = pid_path + '.tmp'
-    with open(tmp_pid, 'w') as pid_file:
-        pid_file.write('%d\n' % child.pid)
-    os.rename(tmp_pid, pid_path)
+    write_pid(pid_path, child.pid)
     threading.Thread(target=child.wait, daemon=True,
                      name='reap-%d' % child.pid).start()
     return child.pid
+
+
+def write_pid(pid_path, pid):
+    """The pid file, whole or not at all (a reader never sees half)."""
+    tmp_pid = pid_path + '.tmp'
+    with open(tmp_pid, 'w') as pid_file:
+        pid_file.write('%d\n' % pid)
+    os.rename(tmp_pid, pid_path)
+
+
+def _open_log(log_path):
+    return os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+
+def redirect_output(log_path):
+    """This process's stdin from /dev/null, stdout and stderr appended to
+    ``log_path`` (a detached program has no terminal)."""
+    log_fd = _open_log(log_path)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null_fd, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
 
 
 def read_pid(pid_path):
@@ -122,13 +140,17 @@ def terminate(pid, timeout=15.0):
     return False
 
 
+def _user_environment(entry):
+    return {'HOME': entry.pw_dir, 'USER': entry.pw_name,
+            'LOGNAME': entry.pw_name}
+
+
 def _drop_privileges(user):
     entry = pwd.getpwnam(user)
     os.setgroups([])
     os.setgid(entry.pw_gid)
     os.setuid(entry.pw_uid)
-    os.environ['HOME'] = entry.pw_dir
-    os.environ['USER'] = os.environ['LOGNAME'] = user
+    os.environ.update(_user_environment(entry))
 
 
 def _launch(options):
@@ -140,16 +162,8 @@ def _launch(options):
         os._exit(0)
     if options.cwd:
         os.chdir(options.cwd)
-    log_fd = os.open(options.log_file,
-                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    null_fd = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null_fd, 0)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    tmp_pid = options.pid_file + '.tmp'
-    with open(tmp_pid, 'w') as pid_file:
-        pid_file.write('%d\n' % os.getpid())
-    os.rename(tmp_pid, options.pid_file)
+    redirect_output(options.log_file)
+    write_pid(options.pid_file, os.getpid())
     if options.user:
         _drop_privileges(options.user)
     try:

@@ -107,17 +107,9 @@ def _become(entry, title, request, status_fd):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         if request.get('cwd'):
             os.chdir(request['cwd'])
-        log_fd = os.open(request['log_file'],
-                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        null_fd = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null_fd, 0)
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
+        daemon.redirect_output(request['log_file'])
         _set_title(title)
-        tmp_pid = request['pid_file'] + '.tmp'
-        with open(tmp_pid, 'w') as pid_file:
-            pid_file.write('%d\n' % os.getpid())
-        os.rename(tmp_pid, request['pid_file'])
+        daemon.write_pid(request['pid_file'], os.getpid())
     except BaseException as error:
         os.write(status_fd, ('%s: %s' % (type(error).__name__,
                                           error)).encode())

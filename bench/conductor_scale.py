@@ -6,7 +6,9 @@ conductor processes (real ``trove-conductor``, one or two, consuming the
 same topic) are paused while sender processes cast ``--flood-messages``
 heartbeats through the real conductor RPC client over a private RabbitMQ
 vhost, then resumed; the rate is counted from the resume until every row
-shows its newest status and the broker reports the queue empty. The
+shows its newest status and the conductors took their last message (the
+last moment they worked, the broker then confirming their queue is empty:
+``conductor.wait_finished``). The
 ordering rule is checked with two conductors too (the newest heartbeat and
 a stale one of an instance may go to different conductors).
 
@@ -83,8 +85,9 @@ def flood(conductors, count, args, vhost, work_dir):
         started = time.time()
         for pid in pids:
             os.kill(pid, signal.SIGCONT)
-        conductor_bench.wait_written(engine, ids, 'healthy')
-        finished = conductor_bench.wait_drained(vhost, 'trove-conductor')
+        written = conductor_bench.wait_written(engine, ids, 'healthy')
+        finished = conductor_bench.wait_finished(pids, vhost,
+                                                 'trove-conductor', written)
         elapsed = finished - started
         cpu = [round((conductor_bench.cpu_seconds(pid) - before)
                      / elapsed * 100, 1)

@@ -34,24 +34,42 @@ def available():
 
 class PrivateRabbit:
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        """``tls``: (certificate, private key, CA certificate), PEM text,
+        for a TLS listener on ``tls_port`` beside the plain one."""
         self.dir = tempfile.mkdtemp(prefix='trove-private-rabbit-')
         os.chmod(self.dir, 0o755)
         self.name = 'trove-test-%s@localhost' % uuid.uuid4().hex[:8]
         self.port = ports.free_port()
         self.dist_port = ports.free_port()
+        self.tls_port = ports.free_port() if tls else None
         self.process = None
         for sub in ('mnesia', 'log'):
             os.makedirs(os.path.join(self.dir, sub))
         with open(os.path.join(self.dir, 'enabled_plugins'), 'w') as f:
             f.write('[].\n')
+        config = ('listeners.tcp.1 = 127.0.0.1:%d\n'
+                  'loopback_users = none\n' % self.port)
+        if tls:
+            config += self._tls_config(tls)
         with open(os.path.join(self.dir, 'rabbitmq.conf'), 'w') as f:
-            f.write('listeners.tcp.1 = 127.0.0.1:%d\n'
-                    'loopback_users = none\n' % self.port)
+            f.write(config)
         user = pwd.getpwnam('rabbitmq')
         for root, dirs, files in os.walk(self.dir):
             for name in [root] + [os.path.join(root, n) for n in dirs + files]:
                 os.chown(name, user.pw_uid, user.pw_gid)
+
+    def _tls_config(self, tls):
+        lines = ['listeners.ssl.1 = 127.0.0.1:%d' % self.tls_port,
+                 # Clients are not asked for a certificate.
+                 'ssl_options.verify = verify_none',
+                 'ssl_options.fail_if_no_peer_cert = false']
+        for option, text in zip(('certfile', 'keyfile', 'cacertfile'), tls):
+            path = os.path.join(self.dir, option + '.pem')
+            with open(path, 'w') as f:
+                f.write(text)
+            lines.append('ssl_options.%s = %s' % (option, path))
+        return '\n'.join(lines) + '\n'
 
     @property
     def transport_url(self):

@@ -51,7 +51,7 @@ class Link:
             host=broker.address, userid=broker.userid,
             password=broker.password,
             virtual_host=self.settings.virtual_host,
-            ssl=self.settings.ssl_options or False,
+            ssl=self.settings.ssl_for(broker),
             connect_timeout=CONNECT_TIMEOUT,
             heartbeat=self.heartbeat,
             client_properties={'connection_name': self.name})

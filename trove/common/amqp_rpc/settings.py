@@ -49,6 +49,19 @@ class Settings:
     def userid(self):
         return self.brokers[0].userid
 
+    def ssl_for(self, broker):
+        """py-amqp's ``ssl`` argument to reach ``broker``: False for plain.
+        A verified connection (``ssl_ca_file`` set) also checks the
+        broker's name, as the URL gives it, against its certificate, as
+        oslo.messaging does: else any certificate of that authority would
+        pass for the broker."""
+        if not self.ssl_options:
+            return False
+        options = dict(self.ssl_options)
+        if options.get('cert_reqs') == ssl.CERT_REQUIRED:
+            options['server_hostname'] = broker.host
+        return options
+
     def topic_queue_arguments(self):
         arguments = {}
         if self.ha_queues:

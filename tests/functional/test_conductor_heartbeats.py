@@ -17,6 +17,7 @@ from trove.db import models
 HEALTHY = states.ServiceStatuses.HEALTHY
 SHUTDOWN = states.ServiceStatuses.SHUTDOWN
 RESTART_REQUIRED = states.ServiceStatuses.RESTART_REQUIRED
+FAILED = states.ServiceStatuses.FAILED
 
 
 def _setup(url, count):
@@ -64,6 +65,51 @@ def test_batches_keep_the_newest_and_never_regress(control_db_url):
         recorder.write([heartbeats.Heartbeat(ids[1], 11.0, SHUTDOWN)])
         assert _statuses([ids[1]]) == {ids[1]: 'healthy'}
         assert recorder.dropped == 3
+    finally:
+        db_api.configure()
+
+
+def _faults(ids):
+    return _column_by_instance(models.InstanceFault,
+                               models.InstanceFault.message, ids)
+
+
+def test_a_later_repeat_in_the_batch_keeps_an_earlier_fault_and_status(
+        control_db_url):
+    # A failed prepare's heartbeat (status and fault in one message) and
+    # the agent's next periodic one may land in one batch (a busy
+    # conductor); a write per message would have recorded both.
+    ids = _setup(control_db_url, 2)
+    try:
+        with db_api.writer(trove_context.get_admin_context()) as session:
+            for instance_id in ids:     # a fault names its instance's row
+                session.add(models.Instance(id=instance_id, name='i',
+                                            tenant_id='t'))
+        recorder = heartbeats.HeartbeatRecorder(interval=0, batch_size=100)
+        recorder.write([
+            heartbeats.Heartbeat(ids[0], 10.0, FAILED,
+                                 {'message': 'bogus_setting_xyz',
+                                  'details': 'line 3'}),
+            heartbeats.Heartbeat(ids[0], 11.0, FAILED),
+            heartbeats.Heartbeat(ids[1], 10.0, SHUTDOWN),
+            # A status this conductor does not know: it only refreshes.
+            heartbeats.Heartbeat(ids[1], 11.0, None),
+        ])
+        assert _statuses(ids) == {ids[0]: 'failed to spawn',
+                                  ids[1]: 'shutdown'}
+        assert _faults(ids) == {ids[0]: 'bogus_setting_xyz'}
+        # What is carried is ordered on its own: older than the stamp
+        # (11.0), it is not written although the heartbeat carrying it is.
+        recorder.write([
+            heartbeats.Heartbeat(ids[1], 9.0, HEALTHY,
+                                 {'message': 'old news'}),
+            heartbeats.Heartbeat(ids[1], 12.0, None),
+        ])
+        assert _statuses([ids[1]]) == {ids[1]: 'shutdown'}
+        assert _faults([ids[1]]) == {}
+        assert _column_by_instance(
+            models.ConductorLastSeen, models.ConductorLastSeen.sent,
+            [ids[1]]) == {ids[1]: 12.0}
     finally:
         db_api.configure()
 

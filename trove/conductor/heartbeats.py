@@ -20,7 +20,11 @@ when its earliest deadline passes:
 
 The batch is written thus:
 
-1. within the batch, only the newest heartbeat of an instance survives;
+1. within the batch, only the newest heartbeat of an instance survives,
+   carrying the newest status and the newest fault that any of the
+   instance's heartbeats in the batch carried: a later repeat must not
+   drop a failure's fault (and its event) or a status an earlier one
+   reported, as a write per message would have recorded them;
 2. the last-seen stamps of the batch's instances are read under a row
    lock (an instance's first heartbeat makes its stamp row first, with
    an insert that skips a row another conductor just made), and a
@@ -69,18 +73,56 @@ class Heartbeat:
     # {"message", "details"}: why the status is what it is (a failed
     # prepare); written with the status, in the same transaction.
     fault: dict | None = None
+    # Of a heartbeat standing for several (newest_per_instance): the
+    # ``sent`` of the earlier one its status or fault came from, ordered
+    # on its own against the instance's stamp. None: its own.
+    status_sent: float | None = None
+    fault_sent: float | None = None
 
 
 def newest_per_instance(heartbeats):
     """The newest heartbeat of each instance (None ``sent`` wins: it
-    cannot be ordered, upstream accepts it)."""
-    newest = {}
+    cannot be ordered, upstream accepts it), with the status and the
+    fault of the newest of them that carried one when it has none."""
+    newest, with_status, with_fault = {}, {}, {}
     for beat in heartbeats:
-        current = newest.get(beat.instance_id)
-        if (current is None or beat.sent is None
-                or (current.sent is not None and beat.sent > current.sent)):
-            newest[beat.instance_id] = beat
-    return list(newest.values())
+        _keep_newer(newest, beat)
+        if beat.status is not None:
+            _keep_newer(with_status, beat)
+        if beat.fault is not None:
+            _keep_newer(with_fault, beat)
+    merged = []
+    for instance_id, beat in newest.items():
+        status_beat = with_status.get(instance_id)
+        if beat.status is None and status_beat is not None:
+            beat = dataclasses.replace(beat, status=status_beat.status,
+                                       status_sent=status_beat.sent)
+        fault_beat = with_fault.get(instance_id)
+        if beat.fault is None and fault_beat is not None:
+            beat = dataclasses.replace(beat, fault=fault_beat.fault,
+                                       fault_sent=fault_beat.sent)
+        merged.append(beat)
+    return merged
+
+
+def _keep_newer(newest, beat):
+    current = newest.get(beat.instance_id)
+    if (current is None or beat.sent is None
+            or (current.sent is not None and beat.sent > current.sent)):
+        newest[beat.instance_id] = beat
+
+
+def _without_stale_parts(beat, last_seen):
+    """``beat`` without a status or fault it carries from an earlier
+    heartbeat that is not newer than the instance's stamp."""
+    stamp = last_seen.get(beat.instance_id)
+    if stamp is None:
+        return beat
+    if beat.status_sent is not None and not newer(beat.status_sent, stamp):
+        beat = dataclasses.replace(beat, status=None, status_sent=None)
+    if beat.fault_sent is not None and not newer(beat.fault_sent, stamp):
+        beat = dataclasses.replace(beat, fault=None, fault_sent=None)
+    return beat
 
 
 class HeartbeatRecorder:
@@ -185,7 +227,8 @@ class HeartbeatRecorder:
                 # so every stamp of the batch can be locked.
                 _insert_missing_stamps(session, missing)
                 last_seen.update(self._locked_stamps(session, missing))
-            accepted = [beat for beat in beats
+            accepted = [_without_stale_parts(beat, last_seen)
+                        for beat in beats
                         if beat.sent is None
                         or beat.instance_id not in last_seen
                         or newer(beat.sent, last_seen[beat.instance_id])]

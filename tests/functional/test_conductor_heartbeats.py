@@ -110,6 +110,16 @@ def test_a_later_repeat_in_the_batch_keeps_an_earlier_fault_and_status(
         assert _column_by_instance(
             models.ConductorLastSeen, models.ConductorLastSeen.sent,
             [ids[1]]) == {ids[1]: 12.0}
+        # Nor is one that came after a newer one of the same batch (late,
+        # it would have been dropped).
+        recorder.write([
+            heartbeats.Heartbeat(ids[1], 13.0, HEALTHY),
+            heartbeats.Heartbeat(ids[1], 12.5, SHUTDOWN,
+                                 {'message': 'late news'}),
+            heartbeats.Heartbeat(ids[1], 14.0, None),
+        ])
+        assert _statuses([ids[1]]) == {ids[1]: 'healthy'}
+        assert _faults([ids[1]]) == {}
     finally:
         db_api.configure()
 

@@ -21,10 +21,12 @@ when its earliest deadline passes:
 The batch is written thus:
 
 1. within the batch, only the newest heartbeat of an instance survives,
-   carrying the newest status and the newest fault that any of the
-   instance's heartbeats in the batch carried: a later repeat must not
-   drop a failure's fault (and its event) or a status an earlier one
-   reported, as a write per message would have recorded them;
+   carrying the status and the fault of the latest heartbeat of the
+   instance that had one and came in order (newer than every one before
+   it in the batch): a later repeat must not drop a failure's fault (and
+   its event) or a status an earlier one reported, as a write per message
+   would have recorded them, nor may a late one bring back what a write
+   per message would have dropped;
 2. the last-seen stamps of the batch's instances are read under a row
    lock (an instance's first heartbeat makes its stamp row first, with
    an insert that skips a row another conductor just made), and a
@@ -83,14 +85,17 @@ class Heartbeat:
 def newest_per_instance(heartbeats):
     """The newest heartbeat of each instance (None ``sent`` wins: it
     cannot be ordered, upstream accepts it), with the status and the
-    fault of the newest of them that carried one when it has none."""
-    newest, with_status, with_fault = {}, {}, {}
+    fault of the latest in-order one that carried one when it has none
+    (``heartbeats`` in the order they came)."""
+    newest, with_status, with_fault, latest_sent = {}, {}, {}, {}
     for beat in heartbeats:
         _keep_newer(newest, beat)
+        if not _in_order(beat, latest_sent):
+            continue
         if beat.status is not None:
-            _keep_newer(with_status, beat)
+            with_status[beat.instance_id] = beat
         if beat.fault is not None:
-            _keep_newer(with_fault, beat)
+            with_fault[beat.instance_id] = beat
     merged = []
     for instance_id, beat in newest.items():
         status_beat = with_status.get(instance_id)
@@ -110,6 +115,18 @@ def _keep_newer(newest, beat):
     if (current is None or beat.sent is None
             or (current.sent is not None and beat.sent > current.sent)):
         newest[beat.instance_id] = beat
+
+
+def _in_order(beat, latest_sent):
+    """Whether ``beat`` is newer than every earlier one of its instance
+    in the batch (a write per message would not drop it for them)."""
+    if beat.sent is None:
+        return True
+    latest = latest_sent.get(beat.instance_id)
+    if latest is not None and not newer(beat.sent, latest):
+        return False
+    latest_sent[beat.instance_id] = beat.sent
+    return True
 
 
 def _without_stale_parts(beat, last_seen):
